@@ -1,0 +1,103 @@
+package kern
+
+import "math"
+
+// AttentionForward computes causal multi-head attention from packed projections.
+//
+//	qkv [N, 3C]: row b·T+t holds q (cols [0,C)), k (cols [C,2C)) and v (cols [2C,3C)), heads of D
+//	             consecutive columns each (rotary embedding already applied to q and k);
+//	att [B, H, T, T]: out, the attention probabilities P = softmax(q·kᵀ/√D) with P[i,j] = 0 for j > i;
+//	y   [N, C]: out, P·v per head, heads concatenated along columns.
+//
+// Reference loop: y[b,t,h·D+e] = Σ_{s≤t} P[b,h,t,s] · v[b,s,h·D+e].
+func AttentionForward(y, att, qkv []float32, b, t, h, d int) {
+	c := h * d
+	need("AttentionForward", "qkv", qkv, b*t*3*c)
+	need("AttentionForward", "att", att, b*h*t*t)
+	need("AttentionForward", "y", y, b*t*c)
+	scale := float32(1 / math.Sqrt(float64(d)))
+	ParallelFor(b*h, func(lo, hi int) {
+		for bh := lo; bh < hi; bh++ {
+			bi, hh := bh/h, bh%h
+			base := bi * t * 3 * c
+			q := qkv[base+hh*d:]
+			k := qkv[base+c+hh*d:]
+			v := qkv[base+2*c+hh*d:]
+			p := att[bh*t*t : (bh+1)*t*t]
+			GemmSerial(false, true, t, t, d, scale, q, 3*c, k, 3*c, 0, p, t)
+			causalSoftmax(p, t)
+			GemmSerial(false, false, t, d, t, 1, p, t, v, 3*c, 0, y[bi*t*c+hh*d:], c)
+		}
+	})
+}
+
+// causalSoftmax turns each row i of the scores s [T,T] into probabilities over columns 0..i and zeroes
+// the columns after i.
+func causalSoftmax(s []float32, t int) {
+	for i := 0; i < t; i++ {
+		row := s[i*t : i*t+t]
+		mx := row[0]
+		for _, x := range row[1 : i+1] {
+			if x > mx {
+				mx = x
+			}
+		}
+		var sum float32
+		for j := 0; j <= i; j++ {
+			e := Exp32(row[j] - mx)
+			row[j] = e
+			sum += e
+		}
+		inv := 1 / sum
+		for j := 0; j <= i; j++ {
+			row[j] *= inv
+		}
+		for j := i + 1; j < t; j++ {
+			row[j] = 0
+		}
+	}
+}
+
+// AttentionBackward writes the gradient with respect to qkv (overwriting dqkv) given dy, using the
+// probabilities att saved by AttentionForward:
+//
+//	dP = dY·vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)) / √D,  dq = dS·k,  dk = dSᵀ·q,  dv = Pᵀ·dY.
+//
+// Shapes: dqkv [N,3C], datt [B,H,T,T] (scratch), dy [N,C], qkv [N,3C], att [B,H,T,T].
+func AttentionBackward(dqkv, datt, dy, qkv, att []float32, b, t, h, d int) {
+	c := h * d
+	need("AttentionBackward", "dqkv", dqkv, b*t*3*c)
+	need("AttentionBackward", "datt", datt, b*h*t*t)
+	need("AttentionBackward", "dy", dy, b*t*c)
+	need("AttentionBackward", "qkv", qkv, b*t*3*c)
+	need("AttentionBackward", "att", att, b*h*t*t)
+	scale := float32(1 / math.Sqrt(float64(d)))
+	ParallelFor(b*h, func(lo, hi int) {
+		for bh := lo; bh < hi; bh++ {
+			bi, hh := bh/h, bh%h
+			base := bi * t * 3 * c
+			q, k, v := qkv[base+hh*d:], qkv[base+c+hh*d:], qkv[base+2*c+hh*d:]
+			dq, dk, dv := dqkv[base+hh*d:], dqkv[base+c+hh*d:], dqkv[base+2*c+hh*d:]
+			p := att[bh*t*t : (bh+1)*t*t]
+			dp := datt[bh*t*t : (bh+1)*t*t]
+			g := dy[bi*t*c+hh*d:]
+			GemmSerial(false, true, t, t, d, 1, g, c, v, 3*c, 0, dp, t)
+			for i := 0; i < t; i++ {
+				pr, dr := p[i*t:i*t+i+1], dp[i*t:i*t+t]
+				var dot float32
+				for j, pv := range pr {
+					dot += pv * dr[j]
+				}
+				for j, pv := range pr {
+					dr[j] = pv * (dr[j] - dot) * scale
+				}
+				for j := i + 1; j < t; j++ {
+					dr[j] = 0
+				}
+			}
+			GemmSerial(false, false, t, d, t, 1, dp, t, k, 3*c, 0, dq, 3*c)
+			GemmSerial(true, false, t, d, t, 1, dp, t, q, 3*c, 0, dk, 3*c)
+			GemmSerial(true, false, t, d, t, 1, p, t, g, c, 0, dv, 3*c)
+		}
+	})
+}

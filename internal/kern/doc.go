@@ -1,0 +1,15 @@
+// Package kern holds the float32 kernels of the model: matrix multiplication (Gemm, with SIMD backends
+// chosen at run time and an OpenBLAS backend under the openblas build tag), RMSNorm, rotary embedding,
+// SwiGLU, causal attention, softmax cross-entropy, and the worker pool they share.
+//
+// Dimensions use single letters throughout: B batch, T time (sequence), C model dim, H heads, D head dim
+// (C = H·D), F FFN hidden dim, V vocabulary, N = B·T rows. Buffers are row-major []float32 and every
+// kernel states the shape of each argument. Outputs come first in argument lists. Kernels panic when a
+// buffer is too short for the shapes given (a caller bug).
+//
+// Each fast kernel keeps its naive twin in the tree (GemmNaive, ...) as the oracle its tests compare to;
+// every backward pass is checked against finite differences in float64.
+//
+// Determinism: every kernel gives bitwise-identical results for any thread count. Work is split over
+// rows or columns, never over a reduction, so resumed training reproduces an uninterrupted run exactly.
+package kern

@@ -1,0 +1,96 @@
+package kern
+
+import "math"
+
+// RMSNormForward computes out[n,:] = x[n,:] · rstd[n] · w, with rstd[n] = 1/sqrt(mean(x[n,:]²) + eps),
+// the reference's `x * rsqrt(mean(x²) + eps) * w`.
+// Shapes: out [N,C], rstd [N], x [N,C], w [C]. out may alias x.
+func RMSNormForward(out, rstd, x, w []float32, n, c int, eps float32) {
+	need("RMSNormForward", "x", x, n*c)
+	need("RMSNormForward", "out", out, n*c)
+	need("RMSNormForward", "rstd", rstd, n)
+	need("RMSNormForward", "w", w, c)
+	ParallelFor(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xr := x[i*c : i*c+c]
+			or := out[i*c : i*c+c]
+			var ss float32
+			for _, v := range xr {
+				ss += v * v
+			}
+			r := float32(1 / math.Sqrt(float64(ss/float32(c)+eps)))
+			rstd[i] = r
+			for j, v := range xr {
+				or[j] = v * r * w[j]
+			}
+		}
+	})
+}
+
+// RMSNormBackward accumulates the gradients of RMSNormForward:
+//
+//	dx[n,:] += rstd·(dout·w) − x·rstd³/C · Σ_j dout[n,j]·w[j]·x[n,j]
+//	dw[j]   += Σ_n dout[n,j]·x[n,j]·rstd[n]
+//
+// Shapes: dx [N,C], dw [C], dout [N,C], x [N,C], w [C], rstd [N]. dx must not alias dout.
+// dw is reduced over rows column by column in row order, so it does not depend on the thread count.
+func RMSNormBackward(dx, dw, dout, x, w, rstd []float32, n, c int) {
+	need("RMSNormBackward", "dx", dx, n*c)
+	need("RMSNormBackward", "dout", dout, n*c)
+	need("RMSNormBackward", "x", x, n*c)
+	need("RMSNormBackward", "rstd", rstd, n)
+	need("RMSNormBackward", "w", w, c)
+	need("RMSNormBackward", "dw", dw, c)
+	ParallelFor(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xr, dr, dxr := x[i*c:i*c+c], dout[i*c:i*c+c], dx[i*c:i*c+c]
+			r := rstd[i]
+			var dot float32
+			for j := range xr {
+				dot += dr[j] * w[j] * xr[j]
+			}
+			k := dot * r * r * r / float32(c)
+			for j := range xr {
+				dxr[j] += r*dr[j]*w[j] - k*xr[j]
+			}
+		}
+	})
+	ParallelFor(c, func(lo, hi int) {
+		for i := 0; i < n; i++ {
+			xr, dr := x[i*c:i*c+c], dout[i*c:i*c+c]
+			r := rstd[i]
+			for j := lo; j < hi; j++ {
+				dw[j] += dr[j] * xr[j] * r
+			}
+		}
+	})
+}
+
+// need panics when a buffer is shorter than the shapes require.
+func need(fn, name string, buf []float32, n int) {
+	if len(buf) < n {
+		panic("kern: " + fn + ": len(" + name + ") = " + itoa(len(buf)) + " < " + itoa(n))
+	}
+}
+
+func itoa(v int) string {
+	if v == 0 {
+		return "0"
+	}
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	var b [20]byte
+	i := len(b)
+	for v > 0 {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,214 @@
+package kern
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// Finite-difference checks of every backward kernel. Each kernel's output is contracted with a fixed
+// random tensor R into the scalar objective f = Σ out·R, accumulated in float64; its gradient is compared
+// with central differences (step h) taken on the float32 inputs. With h = 1e-2 on O(1) inputs the float32
+// rounding noise in f is ~1e-6·|f|/h ≈ 1e-4, so 2e-3 absolute + 2e-2 relative separates real bugs
+// (errors of order 1) from noise.
+
+func randSlice(r *rand.Rand, n int, scale float32) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64()) * scale
+	}
+	return s
+}
+
+func dot64(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
+	}
+	return s
+}
+
+// checkGrad compares analytic with the central difference of f over every element of x.
+func checkGrad(t *testing.T, name string, x, analytic []float32, f func() float64) {
+	t.Helper()
+	const h = 1e-2
+	worst := 0.0
+	for i := range x {
+		old := x[i]
+		x[i] = old + h
+		fp := f()
+		x[i] = old - h
+		fm := f()
+		x[i] = old
+		num := (fp - fm) / (2 * h)
+		diff := math.Abs(num - float64(analytic[i]))
+		if diff > worst {
+			worst = diff
+		}
+		if diff > 2e-3+2e-2*math.Abs(num) {
+			t.Fatalf("%s[%d]: analytic %.6g, finite difference %.6g", name, i, analytic[i], num)
+		}
+	}
+	t.Logf("%s: max |analytic − numeric| = %.3g over %d elements", name, worst, len(x))
+}
+
+func TestRMSNormBackward(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	n, c := 5, 7
+	x, w := randSlice(r, n*c, 1), randSlice(r, c, 1)
+	R := randSlice(r, n*c, 1)
+	out, rstd := make([]float32, n*c), make([]float32, n)
+	f := func() float64 { RMSNormForward(out, rstd, x, w, n, c, 1e-5); return dot64(out, R) }
+	f()
+	dx, dw := make([]float32, n*c), make([]float32, c)
+	RMSNormBackward(dx, dw, R, x, w, rstd, n, c)
+	checkGrad(t, "dx", x, dx, f)
+	checkGrad(t, "dw", w, dw, f)
+}
+
+func TestRoPEBackward(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	b, tt, h, d, ld := 2, 5, 3, 4, 14 // ld > H·D: columns past H·D must stay untouched
+	tb := NewRoPETable(8, d, 10000)
+	x := randSlice(r, b*tt*ld, 1)
+	R := randSlice(r, b*tt*ld, 1)
+	y := make([]float32, len(x))
+	f := func() float64 { copy(y, x); RoPEForward(y, tb, b, tt, h, ld, 2); return dot64(y, R) }
+	f()
+	for row := 0; row < b*tt; row++ {
+		for j := h * d; j < ld; j++ {
+			if y[row*ld+j] != x[row*ld+j] {
+				t.Fatalf("RoPEForward wrote column %d of row %d past H·D", j, row)
+			}
+		}
+	}
+	dx := append([]float32(nil), R...)
+	RoPEBackward(dx, tb, b, tt, h, ld, 2)
+	checkGrad(t, "dx", x, dx, f)
+}
+
+// TestRoPEReference checks one rotation against the formula of llama_ref.py written out by hand:
+// position 3, θ = 10000, D = 4: angles 3·10000^0 = 3 and 3·10000^(−1/2) = 0.03.
+func TestRoPEReference(t *testing.T) {
+	tb := NewRoPETable(4, 4, 10000)
+	x := []float32{1, 2, 3, 4}
+	RoPEForward(x, tb, 1, 1, 1, 4, 3)
+	c0, s0, c1, s1 := math.Cos(3), math.Sin(3), math.Cos(0.03), math.Sin(0.03)
+	want := []float64{1*c0 - 3*s0, 2*c1 - 4*s1, 3*c0 + 1*s0, 4*c1 + 2*s1}
+	for i := range want {
+		if math.Abs(float64(x[i])-want[i]) > 1e-6 {
+			t.Fatalf("rope[%d] = %v, want %v", i, x[i], want[i])
+		}
+	}
+}
+
+func TestSwiGLUBackward(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	n, f := 4, 6
+	gu := randSlice(r, 2*n*f, 1.5)
+	R := randSlice(r, n*f, 1)
+	out := make([]float32, n*f)
+	obj := func() float64 { SwiGLUForward(out, gu, n, f); return dot64(out, R) }
+	obj()
+	dgu := make([]float32, 2*n*f)
+	SwiGLUBackward(dgu, R, gu, n, f)
+	checkGrad(t, "dgu", gu, dgu, obj)
+}
+
+func TestAttentionBackward(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	b, tt, h, d := 2, 5, 2, 3
+	c := h * d
+	qkv := randSlice(r, b*tt*3*c, 1)
+	R := randSlice(r, b*tt*c, 1)
+	y, att := make([]float32, b*tt*c), make([]float32, b*h*tt*tt)
+	f := func() float64 { AttentionForward(y, att, qkv, b, tt, h, d); return dot64(y, R) }
+	f()
+	dqkv, datt := make([]float32, len(qkv)), make([]float32, len(att))
+	AttentionBackward(dqkv, datt, R, qkv, att, b, tt, h, d)
+	checkGrad(t, "dqkv", qkv, dqkv, f)
+}
+
+// TestAttentionNaive compares AttentionForward with the definition evaluated in float64.
+func TestAttentionNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	b, tt, h, d := 2, 7, 3, 4
+	c := h * d
+	qkv := randSlice(r, b*tt*3*c, 1)
+	y, att := make([]float32, b*tt*c), make([]float32, b*h*tt*tt)
+	AttentionForward(y, att, qkv, b, tt, h, d)
+	for bi := 0; bi < b; bi++ {
+		for hh := 0; hh < h; hh++ {
+			for i := 0; i < tt; i++ {
+				s := make([]float64, i+1)
+				mx := math.Inf(-1)
+				for j := 0; j <= i; j++ {
+					for e := 0; e < d; e++ {
+						s[j] += float64(qkv[(bi*tt+i)*3*c+hh*d+e]) * float64(qkv[(bi*tt+j)*3*c+c+hh*d+e])
+					}
+					s[j] /= math.Sqrt(float64(d))
+					mx = math.Max(mx, s[j])
+				}
+				var sum float64
+				for j := range s {
+					s[j] = math.Exp(s[j] - mx)
+					sum += s[j]
+				}
+				for e := 0; e < d; e++ {
+					var want float64
+					for j := range s {
+						want += s[j] / sum * float64(qkv[(bi*tt+j)*3*c+2*c+hh*d+e])
+					}
+					got := y[(bi*tt+i)*c+hh*d+e]
+					if math.Abs(float64(got)-want) > 1e-5 {
+						t.Fatalf("y[b%d h%d t%d e%d] = %v, want %v", bi, hh, i, e, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestSoftmaxCrossEntropy(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	n, v := 4, 9
+	logits := randSlice(r, n*v, 2)
+	y := []int32{3, 0, -1, 8}
+	losses := make([]float32, n)
+	f := func() float64 {
+		SoftmaxCrossEntropy(nil, losses, logits, y, n, v, 1)
+		var s float64
+		for _, l := range losses {
+			s += float64(l)
+		}
+		return s
+	}
+	f()
+	for i := 0; i < n; i++ {
+		if y[i] < 0 {
+			if losses[i] != 0 {
+				t.Fatalf("ignored row %d has loss %v", i, losses[i])
+			}
+			continue
+		}
+		var sum float64
+		for j := 0; j < v; j++ {
+			sum += math.Exp(float64(logits[i*v+j]))
+		}
+		want := math.Log(sum) - float64(logits[i*v+int(y[i])])
+		if math.Abs(float64(losses[i])-want) > 1e-5 {
+			t.Fatalf("loss[%d] = %v, want %v", i, losses[i], want)
+		}
+	}
+	d := make([]float32, n*v)
+	SoftmaxCrossEntropy(d, losses, logits, y, n, v, 1)
+	checkGrad(t, "dlogits", logits, d, f)
+	// In place (dlogits aliasing logits) gives the same gradient.
+	in := append([]float32(nil), logits...)
+	SoftmaxCrossEntropy(in, losses, in, y, n, v, 1)
+	for i := range in {
+		if in[i] != d[i] {
+			t.Fatalf("in-place gradient differs at %d: %v vs %v", i, in[i], d[i])
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package kern
+
+import "math"
+
+// RoPETable holds cos and sin of the rotary angles pos·θ^(−2i/D) for pos < T and i < D/2.
+// Shapes: Cos, Sin [T, D/2].
+type RoPETable struct {
+	T, D     int
+	Cos, Sin []float32
+}
+
+// NewRoPETable computes the table in float64 and rounds once to float32.
+func NewRoPETable(t, d int, theta float64) *RoPETable {
+	if d%2 != 0 {
+		panic("kern: NewRoPETable: head dim " + itoa(d) + " is odd")
+	}
+	h := d / 2
+	tb := &RoPETable{T: t, D: d, Cos: make([]float32, t*h), Sin: make([]float32, t*h)}
+	for p := 0; p < t; p++ {
+		for i := 0; i < h; i++ {
+			inv := 1 / math.Pow(theta, float64(2*i)/float64(d))
+			a := float64(p) * inv
+			tb.Cos[p*h+i] = float32(math.Cos(a))
+			tb.Sin[p*h+i] = float32(math.Sin(a))
+		}
+	}
+	return tb
+}
+
+// RoPEForward rotates, in place, the H heads of D dims found at columns [0, H·D) of each row of x, in the
+// HF Llama "rotate_half" convention: dim i pairs with dim i + D/2,
+//
+//	x1' = x1·cos − x2·sin,  x2' = x2·cos + x1·sin.
+//
+// Row r = b·T + t sits at position pos0 + t. Shapes: x [B·T, ld] with ld ≥ H·D.
+func RoPEForward(x []float32, tb *RoPETable, b, t, h, ld, pos0 int) { rope(x, tb, b, t, h, ld, pos0, 1) }
+
+// RoPEBackward applies the inverse rotation (the transpose) in place to a gradient laid out as in RoPEForward.
+func RoPEBackward(dx []float32, tb *RoPETable, b, t, h, ld, pos0 int) { rope(dx, tb, b, t, h, ld, pos0, -1) }
+
+func rope(x []float32, tb *RoPETable, b, t, h, ld, pos0 int, sign float32) {
+	d := tb.D
+	half := d / 2
+	if pos0+t > tb.T {
+		panic("kern: RoPE: positions up to " + itoa(pos0+t) + " exceed the table's " + itoa(tb.T))
+	}
+	if ld < h*d {
+		panic("kern: RoPE: ld " + itoa(ld) + " < H·D " + itoa(h*d))
+	}
+	need("RoPE", "x", x, (b*t-1)*ld+h*d)
+	ParallelFor(b*t, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			p := pos0 + r%t
+			cs := tb.Cos[p*half : p*half+half]
+			sn := tb.Sin[p*half : p*half+half]
+			row := x[r*ld : r*ld+h*d]
+			for hh := 0; hh < h; hh++ {
+				x1 := row[hh*d : hh*d+half]
+				x2 := row[hh*d+half : hh*d+d]
+				for i := range x1 {
+					a, c := x1[i], x2[i]
+					s := sign * sn[i]
+					x1[i] = a*cs[i] - c*s
+					x2[i] = c*cs[i] + a*s
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,44 @@
+package kern
+
+// SwiGLUForward computes out[n,f] = silu(gu[n,f]) · gu[n,F+f]: each row of gu holds the gate
+// projection in its first F columns and the up projection in the next F.
+// Shapes: out [N,F], gu [N,2F].
+func SwiGLUForward(out, gu []float32, n, f int) {
+	need("SwiGLUForward", "out", out, n*f)
+	need("SwiGLUForward", "gu", gu, 2*n*f)
+	ParallelFor(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			g := gu[2*i*f : 2*i*f+f]
+			u := gu[2*i*f+f : 2*i*f+2*f]
+			o := out[i*f : i*f+f]
+			for j := range o {
+				o[j] = SiLU32(g[j]) * u[j]
+			}
+		}
+	})
+}
+
+// SwiGLUBackward writes the gradient with respect to gu given dout:
+//
+//	dgate = dout · u · σ(g)·(1 + g·(1−σ(g))),  dup = dout · silu(g).
+//
+// Shapes: dgu [N,2F], dout [N,F], gu [N,2F]. dgu must not alias gu.
+func SwiGLUBackward(dgu, dout, gu []float32, n, f int) {
+	need("SwiGLUBackward", "dgu", dgu, 2*n*f)
+	need("SwiGLUBackward", "dout", dout, n*f)
+	need("SwiGLUBackward", "gu", gu, 2*n*f)
+	ParallelFor(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			g := gu[2*i*f : 2*i*f+f]
+			u := gu[2*i*f+f : 2*i*f+2*f]
+			dg := dgu[2*i*f : 2*i*f+f]
+			du := dgu[2*i*f+f : 2*i*f+2*f]
+			d := dout[i*f : i*f+f]
+			for j := range d {
+				s := Sigmoid32(g[j])
+				du[j] = d[j] * g[j] * s
+				dg[j] = d[j] * u[j] * s * (1 + g[j]*(1-s))
+			}
+		}
+	})
+}

@@ -1,0 +1,259 @@
+package model
+
+import (
+	"math"
+
+	"midas/internal/kern"
+)
+
+// Model owns the parameters, their gradients and the activation buffers of one forward/backward pass.
+// It is not safe for concurrent use; kernels inside it use the kern worker pool.
+type Model struct {
+	Cfg    Config
+	Layout *Layout
+	Params []float32 // flat, see Layout
+	Grads  []float32 // same layout; Backward accumulates into it
+
+	rope *kern.RoPETable
+	acts activations
+	// last forward pass
+	b, t     int
+	tokens   []int32
+	targets  []int32
+	hasLoss  bool
+	valid    int
+	lossMean float32
+}
+
+// activations are sized for the largest B·T seen so far and reused, so steady-state steps allocate nothing.
+type activations struct {
+	cap   int // rows N they are sized for
+	attBT int // B·T·T they are sized for
+	res   [][]float32 // [L+1][N·C]: input of each layer, then the final residual stream
+	rstd1 [][]float32 // [L][N]
+	h1    [][]float32 // [L][N·C] RMSNorm1 output
+	qkv   [][]float32 // [L][N·3C] after RoPE
+	att   [][]float32 // [L][B·H·T·T]
+	y     [][]float32 // [L][N·C] attention output before o_proj
+	res2  [][]float32 // [L][N·C] residual after attention
+	rstd2 [][]float32 // [L][N]
+	h2    [][]float32 // [L][N·C]
+	gu    [][]float32 // [L][N·2F] gate | up
+	act   [][]float32 // [L][N·F] silu(gate)·up
+	rstdF []float32   // [N]
+	hF    []float32   // [N·C]
+	logit []float32   // [N·V]; holds dlogits after Backward
+	loss  []float32   // [N]
+	// backward scratch
+	dres, dh, dy []float32 // [N·C]
+	dqkv         []float32 // [N·3C]
+	datt         []float32 // [B·H·T·T]
+	dgu          []float32 // [N·2F]
+	dact         []float32 // [N·F]
+}
+
+// New allocates a model with zero parameters; call InitWeights or load parameters into Params.
+func New(cfg Config) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	l := NewLayout(cfg)
+	return &Model{
+		Cfg: cfg, Layout: l,
+		Params: make([]float32, l.Size), Grads: make([]float32, l.Size),
+		rope: kern.NewRoPETable(cfg.SeqLen, cfg.HeadDim(), cfg.RopeTheta),
+	}, nil
+}
+
+// InitWeights sets the parameters as llama_ref.py does: every matrix and the embedding ~ N(0, 0.02²),
+// RMSNorm scales 1. The normal draws come from a seeded splitmix64 stream, so they are the same on
+// every machine.
+func (m *Model) InitWeights(seed uint64) {
+	r := NewRNG(seed)
+	for _, t := range m.Layout.Tensors {
+		p := m.Params[t.Offset : t.Offset+t.Size]
+		if t.Kind == KindNorm {
+			for i := range p {
+				p[i] = 1
+			}
+			continue
+		}
+		for i := range p {
+			p[i] = float32(r.Normal() * 0.02)
+		}
+	}
+}
+
+// ZeroGrads clears the gradient buffer.
+func (m *Model) ZeroGrads() { clear(m.Grads) }
+
+func (m *Model) ensure(b, t int) {
+	c, f, v, h, L := m.Cfg.Dim, m.Cfg.FFNDim, m.Cfg.VocabSize, m.Cfg.NumHeads, m.Cfg.NumLayers
+	n := b * t
+	a := &m.acts
+	if n <= a.cap && b*t*t <= a.attBT && len(a.rstd1) == L {
+		return
+	}
+	n = max(n, a.cap)
+	bt := max(b*t*t, a.attBT)
+	mk := func(k, size int) [][]float32 {
+		s := make([][]float32, k)
+		for i := range s {
+			s[i] = make([]float32, size)
+		}
+		return s
+	}
+	*a = activations{
+		cap: n, attBT: bt,
+		res: mk(L+1, n*c), rstd1: mk(L, n), h1: mk(L, n*c), qkv: mk(L, 3*n*c), att: mk(L, bt*h),
+		y: mk(L, n*c), res2: mk(L, n*c), rstd2: mk(L, n), h2: mk(L, n*c), gu: mk(L, 2*n*f), act: mk(L, n*f),
+		rstdF: make([]float32, n), hF: make([]float32, n*c), logit: make([]float32, n*v), loss: make([]float32, n),
+		dres: make([]float32, n*c), dh: make([]float32, n*c), dy: make([]float32, n*c),
+		dqkv: make([]float32, 3*n*c), datt: make([]float32, bt*h), dgu: make([]float32, 2*n*f), dact: make([]float32, n*f),
+	}
+}
+
+// Forward runs the model on tokens [B·T] (row-major [B][T], T ≤ SeqLen) and returns the logits [B·T, V].
+// The returned slice is owned by the model and overwritten by the next call.
+func (m *Model) Forward(tokens []int32, b, t int) []float32 {
+	m.forward(tokens, b, t)
+	m.hasLoss = false
+	return m.acts.logit[:b*t*m.Cfg.VocabSize]
+}
+
+// Loss runs the forward pass and returns the mean next-token cross-entropy (natural log) over the
+// positions whose target is ≥ 0; targets [B·T] of −1 are ignored. Backward may follow.
+func (m *Model) Loss(tokens, targets []int32, b, t int) float32 {
+	m.forward(tokens, b, t)
+	n, v := b*t, m.Cfg.VocabSize
+	if len(targets) < n {
+		panic("model: Loss: len(targets) < B·T")
+	}
+	a := &m.acts
+	kern.SoftmaxCrossEntropy(nil, a.loss, a.logit, targets, n, v, 0)
+	var sum float64
+	m.valid = 0
+	for i, l := range a.loss[:n] {
+		sum += float64(l)
+		if targets[i] >= 0 {
+			m.valid++
+		}
+	}
+	m.targets, m.hasLoss = targets, true
+	m.lossMean = float32(sum / float64(max(m.valid, 1)))
+	return m.lossMean
+}
+
+// Losses returns the per-position losses [B·T] of the last Loss call.
+func (m *Model) Losses() []float32 { return m.acts.loss[:m.b*m.t] }
+
+func (m *Model) forward(tokens []int32, b, t int) {
+	cfg := m.Cfg
+	if t > cfg.SeqLen || t <= 0 || b <= 0 {
+		panic("model: Forward: T must be in [1, SeqLen]")
+	}
+	if len(tokens) < b*t {
+		panic("model: Forward: len(tokens) < B·T")
+	}
+	m.ensure(b, t)
+	m.b, m.t, m.tokens = b, t, tokens[:b*t]
+	a := &m.acts
+	c, f, h, d := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.HeadDim()
+	n := b * t
+	eps := float32(cfg.NormEps)
+	P := m.Params
+	embed, norm, head := m.Layout.global()
+	x := a.res[0][:n*c]
+	for i, tok := range tokens[:n] {
+		if tok < 0 || int(tok) >= cfg.VocabSize {
+			panic("model: Forward: token id out of vocabulary")
+		}
+		copy(x[i*c:i*c+c], P[embed.Offset+int(tok)*c:])
+	}
+	for l := 0; l < cfg.NumLayers; l++ {
+		// lay(k, n) is the n floats of layer l starting at tensor k (n spans fused tensors: q|k|v, gate|up).
+		lay := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+n] }
+		in, mid, out := a.res[l][:n*c], a.res2[l][:n*c], a.res[l+1][:n*c]
+		kern.RMSNormForward(a.h1[l], a.rstd1[l], in, lay(tLN1, c), n, c, eps)
+		kern.Gemm(false, true, n, 3*c, c, 1, a.h1[l], c, lay(tQ, 3*c*c), c, 0, a.qkv[l], 3*c)
+		kern.RoPEForward(a.qkv[l], m.rope, b, t, 2*h, 3*c, 0)
+		kern.AttentionForward(a.y[l], a.att[l], a.qkv[l], b, t, h, d)
+		copy(mid, in)
+		kern.Gemm(false, true, n, c, c, 1, a.y[l], c, lay(tO, c*c), c, 1, mid, c)
+		kern.RMSNormForward(a.h2[l], a.rstd2[l], mid, lay(tLN2, c), n, c, eps)
+		kern.Gemm(false, true, n, 2*f, c, 1, a.h2[l], c, lay(tGate, 2*f*c), c, 0, a.gu[l], 2*f)
+		kern.SwiGLUForward(a.act[l], a.gu[l], n, f)
+		copy(out, mid)
+		kern.Gemm(false, true, n, c, f, 1, a.act[l], f, lay(tDown, c*f), f, 1, out, c)
+	}
+	last := a.res[cfg.NumLayers][:n*c]
+	kern.RMSNormForward(a.hF, a.rstdF, last, P[norm.Offset:norm.Offset+c], n, c, eps)
+	kern.Gemm(false, true, n, cfg.VocabSize, c, 1, a.hF, c, P[head.Offset:head.Offset+head.Size], c, 0, a.logit, cfg.VocabSize)
+}
+
+// Backward accumulates into Grads the gradient of scale × (the mean loss of the last Loss call).
+// scale = 1/k averages k accumulated micro-batches. The logits buffer is overwritten.
+func (m *Model) Backward(scale float32) {
+	if !m.hasLoss {
+		panic("model: Backward without a preceding Loss")
+	}
+	m.hasLoss = false
+	cfg := m.Cfg
+	a := &m.acts
+	b, t := m.b, m.t
+	c, f, h, d, v := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.HeadDim(), cfg.VocabSize
+	n := b * t
+	P, G := m.Params, m.Grads
+	embed, norm, head := m.Layout.global()
+	kern.SoftmaxCrossEntropy(a.logit, a.loss, a.logit, m.targets, n, v, scale/float32(max(m.valid, 1)))
+	dlog := a.logit[:n*v]
+	kern.Gemm(true, false, v, c, n, 1, dlog, v, a.hF, c, 1, G[head.Offset:head.Offset+head.Size], c)
+	dh, dres := a.dh[:n*c], a.dres[:n*c]
+	kern.Gemm(false, false, n, c, v, 1, dlog, v, P[head.Offset:head.Offset+head.Size], c, 0, dh, c)
+	clear(dres)
+	kern.RMSNormBackward(dres, G[norm.Offset:norm.Offset+c], dh, a.res[cfg.NumLayers], P[norm.Offset:norm.Offset+c], a.rstdF, n, c)
+	for l := cfg.NumLayers - 1; l >= 0; l-- {
+		// pw/gw(k, n): the n floats of params/grads of layer l from tensor k on (n may span fused tensors).
+		pw := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+n] }
+		gw := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return G[t.Offset : t.Offset+n] }
+		// MLP branch: out = mid + act·Wdownᵀ
+		kern.Gemm(false, false, n, f, c, 1, dres, c, pw(tDown, c*f), f, 0, a.dact, f)
+		kern.Gemm(true, false, c, f, n, 1, dres, c, a.act[l], f, 1, gw(tDown, c*f), f)
+		kern.SwiGLUBackward(a.dgu, a.dact, a.gu[l], n, f)
+		kern.Gemm(true, false, 2*f, c, n, 1, a.dgu, 2*f, a.h2[l], c, 1, gw(tGate, 2*f*c), c)
+		kern.Gemm(false, false, n, c, 2*f, 1, a.dgu, 2*f, pw(tGate, 2*f*c), c, 0, dh, c)
+		kern.RMSNormBackward(dres, gw(tLN2, c), dh, a.res2[l], pw(tLN2, c), a.rstd2[l], n, c)
+		// Attention branch: mid = in + y·Woᵀ
+		kern.Gemm(false, false, n, c, c, 1, dres, c, pw(tO, c*c), c, 0, a.dy, c)
+		kern.Gemm(true, false, c, c, n, 1, dres, c, a.y[l], c, 1, gw(tO, c*c), c)
+		kern.AttentionBackward(a.dqkv, a.datt, a.dy, a.qkv[l], a.att[l], b, t, h, d)
+		kern.RoPEBackward(a.dqkv, m.rope, b, t, 2*h, 3*c, 0)
+		kern.Gemm(true, false, 3*c, c, n, 1, a.dqkv, 3*c, a.h1[l], c, 1, gw(tQ, 3*c*c), c)
+		kern.Gemm(false, false, n, c, 3*c, 1, a.dqkv, 3*c, pw(tQ, 3*c*c), c, 0, dh, c)
+		kern.RMSNormBackward(dres, gw(tLN1, c), dh, a.res[l], pw(tLN1, c), a.rstd1[l], n, c)
+	}
+	// Embedding: scatter-add rows; split over columns so the row order (and the result) is fixed.
+	tokens := m.tokens
+	ge := G[embed.Offset : embed.Offset+embed.Size]
+	kern.ParallelFor(c, func(lo, hi int) {
+		for i, tok := range tokens {
+			dst := ge[int(tok)*c : int(tok)*c+c]
+			src := dres[i*c : i*c+c]
+			for j := lo; j < hi; j++ {
+				dst[j] += src[j]
+			}
+		}
+	})
+}
+
+// GradNonFinite returns the name of the first tensor whose gradient holds NaN or Inf, or "".
+func (m *Model) GradNonFinite() string {
+	for _, t := range m.Layout.Tensors {
+		for _, g := range m.Grads[t.Offset : t.Offset+t.Size] {
+			if math.IsNaN(float64(g)) || math.IsInf(float64(g), 0) {
+				return t.Name
+			}
+		}
+	}
+	return ""
+}
