@@ -1,0 +1,275 @@
+package ckpt
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// LlamaConfig is the subset of HF LlamaConfig that midas reads and writes; the JSON keys are
+// exactly Hugging Face's. Keys absent from the file take HF's defaults where HF has a harmless one
+// (num_key_value_heads = num_attention_heads, rms_norm_eps 1e-6, rope_theta 10000, hidden_act
+// "silu", max_position_embeddings 2048); the sizes have no default.
+type LlamaConfig struct {
+	Architectures         []string `json:"architectures"`
+	ModelType             string   `json:"model_type"`
+	VocabSize             int      `json:"vocab_size"`
+	HiddenSize            int      `json:"hidden_size"`
+	IntermediateSize      int      `json:"intermediate_size"`
+	NumHiddenLayers       int      `json:"num_hidden_layers"`
+	NumAttentionHeads     int      `json:"num_attention_heads"`
+	NumKeyValueHeads      int      `json:"num_key_value_heads"`
+	MaxPositionEmbeddings int      `json:"max_position_embeddings"`
+	RMSNormEps            float64  `json:"rms_norm_eps"`
+	RopeTheta             float64  `json:"rope_theta"`
+	TieWordEmbeddings     bool     `json:"tie_word_embeddings"`
+	HiddenAct             string   `json:"hidden_act"`
+	TorchDType            string   `json:"torch_dtype"`
+	// BOSTokenID and EOSTokenID are nil when absent or null. A list (Llama 3 has several EOS ids)
+	// leaves the field nil and is kept verbatim in Extra.
+	BOSTokenID    *int `json:"bos_token_id"`
+	EOSTokenID    *int `json:"eos_token_id"`
+	AttentionBias bool `json:"attention_bias"`
+	MLPBias       bool `json:"mlp_bias"`
+	// Extra holds every other key (compacted JSON), preserved on round trip (e.g. growth_history,
+	// rope_scaling). Nil when there are none.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// ParseLlamaConfig parses a config.json and checks that midas can run it: model_type "llama",
+// positive sizes, hidden_size divisible by num_attention_heads, positive rms_norm_eps and
+// rope_theta, and none of the unsupported features (rope_scaling non-null, attention_bias or
+// mlp_bias true, grouped-query attention, hidden_act other than silu, head_dim other than
+// hidden_size/num_attention_heads). All problems are reported in one error.
+func ParseLlamaConfig(data []byte) (*LlamaConfig, error) {
+	c, err := ParseLlamaConfigLoose(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ParseLlamaConfigLoose parses a config.json, checking only that it is a Llama config; used where
+// the model is handled as opaque tensors (e.g. growing a checkpoint midas cannot run).
+func ParseLlamaConfigLoose(data []byte) (*LlamaConfig, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil || raw == nil {
+		if err == nil {
+			err = errors.New("null")
+		}
+		return nil, fmt.Errorf("ckpt: config.json: not a JSON object: %v", err)
+	}
+	c := &LlamaConfig{}
+	if err := take(raw, "model_type", &c.ModelType); err != nil {
+		return nil, err
+	}
+	if c.ModelType != "llama" {
+		return nil, fmt.Errorf("ckpt: config.json: model_type %q is not a Llama checkpoint", c.ModelType)
+	}
+	fields := []struct {
+		key string
+		dst any
+	}{
+		{"architectures", &c.Architectures},
+		{"vocab_size", &c.VocabSize},
+		{"hidden_size", &c.HiddenSize},
+		{"intermediate_size", &c.IntermediateSize},
+		{"num_hidden_layers", &c.NumHiddenLayers},
+		{"num_attention_heads", &c.NumAttentionHeads},
+		{"tie_word_embeddings", &c.TieWordEmbeddings},
+		{"torch_dtype", &c.TorchDType},
+		{"attention_bias", &c.AttentionBias},
+		{"mlp_bias", &c.MLPBias},
+	}
+	for _, f := range fields {
+		if err := take(raw, f.key, f.dst); err != nil {
+			return nil, err
+		}
+	}
+	// Keys with an HF default: absent and null both mean "use the default".
+	c.NumKeyValueHeads, c.MaxPositionEmbeddings = c.NumAttentionHeads, 2048
+	c.RMSNormEps, c.RopeTheta, c.HiddenAct = 1e-6, 10000, "silu"
+	defaulted := []struct {
+		key string
+		dst any
+	}{
+		{"num_key_value_heads", &c.NumKeyValueHeads},
+		{"max_position_embeddings", &c.MaxPositionEmbeddings},
+		{"rms_norm_eps", &c.RMSNormEps},
+		{"rope_theta", &c.RopeTheta},
+		{"hidden_act", &c.HiddenAct},
+	}
+	for _, f := range defaulted {
+		if err := take(raw, f.key, f.dst); err != nil {
+			return nil, err
+		}
+	}
+	c.BOSTokenID = takeTokenID(raw, "bos_token_id")
+	c.EOSTokenID = takeTokenID(raw, "eos_token_id")
+	if len(raw) > 0 {
+		c.Extra = make(map[string]json.RawMessage, len(raw))
+		for k, v := range raw {
+			var b bytes.Buffer
+			json.Compact(&b, v) // v was already validated by Unmarshal
+			c.Extra[k] = b.Bytes()
+		}
+	}
+	return c, nil
+}
+
+// take decodes raw[key] into dst and removes the key; an absent key or null leaves dst as is.
+func take(raw map[string]json.RawMessage, key string, dst any) error {
+	v, ok := raw[key]
+	if !ok {
+		return nil
+	}
+	delete(raw, key)
+	if err := json.Unmarshal(v, dst); err != nil {
+		return fmt.Errorf("ckpt: config.json: %s: %v", key, err)
+	}
+	return nil
+}
+
+// takeTokenID removes and returns an integer token id; any other non-null value stays in raw.
+func takeTokenID(raw map[string]json.RawMessage, key string) *int {
+	v, ok := raw[key]
+	if !ok {
+		return nil
+	}
+	var id *int
+	if err := json.Unmarshal(v, &id); err != nil {
+		return nil // e.g. a list of ids: kept in Extra
+	}
+	delete(raw, key)
+	return id
+}
+
+// check reports every feature of c that midas cannot run.
+func (c *LlamaConfig) check() error {
+	var bad []string
+	for _, s := range []struct {
+		key string
+		v   int
+	}{
+		{"vocab_size", c.VocabSize}, {"hidden_size", c.HiddenSize},
+		{"intermediate_size", c.IntermediateSize}, {"num_hidden_layers", c.NumHiddenLayers},
+		{"num_attention_heads", c.NumAttentionHeads}, {"num_key_value_heads", c.NumKeyValueHeads},
+		{"max_position_embeddings", c.MaxPositionEmbeddings},
+	} {
+		if s.v <= 0 {
+			bad = append(bad, fmt.Sprintf("%s must be positive, got %d", s.key, s.v))
+		}
+	}
+	if c.HiddenSize > 0 && c.NumAttentionHeads > 0 && c.HiddenSize%c.NumAttentionHeads != 0 {
+		bad = append(bad, fmt.Sprintf("hidden_size %d is not divisible by num_attention_heads %d",
+			c.HiddenSize, c.NumAttentionHeads))
+	}
+	if !(c.RMSNormEps > 0) {
+		bad = append(bad, fmt.Sprintf("rms_norm_eps must be positive, got %g", c.RMSNormEps))
+	}
+	if !(c.RopeTheta > 0) {
+		bad = append(bad, fmt.Sprintf("rope_theta must be positive, got %g", c.RopeTheta))
+	}
+	if v, ok := c.Extra["rope_scaling"]; ok && string(v) != "null" {
+		bad = append(bad, "rope_scaling is not supported")
+	}
+	if c.AttentionBias {
+		bad = append(bad, "attention_bias is not supported")
+	}
+	if c.MLPBias {
+		bad = append(bad, "mlp_bias is not supported")
+	}
+	if c.NumKeyValueHeads > 0 && c.NumKeyValueHeads != c.NumAttentionHeads {
+		bad = append(bad, fmt.Sprintf("grouped-query attention is not supported (num_key_value_heads %d, num_attention_heads %d)",
+			c.NumKeyValueHeads, c.NumAttentionHeads))
+	}
+	if c.HiddenAct != "silu" {
+		bad = append(bad, fmt.Sprintf("hidden_act %q is not supported (only silu)", c.HiddenAct))
+	}
+	if v, ok := c.Extra["head_dim"]; ok && string(v) != "null" && c.NumAttentionHeads > 0 {
+		var hd int
+		if err := json.Unmarshal(v, &hd); err != nil || hd != c.HiddenSize/c.NumAttentionHeads {
+			bad = append(bad, fmt.Sprintf("head_dim %s is not supported (must be hidden_size/num_attention_heads = %d)",
+				v, c.HiddenSize/c.NumAttentionHeads))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("ckpt: config.json: %s", strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// Marshal returns c as indented JSON with a trailing newline: the known fields plus Extra, keys
+// sorted. Floats are written as Python writes them (1e-05, 10000.0) so that HF reads the same types.
+// A nil Architectures, BOSTokenID or EOSTokenID is omitted (or taken from Extra if it holds the key).
+func (c *LlamaConfig) Marshal() ([]byte, error) {
+	out := make(map[string]json.RawMessage, len(c.Extra)+18)
+	for k, v := range c.Extra {
+		out[k] = v
+	}
+	set := func(key string, v any) {
+		b, _ := json.Marshal(v) // strings, ints, bools and slices of them cannot fail
+		out[key] = b
+	}
+	if c.Architectures != nil {
+		set("architectures", c.Architectures)
+	}
+	set("model_type", c.ModelType)
+	set("vocab_size", c.VocabSize)
+	set("hidden_size", c.HiddenSize)
+	set("intermediate_size", c.IntermediateSize)
+	set("num_hidden_layers", c.NumHiddenLayers)
+	set("num_attention_heads", c.NumAttentionHeads)
+	set("num_key_value_heads", c.NumKeyValueHeads)
+	set("max_position_embeddings", c.MaxPositionEmbeddings)
+	set("tie_word_embeddings", c.TieWordEmbeddings)
+	set("hidden_act", c.HiddenAct)
+	set("attention_bias", c.AttentionBias)
+	set("mlp_bias", c.MLPBias)
+	if c.TorchDType != "" {
+		set("torch_dtype", c.TorchDType)
+	}
+	if c.BOSTokenID != nil {
+		set("bos_token_id", *c.BOSTokenID)
+	}
+	if c.EOSTokenID != nil {
+		set("eos_token_id", *c.EOSTokenID)
+	}
+	for key, v := range map[string]float64{"rms_norm_eps": c.RMSNormEps, "rope_theta": c.RopeTheta} {
+		s, err := pyFloat(v)
+		if err != nil {
+			return nil, fmt.Errorf("ckpt: config.json: %s: %w", key, err)
+		}
+		out[key] = json.RawMessage(s)
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("ckpt: config.json: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// pyFloat formats v like Python's repr: shortest round-trip digits, exponent form below 1e-4 and
+// from 1e16 up, and always a decimal point or exponent so that the value reads back as a float.
+func pyFloat(v float64) (string, error) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "", fmt.Errorf("%v cannot be written as JSON", v)
+	}
+	e := strconv.FormatFloat(v, 'e', -1, 64)
+	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
+	if v != 0 && (exp < -4 || exp >= 16) {
+		return e, nil
+	}
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s, nil
+}
