@@ -1,0 +1,332 @@
+//go:build !openblas
+
+package kern
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// The packed, cache-blocked GEMM driver shared by all non-OpenBLAS backends (GotoBLAS/BLIS loop
+// order), and the pure Go micro-kernel of the "generic" backend.
+//
+//	for jc over N in steps of nc:                  (region columns)
+//	  for pc over K in steps of kc:                pack op(B)[pc:pc+kc, jc:jc+nc] into nr-column panels
+//	    for ic over M in steps of mc:              pack op(A)[ic:ic+mc, pc:pc+kc] into mr-row panels
+//	      for jr over the nc columns step nr:      one B panel stays in L1 ...
+//	        for ir over the mc rows step mr:       ... while the A panels stream from L2
+//	          micro-kernel: C tile (mr×nr) = alpha·Apanel·Bpanel + beta'·C tile
+//
+// beta' is the caller's beta for the first K block and 1 afterwards. Every C element therefore sees
+// the same sequence of float32 operations whatever the M/N partition: the K blocking (kc) is fixed per
+// backend, the micro-kernel accumulates k in order in one register lane, and edge tiles run the same
+// micro-kernel on a zero-padded copy. That is what makes Gemm bitwise independent of the thread count.
+
+// gemmKernFunc is a micro-kernel: for the mr×nr tile at c (row stride ldc elements),
+// C = alpha·Σ_{p<kc} a[p·mr+i]·b[p·nr+j] + beta·C, not reading C when beta == 0.
+// a holds kc·mr packed floats, b kc·nr.
+type gemmKernFunc func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// gemmBackend is one implementation: a micro-kernel, its tile and its cache blocking.
+type gemmBackend struct {
+	name       string
+	mr, nr     int // micro-tile rows (broadcast side) and columns (vector side)
+	kc, mc, nc int // cache blocking; mc is a multiple of mr, nc of nr
+	kern       gemmKernFunc
+}
+
+var gemmGeneric = &gemmBackend{name: "generic", mr: 4, nr: 4, kc: 256, mc: 128, nc: 4096, kern: gemmKernGo4x4}
+
+// gemmCur is the backend in use; gemmInit picks the fastest one the CPU supports.
+var gemmCur atomic.Pointer[gemmBackend]
+
+func init() { gemmCur.Store(gemmAvailable()[0]) }
+
+// Backend names the implementation in use: "avx512", "avx2", "generic" or "openblas".
+func Backend() string { return gemmCur.Load().name }
+
+// SetBackend forces "avx512", "avx2" or "generic". It returns an error if the CPU (or OS) lacks the
+// instructions or the name is unknown. It is meant for tests and benchmarks: do not call it while a
+// Gemm is running.
+func SetBackend(name string) error {
+	for _, be := range gemmAvailable() {
+		if be.name == name {
+			gemmCur.Store(be)
+			return nil
+		}
+	}
+	switch name {
+	case "avx512", "avx2":
+		return fmt.Errorf("kern: SetBackend: backend %q not supported by this CPU", name)
+	case "openblas":
+		return fmt.Errorf("kern: SetBackend: backend %q needs the openblas build tag", name)
+	}
+	return fmt.Errorf("kern: SetBackend: unknown backend %q", name)
+}
+
+// gemmSetThreadsHook lets a backend follow SetThreads (only OpenBLAS needs it).
+func gemmSetThreadsHook(int) {}
+
+// gemmParallelMin is the number of multiply-adds (m·n·k) below which Gemm stays on the calling
+// goroutine: waking a worker costs a few microseconds, about 2^20 multiply-adds of work.
+const gemmParallelMin = 1 << 20
+
+// gemmJob holds the arguments of one Gemm call. It is a poolTask whose index range counts micro-tile
+// rows (splitM) or micro-tile columns of C. Jobs are recycled so that Gemm does not allocate.
+type gemmJob struct {
+	be             *gemmBackend
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	splitM         bool
+}
+
+// gemmScratch holds one goroutine's packing buffers; they grow on demand and are reused.
+type gemmScratch struct {
+	a, b, tmp []float32
+}
+
+// gemmFree recycles jobs and scratch buffers (a plain free list: unlike sync.Pool it is not emptied
+// by the garbage collector, so steady-state training does not allocate).
+var gemmFree struct {
+	sync.Mutex
+	jobs    []*gemmJob
+	scratch []*gemmScratch
+}
+
+func gemmGetJob() *gemmJob {
+	gemmFree.Lock()
+	defer gemmFree.Unlock()
+	if n := len(gemmFree.jobs); n > 0 {
+		j := gemmFree.jobs[n-1]
+		gemmFree.jobs = gemmFree.jobs[:n-1]
+		return j
+	}
+	return new(gemmJob)
+}
+
+func gemmPutJob(j *gemmJob) {
+	*j = gemmJob{} // drop the references to the caller's matrices
+	gemmFree.Lock()
+	gemmFree.jobs = append(gemmFree.jobs, j)
+	gemmFree.Unlock()
+}
+
+func gemmGetScratch() *gemmScratch {
+	gemmFree.Lock()
+	defer gemmFree.Unlock()
+	if n := len(gemmFree.scratch); n > 0 {
+		s := gemmFree.scratch[n-1]
+		gemmFree.scratch = gemmFree.scratch[:n-1]
+		return s
+	}
+	return new(gemmScratch)
+}
+
+func gemmPutScratch(s *gemmScratch) {
+	gemmFree.Lock()
+	gemmFree.scratch = append(gemmFree.scratch, s)
+	gemmFree.Unlock()
+}
+
+// gemmGrow returns (*buf)[:n], reallocating with headroom when it is too small.
+func gemmGrow(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n+n/4)
+	}
+	return (*buf)[:n]
+}
+
+func gemmRoundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// gemmRun runs a checked, non-trivial GEMM with the current backend, over the pool if parallel.
+func gemmRun(parallel bool, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	j := gemmGetJob()
+	*j = gemmJob{be: gemmCur.Load(), transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+	// Splitting M makes every worker pack all of op(B) (k·n), splitting N all of op(A) (m·k):
+	// split the dimension whose duplicated packing is smaller.
+	j.splitM = m >= n
+	units := (n + j.be.nr - 1) / j.be.nr
+	if j.splitM {
+		units = (m + j.be.mr - 1) / j.be.mr
+	}
+	if parallel && m*n*k >= gemmParallelMin {
+		poolFor(units, j)
+	} else {
+		j.poolRun(0, units)
+	}
+	gemmPutJob(j)
+}
+
+// poolRun computes the part of C made of micro-tile rows (or columns) [lo, hi).
+func (j *gemmJob) poolRun(lo, hi int) {
+	s := gemmGetScratch()
+	if j.splitM {
+		gemmRegion(j, s, lo*j.be.mr, min(hi*j.be.mr, j.m), 0, j.n)
+	} else {
+		gemmRegion(j, s, 0, j.m, lo*j.be.nr, min(hi*j.be.nr, j.n))
+	}
+	gemmPutScratch(s)
+}
+
+// gemmRegion computes C[i0:i1, j0:j1] with the blocked loop nest described at the top of the file.
+func gemmRegion(j *gemmJob, s *gemmScratch, i0, i1, j0, j1 int) {
+	be := j.be
+	mr, nr := be.mr, be.nr
+	for jc := j0; jc < j1; jc += be.nc {
+		nc := min(be.nc, j1-jc)
+		for pc := 0; pc < j.k; pc += be.kc {
+			kc := min(be.kc, j.k-pc)
+			beta := float32(1)
+			if pc == 0 {
+				beta = j.beta
+			}
+			bp := gemmGrow(&s.b, kc*gemmRoundUp(nc, nr))
+			gemmPackB(bp, j, nr, jc, nc, pc, kc)
+			for ic := i0; ic < i1; ic += be.mc {
+				mc := min(be.mc, i1-ic)
+				ap := gemmGrow(&s.a, kc*gemmRoundUp(mc, mr))
+				gemmPackA(ap, j, mr, ic, mc, pc, kc)
+				for jr := 0; jr < nc; jr += nr {
+					cols := min(nr, nc-jr)
+					bpan := &bp[jr*kc]
+					for ir := 0; ir < mc; ir += mr {
+						rows := min(mr, mc-ir)
+						ci := (ic+ir)*j.ldc + jc + jr
+						if rows == mr && cols == nr {
+							be.kern(kc, &ap[ir*kc], bpan, &j.c[ci], j.ldc, j.alpha, beta)
+						} else {
+							gemmEdge(j, s, kc, &ap[ir*kc], bpan, ci, rows, cols, beta)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// gemmEdge runs the micro-kernel on a partial rows×cols tile through a full-size temporary tile, so
+// that edge elements get exactly the arithmetic of interior ones.
+func gemmEdge(j *gemmJob, s *gemmScratch, kc int, apan, bpan *float32, ci, rows, cols int, beta float32) {
+	mr, nr := j.be.mr, j.be.nr
+	tmp := gemmGrow(&s.tmp, mr*nr)
+	if beta != 0 {
+		for i := 0; i < rows; i++ {
+			copy(tmp[i*nr:i*nr+cols], j.c[ci+i*j.ldc:])
+		}
+	}
+	j.be.kern(kc, apan, bpan, &tmp[0], nr, j.alpha, beta)
+	for i := 0; i < rows; i++ {
+		copy(j.c[ci+i*j.ldc:ci+i*j.ldc+cols], tmp[i*nr:])
+	}
+}
+
+// gemmPackA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as mr-row panels: panel r holds element (i, p)
+// of its rows at r·mr·kc + p·mr + i. Rows past mc are zero.
+func gemmPackA(dst []float32, j *gemmJob, mr, i0, mc, p0, kc int) {
+	for ir := 0; ir < mc; ir += mr {
+		rows := min(mr, mc-ir)
+		panel := dst[ir*kc : ir*kc+mr*kc]
+		if j.transA { // op(A)[i,p] = a[p·lda+i]: each k step is a contiguous run of rows
+			for p := 0; p < kc; p++ {
+				d := panel[p*mr : p*mr+mr]
+				copy(d, j.a[(p0+p)*j.lda+i0+ir:][:rows])
+				clear(d[rows:])
+			}
+			continue
+		}
+		for i := 0; i < rows; i++ { // op(A)[i,p] = a[i·lda+p]: scatter one row with stride mr
+			src := j.a[(i0+ir+i)*j.lda+p0:][:kc]
+			d := panel[i:]
+			for p, v := range src {
+				d[p*mr] = v
+			}
+		}
+		for i := rows; i < mr; i++ {
+			for p := 0; p < kc; p++ {
+				panel[p*mr+i] = 0
+			}
+		}
+	}
+}
+
+// gemmPackB packs op(B)[p0:p0+kc, j0:j0+nc] into dst as nr-column panels: panel q holds element
+// (p, jj) of its columns at q·nr·kc + p·nr + jj. Columns past nc are zero.
+func gemmPackB(dst []float32, j *gemmJob, nr, j0, nc, p0, kc int) {
+	for jr := 0; jr < nc; jr += nr {
+		cols := min(nr, nc-jr)
+		panel := dst[jr*kc : jr*kc+nr*kc]
+		if !j.transB { // op(B)[p,jj] = b[p·ldb+jj]: each k step is a contiguous run of columns
+			for p := 0; p < kc; p++ {
+				d := panel[p*nr : p*nr+nr]
+				copy(d, j.b[(p0+p)*j.ldb+j0+jr:][:cols])
+				clear(d[cols:])
+			}
+			continue
+		}
+		for jj := 0; jj < cols; jj++ { // op(B)[p,jj] = b[jj·ldb+p]: scatter one row with stride nr
+			src := j.b[(j0+jr+jj)*j.ldb+p0:][:kc]
+			d := panel[jj:]
+			for p, v := range src {
+				d[p*nr] = v
+			}
+		}
+		for jj := cols; jj < nr; jj++ {
+			for p := 0; p < kc; p++ {
+				panel[p*nr+jj] = 0
+			}
+		}
+	}
+}
+
+// gemmKernGo4x4 is the generic micro-kernel (mr = nr = 4) in plain Go: 16 scalar accumulators.
+func gemmKernGo4x4(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
+	as := unsafe.Slice(a, 4*kc)
+	bs := unsafe.Slice(b, 4*kc)
+	var c00, c01, c02, c03, c10, c11, c12, c13 float32
+	var c20, c21, c22, c23, c30, c31, c32, c33 float32
+	for p := 0; p < kc; p++ {
+		av := as[4*p : 4*p+4 : 4*p+4]
+		bv := bs[4*p : 4*p+4 : 4*p+4]
+		a0, a1, a2, a3 := av[0], av[1], av[2], av[3]
+		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	cs := unsafe.Slice(c, 3*ldc+4)
+	gemmStore4(cs[0:4:4], c00, c01, c02, c03, alpha, beta)
+	gemmStore4(cs[ldc:ldc+4:ldc+4], c10, c11, c12, c13, alpha, beta)
+	gemmStore4(cs[2*ldc:2*ldc+4:2*ldc+4], c20, c21, c22, c23, alpha, beta)
+	gemmStore4(cs[3*ldc:3*ldc+4:3*ldc+4], c30, c31, c32, c33, alpha, beta)
+}
+
+// gemmStore4 writes one row of a generic micro-tile: c = alpha·s + beta·c (c not read if beta == 0).
+func gemmStore4(c []float32, s0, s1, s2, s3, alpha, beta float32) {
+	if beta == 0 {
+		c[0], c[1], c[2], c[3] = alpha*s0, alpha*s1, alpha*s2, alpha*s3
+		return
+	}
+	c[0] = alpha*s0 + beta*c[0]
+	c[1] = alpha*s1 + beta*c[1]
+	c[2] = alpha*s2 + beta*c[2]
+	c[3] = alpha*s3 + beta*c[3]
+}

@@ -1,0 +1,6 @@
+//go:build !amd64 && !openblas
+
+package kern
+
+// gemmAvailable lists the backends of this architecture: only the pure Go one.
+func gemmAvailable() []*gemmBackend { return []*gemmBackend{gemmGeneric} }

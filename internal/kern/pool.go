@@ -1,0 +1,165 @@
+package kern
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// The worker pool: Threads()-1 persistent goroutines plus the calling goroutine. A parallel run holds
+// poolState.run for its whole duration; a second run that finds the pool busy (a concurrent caller, or
+// a ParallelFor nested inside a ParallelFor body) executes its chunks inline, one after the other, so it
+// can neither deadlock nor change the chunking.
+
+// poolTask is one parallel job; poolRun handles the index range [lo, hi).
+type poolTask interface {
+	poolRun(lo, hi int)
+}
+
+// poolFunc adapts a ParallelFor body to poolTask without allocating (a func value is pointer-shaped).
+type poolFunc func(lo, hi int)
+
+func (f poolFunc) poolRun(lo, hi int) { f(lo, hi) }
+
+// poolJob is what a worker receives: a task, its range and where to report.
+type poolJob struct {
+	task   poolTask
+	lo, hi int
+	slot   int // index into poolState.panics
+}
+
+type poolState struct {
+	run     sync.Mutex // held by the active parallel run
+	cfg     sync.Mutex // guards threads and workers
+	threads int
+	workers []chan poolJob // one start channel per worker goroutine
+	done    sync.WaitGroup
+	panics  []any // per worker: a recovered panic of the last run, re-raised by the caller
+}
+
+var pool = newPoolState(runtime.GOMAXPROCS(0))
+
+func newPoolState(n int) *poolState {
+	p := &poolState{}
+	p.resize(n)
+	return p
+}
+
+// resize starts or stops workers so that there are n-1 of them. Callers hold p.run (or own p).
+func (p *poolState) resize(n int) {
+	if n < 1 {
+		n = 1
+	}
+	p.cfg.Lock()
+	defer p.cfg.Unlock()
+	for len(p.workers) > n-1 {
+		last := len(p.workers) - 1
+		close(p.workers[last])
+		p.workers = p.workers[:last]
+	}
+	for len(p.workers) < n-1 {
+		ch := make(chan poolJob, 1)
+		p.workers = append(p.workers, ch)
+		go p.worker(ch)
+	}
+	p.panics = make([]any, n)
+	p.threads = n
+}
+
+func (p *poolState) worker(ch chan poolJob) {
+	for j := range ch {
+		p.exec(j)
+	}
+}
+
+// exec runs one chunk on a worker and records a panic instead of crashing the process, so that the
+// caller can re-raise it on its own goroutine.
+func (p *poolState) exec(j poolJob) {
+	defer p.done.Done()
+	defer func() {
+		if r := recover(); r != nil {
+			p.panics[j.slot] = r
+		}
+	}()
+	j.task.poolRun(j.lo, j.hi)
+}
+
+// Threads returns the size of the worker pool (the calling goroutine counts as one worker).
+func Threads() int {
+	pool.cfg.Lock()
+	defer pool.cfg.Unlock()
+	return pool.threads
+}
+
+// SetThreads sets the size of the worker pool; n < 1 means 1. It waits for a running parallel job to
+// finish first. The default is runtime.GOMAXPROCS(0) at program start.
+func SetThreads(n int) {
+	pool.run.Lock()
+	defer pool.run.Unlock()
+	pool.resize(n)
+	gemmSetThreadsHook(n)
+}
+
+// poolChunk returns chunk c of [0,n) split into k contiguous near-equal parts: the first n%k chunks
+// have one element more.
+func poolChunk(n, k, c int) (lo, hi int) {
+	q, r := n/k, n%k
+	lo = c*q + min(c, r)
+	hi = lo + q
+	if c < r {
+		hi++
+	}
+	return lo, hi
+}
+
+// ParallelFor splits [0,n) into at most Threads() contiguous, near-equal chunks and calls fn(lo,hi) for
+// each, concurrently on the pool's persistent workers (plus the caller), returning when all are done.
+// With Threads()==1 or n<=1 it calls fn(0,n) inline. The chunking depends only on n and Threads().
+// A panic in fn is re-raised on the calling goroutine after all chunks have finished. Calls made while
+// the pool is busy (from another goroutine, or nested inside fn) run their chunks inline in order.
+func ParallelFor(n int, fn func(lo, hi int)) {
+	if n < 0 {
+		panic(fmt.Sprintf("kern: ParallelFor: n=%d < 0", n))
+	}
+	poolFor(n, poolFunc(fn))
+}
+
+// poolFor is ParallelFor for a poolTask.
+func poolFor(n int, t poolTask) {
+	threads := Threads()
+	if threads == 1 || n <= 1 {
+		t.poolRun(0, n)
+		return
+	}
+	chunks := min(n, threads)
+	if !pool.run.TryLock() {
+		for c := 0; c < chunks; c++ {
+			t.poolRun(poolChunk(n, chunks, c))
+		}
+		return
+	}
+	defer pool.run.Unlock()
+	if pool.threads != threads { // resized between Threads() and TryLock
+		chunks = min(n, pool.threads)
+	}
+	pool.done.Add(chunks - 1)
+	for c := 1; c < chunks; c++ {
+		lo, hi := poolChunk(n, chunks, c)
+		pool.workers[c-1] <- poolJob{task: t, lo: lo, hi: hi, slot: c}
+	}
+	var callerPanic any
+	func() {
+		defer func() { callerPanic = recover() }()
+		t.poolRun(poolChunk(n, chunks, 0))
+	}()
+	pool.done.Wait()
+	if callerPanic != nil {
+		panic(callerPanic)
+	}
+	for c := 1; c < chunks; c++ {
+		if r := pool.panics[c]; r != nil {
+			pool.panics[c] = nil
+			panic(r)
+		}
+	}
+}
