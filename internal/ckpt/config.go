@@ -249,11 +249,16 @@ func (c *LlamaConfig) Marshal() ([]byte, error) {
 		}
 		out[key] = json.RawMessage(s)
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
+	// Like transformers (json.dumps(indent=2, sort_keys=True)), but Python escapes non-ASCII
+	// where this writes UTF-8; both read back the same.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil { // Encode appends the final newline
 		return nil, fmt.Errorf("ckpt: config.json: %w", err)
 	}
-	return append(b, '\n'), nil
+	return b.Bytes(), nil
 }
 
 // pyFloat formats v like Python's repr: shortest round-trip digits, exponent form below 1e-4 and

@@ -1,7 +1,8 @@
 // Package ckpt owns everything midas reads from or writes to a checkpoint on disk, speaking the
 // formats of the Hugging Face world so that checkpoints move freely between midas and PyTorch:
 //
-//   - safetensors files (File, Open, WriteFile, Writer): an 8-byte little-endian header length N,
+//   - safetensors files (File, Open, WriteFile, Writer, and Encode for writing into CommitDir's
+//     io.Writer): an 8-byte little-endian header length N,
 //     N bytes of JSON header padded with spaces to a multiple of 8, then the tensor data tiled
 //     exactly by the header's data_offsets. F32, BF16 and F16 convert exactly to float32 on read
 //     and with round-to-nearest-even on write (BF16ToF32, F32ToBF16, F16ToF32, F32ToF16); every

@@ -103,15 +103,11 @@ func F32ToF16(f float32) uint16 {
 	return sign | uint16(roundShift(uint32(e)<<23|mant, 13))
 }
 
-// roundShift returns x >> s rounded to nearest, ties to even.
+// roundShift returns x >> s rounded to nearest, ties to even, for 1 ≤ s ≤ 24 and x < 2^31.
+// Adding half-1 rounds a remainder above half up; adding the kept lsb as well turns an exact tie
+// into a round-up only when the kept part is odd. No branches: the remainders of real data are random.
 func roundShift(x, s uint32) uint32 {
-	r := x >> s
-	rem := x & (1<<s - 1)
-	half := uint32(1) << (s - 1)
-	if rem > half || (rem == half && r&1 == 1) {
-		r++
-	}
-	return r
+	return (x + (1<<(s-1) - 1) + (x>>s)&1) >> s
 }
 
 // DecodeFloat32 converts little-endian raw tensor bytes of dtype F32, BF16 or F16 into dst, which

@@ -321,3 +321,39 @@ func TestEncodeDecode(t *testing.T) {
 		t.Error("DecodeFloat32 Q4: no error")
 	}
 }
+
+// BenchmarkDecode and BenchmarkEncode measure conversion throughput over 1M elements.
+func BenchmarkDecode(b *testing.B) {
+	src := make([]float32, 1<<20)
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range src {
+		src[i] = float32(r.NormFloat64())
+	}
+	for _, dt := range []string{F32, BF16, F16} {
+		raw, _ := EncodeFloat32(nil, dt, src)
+		dst := make([]float32, len(src))
+		b.Run(dt, func(b *testing.B) {
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				DecodeFloat32(dst, dt, raw)
+			}
+		})
+	}
+}
+
+func BenchmarkEncode(b *testing.B) {
+	src := make([]float32, 1<<20)
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range src {
+		src[i] = float32(r.NormFloat64())
+	}
+	for _, dt := range []string{F32, BF16, F16} {
+		buf := make([]byte, 0, 4*len(src))
+		b.Run(dt, func(b *testing.B) {
+			b.SetBytes(int64(4 * len(src)))
+			for b.Loop() {
+				buf, _ = EncodeFloat32(buf[:0], dt, src)
+			}
+		})
+	}
+}
