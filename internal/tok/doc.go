@@ -1,0 +1,24 @@
+// Package tok owns midas's tokenizer: a byte-level BPE in the style of GPT-2,
+// trained by the program itself and saved as a Hugging Face tokenizer.json.
+//
+// Ids 0..255 of a trained tokenizer are the single bytes, ids 256.. are the
+// learnt merges in order, and the last id is the one special token
+// "<|endoftext|>" (EOT), which callers put between documents; Encode never
+// produces it. Text is first split by the GPT-2 / Hugging Face ByteLevel
+// pre-tokenizer (see PreTokenize), then each piece is merged by rank, so the
+// file loads in Hugging Face tokenizers and gives the same ids there (except
+// that Hugging Face turns a literal "<|endoftext|>" in the text into EOT).
+//
+// Example: trained on "ab ab ab cd" with vocabSize 261, the pieces are
+// "ab", " ab", " ab", " cd" and the merges are
+//
+//	a + b   → "ab"   (id 256, count 3)
+//	' ' + ab → " ab" (id 257, count 2)
+//	' ' + c  → " c"  (id 258, count 1; ties (c, d) and wins by byte order)
+//	" c" + d → " cd" (id 259)
+//
+// with EOT = 260, and Encode("ab cd") = [256 259].
+//
+// The package owns the pre-tokenizer, training, encoding and decoding, and
+// reading and writing tokenizer.json (MarshalJSON, Parse, Save, Load).
+package tok
