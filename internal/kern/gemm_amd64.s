@@ -5,6 +5,65 @@
 
 #include "textflag.h"
 
+// func gemmPackT4AVX2(dst, src *float32, ld, groups, kc8, stride int)
+//
+// Transposing pack for groups of 4 rows with AVX2: for g < groups, r < 4, p < kc8 (a multiple of 8),
+// dst[p·stride + 4g + r] = src[(4g+r)·ld + p]. Each 4-row × 8-column block is transposed with an
+// in-lane 4×4 transpose (UNPCKL/HPS then UNPCKL/HPD) and written as eight 4-float stores.
+TEXT ·gemmPackT4AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), DX
+	SHLQ $2, DX                 // row stride of src in bytes
+	MOVQ groups+24(FP), CX
+	MOVQ stride+40(FP), R9
+	SHLQ $2, R9                 // S: row stride of dst in bytes
+	LEAQ (R9)(R9*2), R10        // 3S
+	LEAQ (DX)(DX*2), R8         // 3·ld bytes
+	MOVQ kc8+32(FP), BX
+	SHRQ $3, BX                 // number of 8-column blocks
+	TESTQ BX, BX
+	JZ packt4_done
+	TESTQ CX, CX
+	JZ packt4_done
+packt4_group:
+	MOVQ SI, R12                // src block pointer for this group
+	MOVQ DI, R13                // dst block pointer for this group
+	MOVQ BX, AX
+packt4_block:
+	VMOVUPS (R12), Y0
+	VMOVUPS (R12)(DX*1), Y1
+	VMOVUPS (R12)(DX*2), Y2
+	VMOVUPS (R12)(R8*1), Y3
+	VUNPCKLPS Y1, Y0, Y4        // r0k0 r1k0 r0k1 r1k1 | r0k4 r1k4 r0k5 r1k5
+	VUNPCKHPS Y1, Y0, Y5        // k2 k3 | k6 k7 of rows 0,1
+	VUNPCKLPS Y3, Y2, Y6        // k0 k1 | k4 k5 of rows 2,3
+	VUNPCKHPS Y3, Y2, Y7        // k2 k3 | k6 k7 of rows 2,3
+	VUNPCKLPD Y6, Y4, Y8        // rows 0-3 of k0 | k4
+	VUNPCKHPD Y6, Y4, Y9        // k1 | k5
+	VUNPCKLPD Y7, Y5, Y10       // k2 | k6
+	VUNPCKHPD Y7, Y5, Y11       // k3 | k7
+	LEAQ (R13)(R9*4), R11       // dst row k4
+	VMOVUPS X8, (R13)
+	VMOVUPS X9, (R13)(R9*1)
+	VMOVUPS X10, (R13)(R9*2)
+	VMOVUPS X11, (R13)(R10*1)
+	VEXTRACTF128 $1, Y8, (R11)
+	VEXTRACTF128 $1, Y9, (R11)(R9*1)
+	VEXTRACTF128 $1, Y10, (R11)(R9*2)
+	VEXTRACTF128 $1, Y11, (R11)(R10*1)
+	ADDQ $32, R12
+	LEAQ (R11)(R9*4), R13       // dst row k8
+	DECQ AX
+	JNZ packt4_block
+	LEAQ (SI)(DX*4), SI         // next 4 source rows
+	ADDQ $16, DI                // next 4 destination columns
+	DECQ CX
+	JNZ packt4_group
+packt4_done:
+	VZEROUPPER
+	RET
+
 // func gemmKernAVX512x12x32(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 //
 // C[0:12, 0:32] (row stride ldc) = alpha·Σ_k a[k*12+i]·b[k*32+j] + beta·C, k = 0..kc-1 in order;

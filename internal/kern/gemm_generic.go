@@ -35,6 +35,7 @@ type gemmBackend struct {
 	mr, nr     int // micro-tile rows (broadcast side) and columns (vector side)
 	kc, mc, nc int // cache blocking; mc is a multiple of mr, nc of nr
 	kern       gemmKernFunc
+	packT      gemmPackT // nil: pack in Go
 }
 
 var gemmGeneric = &gemmBackend{name: "generic", mr: 4, nr: 4, kc: 256, mc: 128, nc: 4096, kern: gemmKernGo4x4}
@@ -240,18 +241,8 @@ func gemmPackA(dst []float32, j *gemmJob, mr, i0, mc, p0, kc int) {
 			}
 			continue
 		}
-		for i := 0; i < rows; i++ { // op(A)[i,p] = a[i·lda+p]: scatter one row with stride mr
-			src := j.a[(i0+ir+i)*j.lda+p0:][:kc]
-			d := panel[i:]
-			for p, v := range src {
-				d[p*mr] = v
-			}
-		}
-		for i := rows; i < mr; i++ {
-			for p := 0; p < kc; p++ {
-				panel[p*mr+i] = 0
-			}
-		}
+		// op(A)[i,p] = a[i·lda+p]: transpose the rows into the panel.
+		gemmPackRows(panel, j.a[(i0+ir)*j.lda+p0:], j.lda, rows, mr, kc, j.be.packT)
 	}
 }
 
@@ -269,17 +260,42 @@ func gemmPackB(dst []float32, j *gemmJob, nr, j0, nc, p0, kc int) {
 			}
 			continue
 		}
-		for jj := 0; jj < cols; jj++ { // op(B)[p,jj] = b[jj·ldb+p]: scatter one row with stride nr
-			src := j.b[(j0+jr+jj)*j.ldb+p0:][:kc]
-			d := panel[jj:]
-			for p, v := range src {
-				d[p*nr] = v
-			}
+		// op(B)[p,jj] = b[jj·ldb+p]: transpose the rows of b into the panel.
+		gemmPackRows(panel, j.b[(j0+jr)*j.ldb+p0:], j.ldb, cols, nr, kc, j.be.packT)
+	}
+}
+
+// gemmPackT is an optional assembly transposing pack for groups of 4 rows (see gemmPackRows);
+// kc8 is a multiple of 8.
+type gemmPackT func(dst, src *float32, ld, groups, kc8, stride int)
+
+// gemmPackRows writes the transpose of the rows×kc matrix src (row stride ld) into panel with row
+// stride `stride` ≥ rows: panel[p·stride+i] = src[i·ld+p], and zeroes columns rows..stride-1.
+// packT, if not nil, does whole groups of 4 rows over the first kc&^7 columns; Go does the rest.
+func gemmPackRows(panel, src []float32, ld, rows, stride, kc int, packT gemmPackT) {
+	done, k8 := 0, 0
+	if packT != nil && rows >= 4 && kc >= 8 {
+		done, k8 = rows&^3, kc&^7
+		_ = src[(done-1)*ld+k8-1]       // the assembly reads rows [0,done), columns [0,k8)
+		_ = panel[(k8-1)*stride+done-1] // and writes these panel entries
+		packT(&panel[0], &src[0], ld, done/4, k8, stride)
+	}
+	for i := 0; i < rows; i++ {
+		p0 := 0
+		if i < done {
+			p0 = k8
 		}
-		for jj := cols; jj < nr; jj++ {
-			for p := 0; p < kc; p++ {
-				panel[p*nr+jj] = 0
-			}
+		if p0 == kc {
+			continue
+		}
+		d := panel[i+p0*stride:]
+		for p, v := range src[i*ld+p0 : i*ld+kc] {
+			d[p*stride] = v
+		}
+	}
+	for i := rows; i < stride; i++ {
+		for p := 0; p < kc; p++ {
+			panel[p*stride+i] = 0
 		}
 	}
 }

@@ -1,0 +1,79 @@
+package kern
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+)
+
+// gemmBench is one benchmark problem. The names give the transposition (nn, nt, tn) and the role in
+// training with M = batch·seq = 2048 tokens and model width 256, FFN hidden 683 (SPEC.md):
+// nt = forward Y = X·Wᵀ, nn = backward dX = dY·W, tn = backward dW += dYᵀ·X (m = out, n = in,
+// k = tokens, beta = 1); attn = one attention head of width 64 as a strided view of a 256-wide matrix.
+type gemmBench struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
+	lda, ldb, ldc  int // 0: tight
+	beta           float32
+}
+
+var gemmBenches = []gemmBench{
+	{name: "nn", m: 1024, n: 1024, k: 1024},
+	{name: "nt", transB: true, m: 2048, n: 256, k: 256},
+	{name: "nt", transB: true, m: 2048, n: 683, k: 256},
+	{name: "nt", transB: true, m: 2048, n: 256, k: 683},
+	{name: "nt", transB: true, m: 2048, n: 512, k: 256},
+	{name: "nn", m: 2048, n: 256, k: 256},
+	{name: "nn", m: 2048, n: 256, k: 683},
+	{name: "nn", m: 2048, n: 683, k: 256},
+	{name: "tn", transA: true, m: 256, n: 256, k: 2048, beta: 1},
+	{name: "tn", transA: true, m: 683, n: 256, k: 2048, beta: 1},
+	{name: "tn", transA: true, m: 256, n: 683, k: 2048, beta: 1},
+	{name: "tn", transA: true, m: 512, n: 256, k: 2048, beta: 1},
+	{name: "attnNT", transB: true, m: 256, n: 256, k: 64, lda: 256, ldb: 256, ldc: 256},
+	{name: "attnNN", m: 256, n: 64, k: 256, lda: 256, ldb: 256, ldc: 256},
+}
+
+// BenchmarkGemm reports GFLOP/s (2·m·n·k per call) as BenchmarkGemm/<backend>/<name>_<M>x<N>x<K>/t<threads>
+// for every backend of this build, so that a default and an openblas run can be compared by name.
+func BenchmarkGemm(b *testing.B) {
+	for _, be := range gemmBackendNames() {
+		for _, g := range gemmBenches {
+			for _, threads := range []int{1, 2} {
+				name := fmt.Sprintf("%s/%s_%dx%dx%d/t%d", be, g.name, g.m, g.n, g.k, threads)
+				b.Run(name, func(b *testing.B) {
+					withBackend(b, be, func() {
+						withThreads(threads, func() { benchGemm(b, g) })
+					})
+				})
+			}
+		}
+	}
+}
+
+func benchGemm(b *testing.B, g gemmBench) {
+	ar, ac := g.m, g.k
+	if g.transA {
+		ar, ac = g.k, g.m
+	}
+	br, bc := g.k, g.n
+	if g.transB {
+		br, bc = g.n, g.k
+	}
+	lda, ldb, ldc := max(g.lda, ac), max(g.ldb, bc), max(g.ldc, g.n)
+	rng := rand.New(rand.NewSource(1))
+	a := make([]float32, (ar-1)*lda+ac)
+	x := make([]float32, (br-1)*ldb+bc)
+	c := make([]float32, (g.m-1)*ldc+g.n)
+	gemmFill(rng, a)
+	gemmFill(rng, x)
+	Gemm(g.transA, g.transB, g.m, g.n, g.k, 1, a, lda, x, ldb, g.beta, c, ldc) // warm up buffers
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Gemm(g.transA, g.transB, g.m, g.n, g.k, 1, a, lda, x, ldb, g.beta, c, ldc)
+	}
+	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k) * float64(b.N)
+	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
