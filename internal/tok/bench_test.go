@@ -1,7 +1,8 @@
 package tok
 
 import (
-	"fmt"
+	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -64,12 +65,36 @@ func BenchmarkPreTokenize(b *testing.B) {
 	}
 }
 
+// cjkText is 2 MB of made-up Chinese-like text: runs of 20-220 ideographs
+// (Zipf-like choice among 3000) ended by "。", so words are long and there
+// are no spaces, the hard case for the trainer.
+func cjkText() string {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var sb strings.Builder
+	for sb.Len() < 2<<20 {
+		for n := 20 + rng.IntN(200); n > 0; n-- {
+			sb.WriteRune(rune(0x4E00 + int(rng.ExpFloat64()*80)%3000))
+		}
+		sb.WriteString("。")
+	}
+	return sb.String()
+}
+
 // BenchmarkTrain trains 4096 ids on the first 1 MB and 10 MB of the State of
-// the Union addresses. Slow (seconds per op): run with -benchtime=1x.
+// the Union addresses, and on cjkText. Slow (up to seconds per op): run with
+// -benchtime=1x.
 func BenchmarkTrain(b *testing.B) {
-	for _, mb := range []int{1, 10} {
-		b.Run(fmt.Sprintf("%dMB", mb), func(b *testing.B) {
-			text := sharedText(b, "state_of_the_union.txt.gz", mb<<20)
+	for _, name := range []string{"1MB", "10MB", "cjk2MB"} {
+		b.Run(name, func(b *testing.B) {
+			var text string
+			switch name {
+			case "1MB":
+				text = sharedText(b, "state_of_the_union.txt.gz", 1<<20)
+			case "10MB":
+				text = sharedText(b, "state_of_the_union.txt.gz", 10<<20)
+			default:
+				text = cjkText()
+			}
 			b.SetBytes(int64(len(text)))
 			for b.Loop() {
 				if _, err := Train([]string{text}, 4096); err != nil {

@@ -234,8 +234,9 @@ func (tr *trainer) step() (bool, error) {
 	return true, nil
 }
 
-// apply rewrites every word containing (a, b) and updates the pair counts by
-// the difference between each word's old and new pairs, times its count.
+// apply rewrites every word containing (a, b) and updates the pair counts
+// locally around each merged occurrence (so a long word costs a scan, not a
+// map update per symbol).
 func (tr *trainer) apply(k uint64, a, b, id int32) {
 	ws := tr.where[k]
 	delete(tr.where, k)
@@ -243,22 +244,8 @@ func (tr *trainer) apply(k uint64, a, b, id int32) {
 	ws = slices.Compact(ws)
 	clear(tr.delta)
 	for _, w := range ws {
-		syms := tr.words[w]
-		if !hasPair(syms, a, b) {
-			continue
-		}
-		f := tr.freq[w]
-		for i := 0; i+1 < len(syms); i++ {
-			tr.delta[pairKey(syms[i], syms[i+1])] -= f
-		}
-		syms = mergePair(syms, a, b, id)
-		tr.words[w] = syms
-		for i := 0; i+1 < len(syms); i++ {
-			pk := pairKey(syms[i], syms[i+1])
-			tr.delta[pk] += f
-			if syms[i] == id || syms[i+1] == id {
-				tr.addWhere(pk, w)
-			}
+		if hasPair(tr.words[w], a, b) {
+			tr.words[w] = tr.mergeWord(tr.words[w], int32(w), a, b, id)
 		}
 	}
 	for pk, d := range tr.delta {
@@ -277,6 +264,43 @@ func (tr *trainer) apply(k uint64, a, b, id int32) {
 	}
 }
 
+// mergeWord replaces, left to right and without overlap, every (a, b) in
+// word w by id, in place, recording pair-count changes in tr.delta. At each
+// occurrence x a b y becomes x id y: (x, a), (a, b) and (b, y) lose the
+// word's count and (x, id), (id, y) gain it. x is taken from the rewritten
+// prefix and y from the old suffix, so in x a b a b y the (id, a) gained at
+// the first occurrence is lost again at the second, leaving (id, id), as a
+// full before/after diff of the word's pairs would.
+func (tr *trainer) mergeWord(syms []int32, w, a, b, id int32) []int32 {
+	f := tr.freq[w]
+	out := syms[:0] // writes stay at or behind the read position i
+	for i := 0; i < len(syms); i++ {
+		if i+1 >= len(syms) || syms[i] != a || syms[i+1] != b {
+			out = append(out, syms[i])
+			continue
+		}
+		tr.delta[pairKey(a, b)] -= f
+		if len(out) > 0 {
+			x := out[len(out)-1]
+			tr.delta[pairKey(x, a)] -= f
+			tr.gain(pairKey(x, id), w, f)
+		}
+		if i+2 < len(syms) {
+			y := syms[i+2]
+			tr.delta[pairKey(b, y)] -= f
+			tr.gain(pairKey(id, y), w, f)
+		}
+		out = append(out, id)
+		i++
+	}
+	return out
+}
+
+func (tr *trainer) gain(pk uint64, w int32, f int64) {
+	tr.delta[pk] += f
+	tr.addWhere(pk, w)
+}
+
 func hasPair(syms []int32, a, b int32) bool {
 	for i := 0; i+1 < len(syms); i++ {
 		if syms[i] == a && syms[i+1] == b {
@@ -284,19 +308,4 @@ func hasPair(syms []int32, a, b int32) bool {
 		}
 	}
 	return false
-}
-
-// mergePair replaces, left to right and without overlap, every (a, b) in
-// syms by id, in place, and returns the shortened slice.
-func mergePair(syms []int32, a, b, id int32) []int32 {
-	out := syms[:0]
-	for i := 0; i < len(syms); i++ {
-		if i+1 < len(syms) && syms[i] == a && syms[i+1] == b {
-			out = append(out, id)
-			i++
-			continue
-		}
-		out = append(out, syms[i])
-	}
-	return out
 }

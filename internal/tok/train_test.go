@@ -3,6 +3,7 @@ package tok
 import (
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -221,5 +222,34 @@ func TestTrainSharedCorpus(t *testing.T) {
 	// (bytes alone give 1).
 	if r < 3 {
 		t.Errorf("held-out compression %.2f bytes/token, want >= 3", r)
+	}
+}
+
+// TestTrainerIncrementalCounts checks the trainer's incremental bookkeeping
+// against a recount from scratch after every merge: pair counts, and that
+// every word containing a pair is listed for it. The texts include runs
+// ("aaaa", "ababab") where occurrences of a pair are adjacent.
+func TestTrainerIncrementalCounts(t *testing.T) {
+	texts := append(miniCorpus()[:6], "aaaa aaaaa ababab abababa xyxyxy\n"+strings.Repeat("aab", 9))
+	tr := newTrainer(countWords(texts))
+	for step := 0; step < 300; step++ {
+		ok, err := tr.step()
+		if err != nil || !ok {
+			t.Fatalf("step %d: %v %v", step, ok, err)
+		}
+		want := map[uint64]int64{}
+		for w, syms := range tr.words {
+			for i := 0; i+1 < len(syms); i++ {
+				k := pairKey(syms[i], syms[i+1])
+				want[k] += tr.freq[w]
+				if !slices.Contains(tr.where[k], int32(w)) {
+					t.Fatalf("step %d: word %d has pair %q+%q but is not in where", step, w,
+						tr.tokens[syms[i]], tr.tokens[syms[i+1]])
+				}
+			}
+		}
+		if !reflect.DeepEqual(tr.count, want) {
+			t.Fatalf("step %d: incremental pair counts differ from a recount", step)
+		}
 	}
 }
