@@ -18,8 +18,8 @@ import (
 // words (counted with multiplicity). Ties in count are broken by the pair's
 // byte order: the pair whose left token's bytes are lexicographically
 // smallest wins, then the one whose right token's bytes are. So the same
-// texts give the same tokenizer, independent of map order or text order
-// within equal counts. Every merge adds one id, so there are vocabSize-257
+// texts give the same tokenizer, whatever the map iteration order and the
+// order of the texts. Every merge adds one id, so there are vocabSize-257
 // merges.
 //
 // It returns an error if vocabSize < 257, or if the texts run out of pairs
