@@ -27,6 +27,60 @@ func (w *World) problemIn(r *rng, split Split) problem {
 	}
 }
 
+// wording renders the sentences of a word problem about A (the hero) and B.
+type wording struct {
+	r                 *rng
+	A, B, I, has, She string // names, item plural, " has "/" had ", hero's pronoun
+	him               string // the hero's object pronoun
+	past              bool
+}
+
+func (wd *wording) start(n int) string { return wd.A + wd.has + itoa(n) + " " + wd.I + ". " }
+
+// take is a sentence that lowers the hero's count by n.
+func (wd *wording) take(n int) string {
+	v := pick(wd.r, [][2]string{{"gives", "gave"}, {"loses", "lost"}, {"sells", "sold"}})
+	verb := v[0]
+	if wd.past {
+		verb = v[1]
+	}
+	if v[0] == "loses" {
+		return wd.She + " " + verb + " " + itoa(n) + ". "
+	}
+	return wd.She + " " + verb + " " + itoa(n) + " to " + wd.B + ". "
+}
+
+// add is a sentence that raises the hero's count by n.
+func (wd *wording) add(n int) string {
+	k := wd.r.intn(3)
+	if k == 2 {
+		verb := "gives"
+		if wd.past {
+			verb = "gave"
+		}
+		return wd.B + " " + verb + " " + wd.him + " " + itoa(n) + " more. "
+	}
+	verbs := [][2]string{{"buys", "bought"}, {"finds", "found"}}[k]
+	verb := verbs[0]
+	if wd.past {
+		verb = verbs[1]
+	}
+	return wd.She + " " + verb + " " + itoa(n) + " more. "
+}
+
+func (wd *wording) how() string {
+	return "How many " + wd.I + " does " + wd.A + " have " + pick(wd.r, []string{"now", "left", "in all", "in total"}) + "?"
+}
+
+func (wd *wording) together() string { return "How many " + wd.I + " do they have together?" }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// eq renders "a op b = c."
+func eq(a int, op string, b, c int) string {
+	return itoa(a) + " " + op + " " + itoa(b) + " = " + itoa(c) + "."
+}
+
 // problem draws one single- or two-step word problem with small numbers about two people of the
 // world. Every number stated in the text is at least 2; answers are never negative.
 func (w *World) problem(r *rng) problem {
@@ -34,102 +88,62 @@ func (w *World) problem(r *rng) problem {
 	pa := &w.people[ai]
 	pb := &w.people[w.otherPerson(r, nil, ai)]
 	_, She, _, _, him := pa.pronouns()
-	it := pick(r, items)
-	A, B, I := pa.first, pb.first, it.many
-	itoa := strconv.Itoa
-	past := r.chance(0.3)
-	has := " has "
-	if past {
-		has = " had "
+	wd := &wording{r: r, A: pa.first, B: pb.first, I: pick(r, items).many, has: " has ", She: She, him: him}
+	if wd.past = r.chance(0.3); wd.past {
+		wd.has = " had "
 	}
-	start := func(n int) string { return A + has + itoa(n) + " " + I + ". " }
-	take := func(n int) string { // a sentence that lowers A's count by n
-		verbs := [][2]string{{"gives", "gave"}, {"loses", "lost"}, {"sells", "sold"}}
-		v := pick(r, verbs)
-		verb := v[0]
-		if past {
-			verb = v[1]
-		}
-		if v[0] == "loses" {
-			return She + " " + verb + " " + itoa(n) + ". "
-		}
-		return She + " " + verb + " " + itoa(n) + " to " + B + ". "
-	}
-	add := func(n int) string { // a sentence that raises A's count by n
-		k := r.intn(3)
-		if k == 2 {
-			verb := "gives"
-			if past {
-				verb = "gave"
-			}
-			return B + " " + verb + " " + him + " " + itoa(n) + " more. "
-		}
-		verbs := [][2]string{{"buys", "bought"}, {"finds", "found"}}[k]
-		verb := verbs[0]
-		if past {
-			verb = verbs[1]
-		}
-		return She + " " + verb + " " + itoa(n) + " more. "
-	}
-	how := "How many " + I + " does " + A + " have " + pick(r, []string{"now", "left", "in all", "in total"}) + "?"
-	together := "How many " + I + " do they have together?"
+	A, B, I, has := wd.A, wd.B, wd.I, wd.has
 	switch r.intn(12) {
 	case 0:
 		a := r.between(4, 20)
 		b := r.between(2, a-1)
-		return problem{start(a) + take(b) + how, itoa(a) + " - " + itoa(b) + " = " + itoa(a-b) + ".", a - b}
+		return problem{wd.start(a) + wd.take(b) + wd.how(), eq(a, "-", b, a-b), a - b}
 	case 1:
 		a, b := r.between(2, 20), r.between(2, 15)
-		return problem{start(a) + add(b) + how, itoa(a) + " + " + itoa(b) + " = " + itoa(a+b) + ".", a + b}
+		return problem{wd.start(a) + wd.add(b) + wd.how(), eq(a, "+", b, a+b), a + b}
 	case 2:
 		a, b := r.between(2, 15), r.between(2, 12)
 		c := r.between(2, a+b)
-		return problem{start(a) + add(b) + take(c) + how,
-			itoa(a) + " + " + itoa(b) + " = " + itoa(a+b) + ". " + itoa(a+b) + " - " + itoa(c) + " = " + itoa(a+b-c) + ".", a + b - c}
+		return problem{wd.start(a) + wd.add(b) + wd.take(c) + wd.how(), eq(a, "+", b, a+b) + " " + eq(a+b, "-", c, a+b-c), a + b - c}
 	case 3:
 		a := r.between(6, 20)
 		b := r.between(2, a-4)
 		c := r.between(2, a-b)
-		return problem{start(a) + take(b) + take(c) + how,
-			itoa(a) + " - " + itoa(b) + " = " + itoa(a-b) + ". " + itoa(a-b) + " - " + itoa(c) + " = " + itoa(a-b-c) + ".", a - b - c}
+		return problem{wd.start(a) + wd.take(b) + wd.take(c) + wd.how(), eq(a, "-", b, a-b) + " " + eq(a-b, "-", c, a-b-c), a - b - c}
 	case 4, 5:
 		box := pick(r, containers)
 		a, b := r.between(2, 6), r.between(2, 9)
 		text := A + has + itoa(a) + " " + box.many + ". Each " + box.one + " holds " + itoa(b) + " " + I + ". "
-		work := itoa(a) + " * " + itoa(b) + " = " + itoa(a*b) + "."
 		if r.chance(0.5) {
 			c := r.between(2, a*b)
-			return problem{text + take(c) + how, work + " " + itoa(a*b) + " - " + itoa(c) + " = " + itoa(a*b-c) + ".", a*b - c}
+			return problem{text + wd.take(c) + wd.how(), eq(a, "*", b, a*b) + " " + eq(a*b, "-", c, a*b-c), a*b - c}
 		}
-		return problem{text + how, work, a * b}
+		return problem{text + wd.how(), eq(a, "*", b, a*b), a * b}
 	case 6:
 		a, b := r.between(2, 9), r.between(2, 6)
-		verb := " shares "
-		if past {
-			verb = " shared "
-		}
-		return problem{start(a*b) + She + verb + "them equally among " + itoa(b) + " friends. How many " + I + " does each friend get?",
-			itoa(a*b) + " / " + itoa(b) + " = " + itoa(a) + ".", a}
+		verb := map[bool]string{false: " shares ", true: " shared "}[wd.past]
+		return problem{wd.start(a*b) + She + verb + "them equally among " + itoa(b) + " friends. How many " + I + " does each friend get?",
+			eq(a*b, "/", b, a), a}
 	case 7:
 		a, b := r.between(2, 20), r.between(2, 20)
-		return problem{start(a) + B + has + itoa(b) + " " + I + ". " + together, itoa(a) + " + " + itoa(b) + " = " + itoa(a+b) + ".", a + b}
+		return problem{wd.start(a) + B + has + itoa(b) + " " + I + ". " + wd.together(), eq(a, "+", b, a+b), a + b}
 	case 8:
 		a := r.between(4, 20)
 		b := r.between(2, a-1)
-		return problem{start(a) + B + has + itoa(b) + " " + I + ". How many more " + I + " does " + A + " have than " + B + "?",
-			itoa(a) + " - " + itoa(b) + " = " + itoa(a-b) + ".", a - b}
+		return problem{wd.start(a) + B + has + itoa(b) + " " + I + ". How many more " + I + " does " + A + " have than " + B + "?",
+			eq(a, "-", b, a-b), a - b}
 	case 9:
 		a, b := r.between(2, 15), r.between(2, 10)
-		return problem{start(a) + B + has + itoa(b) + " more " + I + " than " + A + ". " + together,
-			itoa(a) + " + " + itoa(b) + " = " + itoa(a+b) + ". " + itoa(a) + " + " + itoa(a+b) + " = " + itoa(2*a+b) + ".", 2*a + b}
+		return problem{wd.start(a) + B + has + itoa(b) + " more " + I + " than " + A + ". " + wd.together(),
+			eq(a, "+", b, a+b) + " " + eq(a, "+", a+b, 2*a+b), 2*a + b}
 	case 10:
 		a := r.between(2, 12)
-		return problem{start(a) + B + has + "twice as many " + I + " as " + A + ". How many " + I + " does " + B + " have?",
-			"2 * " + itoa(a) + " = " + itoa(2*a) + ".", 2 * a}
+		return problem{wd.start(a) + B + has + "twice as many " + I + " as " + A + ". How many " + I + " does " + B + " have?",
+			eq(2, "*", a, 2*a), 2 * a}
 	}
 	a := r.between(2, 12)
-	return problem{start(a) + B + has + "twice as many " + I + " as " + A + ". " + together,
-		"2 * " + itoa(a) + " = " + itoa(2*a) + ". " + itoa(a) + " + " + itoa(2*a) + " = " + itoa(3*a) + ".", 3 * a}
+	return problem{wd.start(a) + B + has + "twice as many " + I + " as " + A + ". " + wd.together(),
+		eq(2, "*", a, 2*a) + " " + eq(a, "+", 2*a, 3*a), 3 * a}
 }
 
 // mathDoc writes 2 to 5 word problems of split, each followed by its answer and, for about half

@@ -8,38 +8,38 @@ import (
 	"testing"
 )
 
+// The sentence and question forms the solver understands (anchored).
+var (
+	reBoxes    = anchored(`\w+ ha[sd] \d+ (?:bags|boxes|baskets|jars|crates|tins)\.`)
+	reHas      = anchored(`(\w+) ha[sd] (\d+) (\w+)\.`)
+	reEach     = anchored(`Each (\w+) holds (\d+) (\w+)\.`)
+	reMore     = anchored(`(\w+) (?:buys|bought|finds|found|gives|gave)(?: him| her)? (\d+) more\.`)
+	reLess     = anchored(`(\w+) (?:gives|gave|loses|lost|sells|sold) (\d+)(?: to \w+)?\.`)
+	reMoreThan = anchored(`(\w+) ha[sd] (\d+) more (\w+) than (\w+)\.`)
+	reTwice    = anchored(`(\w+) ha[sd] twice as many (\w+) as (\w+)\.`)
+	reShare    = anchored(`(\w+) (?:shares|shared) them equally among (\d+) friends\.`)
+	qHave      = anchored(`How many (\w+) does (\w+) have(?: now| left| in all| in total)?\?`)
+	qTogether  = anchored(`How many (\w+) do they have together\?`)
+	qMoreThan  = anchored(`How many more (\w+) does (\w+) have than (\w+)\?`)
+	qEach      = anchored(`How many (\w+) does each friend get\?`)
+	reSentence = regexp.MustCompile(`[^.?]+[.?]`)
+)
+
+func anchored(s string) *regexp.Regexp { return regexp.MustCompile("^" + s + "$") }
+
 // solve re-solves a word problem from its text alone, sentence by sentence, without using the
 // generator's numbers. It knows the surface forms of the problems and fails on anything else.
 func solve(text string) (int, error) {
-	var (
-		have     = map[string]int{}
-		hero     string // the person the problem is about; pronouns refer to it
-		boxes    int
-		share    = -1
-		pronouns = map[string]bool{"He": true, "She": true}
-	)
+	have := map[string]int{}
+	hero := "" // the person the problem is about; pronouns refer to it
+	boxes, share := 0, -1
 	subject := func(w string) string {
-		if pronouns[w] {
+		if w == "He" || w == "She" {
 			return hero
 		}
 		return w
 	}
-	re := func(s string) *regexp.Regexp { return regexp.MustCompile("^" + s + "$") }
-	var (
-		reBoxes    = re(`\w+ ha[sd] \d+ (?:bags|boxes|baskets|jars|crates|tins)\.`)
-		reHas      = re(`(\w+) ha[sd] (\d+) (\w+)\.`)
-		reEach     = re(`Each (\w+) holds (\d+) (\w+)\.`)
-		reMore     = re(`(\w+) (?:buys|bought|finds|found|gives|gave)(?: him| her)? (\d+) more\.`)
-		reLess     = re(`(\w+) (?:gives|gave|loses|lost|sells|sold) (\d+)(?: to \w+)?\.`)
-		reMoreThan = re(`(\w+) ha[sd] (\d+) more (\w+) than (\w+)\.`)
-		reTwice    = re(`(\w+) ha[sd] twice as many (\w+) as (\w+)\.`)
-		reShare    = re(`(\w+) (?:shares|shared) them equally among (\d+) friends\.`)
-		qHave      = re(`How many (\w+) does (\w+) have(?: now| left| in all| in total)?\?`)
-		qTogether  = re(`How many (\w+) do they have together\?`)
-		qMoreThan  = re(`How many more (\w+) does (\w+) have than (\w+)\?`)
-		qEach      = re(`How many (\w+) does each friend get\?`)
-	)
-	sentences := regexp.MustCompile(`[^.?]+[.?]`).FindAllString(text, -1)
+	sentences := reSentence.FindAllString(text, -1)
 	for i := range sentences {
 		sentences[i] = strings.TrimSpace(sentences[i])
 	}
@@ -74,29 +74,13 @@ func solve(text string) (int, error) {
 			have[subject(m[1])] -= atoi(m[2])
 		case reShare.MatchString(s):
 			m = reShare.FindStringSubmatch(s)
-			k := atoi(m[2])
-			if have[subject(m[1])]%k != 0 {
+			if k := atoi(m[2]); have[subject(m[1])]%k == 0 {
+				share = have[subject(m[1])] / k
+			} else {
 				return 0, fmt.Errorf("%q does not share evenly", text)
 			}
-			share = have[subject(m[1])] / k
-		case qHave.MatchString(s):
-			return have[qHave.FindStringSubmatch(s)[2]], nil
-		case qTogether.MatchString(s):
-			sum := 0
-			for _, v := range have {
-				sum += v
-			}
-			return sum, nil
-		case qMoreThan.MatchString(s):
-			m = qMoreThan.FindStringSubmatch(s)
-			return have[m[2]] - have[m[3]], nil
-		case qEach.MatchString(s):
-			if share < 0 {
-				return 0, fmt.Errorf("%q asks for a share that was never made", text)
-			}
-			return share, nil
 		default:
-			return 0, fmt.Errorf("unknown sentence %q in %q", s, text)
+			return answerQuestion(text, s, have, share)
 		}
 		for who, v := range have {
 			if v < 0 {
@@ -105,6 +89,26 @@ func solve(text string) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("no question in %q", text)
+}
+
+// answerQuestion answers the question sentence q of a problem from the counts solved so far.
+func answerQuestion(text, q string, have map[string]int, share int) (int, error) {
+	switch {
+	case qHave.MatchString(q):
+		return have[qHave.FindStringSubmatch(q)[2]], nil
+	case qTogether.MatchString(q):
+		sum := 0
+		for _, v := range have {
+			sum += v
+		}
+		return sum, nil
+	case qMoreThan.MatchString(q):
+		m := qMoreThan.FindStringSubmatch(q)
+		return have[m[2]] - have[m[3]], nil
+	case qEach.MatchString(q) && share >= 0:
+		return share, nil
+	}
+	return 0, fmt.Errorf("unknown sentence %q in %q", q, text)
 }
 
 // checkWork verifies every equation "a op b = c." of a Solution line and that the last result is

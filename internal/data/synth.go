@@ -58,8 +58,8 @@ func occurrence(i int) int {
 	return i/len(schedule)*per + before
 }
 
-// Document returns document i (i >= 0) of the split: a biography of a person or a town, a list,
-// a story (sometimes followed by questions about it), a Q/A page or a page of word problems.
+// Document returns document i (i >= 0) of the split: a biography of a person or a town, a list
+// (Train only), a story (sometimes followed by questions about it), a Q/A page or a page of word problems.
 // Train and Val documents differ (different stories, problems and question instances), but both
 // are about the same world. The result is a pure function of (world seed, split, i).
 func (w *World) Document(split Split, i int) string {
@@ -75,7 +75,11 @@ func (w *World) Document(split Split, i int) string {
 	case kindTown:
 		w.townBio(&b, &r, occurrence(i)%len(w.towns))
 	case kindList:
-		w.listDoc(&b, &r)
+		if split == Val { // a list is fixed by its subject, so Val would repeat Train verbatim
+			w.townBio(&b, &r, r.intn(len(w.towns)))
+		} else {
+			w.listDoc(&b, &r)
+		}
 	case kindStory:
 		qs := w.storyIn(&b, &r, split)
 		if r.chance(0.5) {

@@ -345,6 +345,15 @@ func TestTrainValDisjoint(t *testing.T) {
 			t.Fatalf("open-book story occurs in Train: %q", story)
 		}
 	}
+	docs := map[string]bool{}
+	for i := 0; i < 3000; i++ {
+		docs[w.Document(Train, i)] = true
+	}
+	for i := 0; i < 1000; i++ {
+		if docs[w.Document(Val, i)] {
+			t.Fatalf("val document %d is also a train document", i)
+		}
+	}
 	for i := 1; i < 400; i += len(schedule) { // Val stories are not Train stories
 		story, _, _ := strings.Cut(w.Document(Val, i), "\n\nQ: ")
 		if train[story] {
