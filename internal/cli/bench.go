@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"midas/internal/data"
+	"midas/internal/kern"
+	"midas/internal/model"
+	"midas/internal/train"
+)
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", "[--layers N --dim N --heads N --ffn N --vocab N --seq N --batch N] [--vs-torch]", stderr)
+	def := model.Config{VocabSize: 512, Dim: 256, NumLayers: 4, NumHeads: 4, FFNDim: 683, SeqLen: 256, RopeTheta: 10000, NormEps: 1e-5}
+	mf := addModelFlags(fs, def, 8)
+	steps := fs.Int("steps", 20, "timed steps")
+	warm := fs.Int("warmup", 3, "untimed steps first")
+	threads := fs.Int("threads", 2, "worker threads")
+	vsTorch := fs.Bool("vs-torch", false, "also run the PyTorch reference (llama_ref.py bench) and print the ratio")
+	ref := fs.String("ref", "../shared/ref/llama_ref.py", "path of llama_ref.py (for --vs-torch)")
+	python := fs.String("python", "/usr/bin/python3", "python with torch (for --vs-torch)")
+	rounds := fs.Int("rounds", 1, "with --vs-torch: alternate the two this many times and report medians")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, batch := def, 8
+	mf.apply(setFlags(fs), &cfg, &batch)
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if *steps < 1 || *warm < 0 || *threads < 1 || *rounds < 1 || batch < 1 {
+		return fmt.Errorf("--steps, --threads, --rounds and --batch must be positive and --warmup not negative")
+	}
+	flags := fmt.Sprintf("--layers %d --dim %d --heads %d --ffn %d --vocab %d --seq %d --batch %d --steps %d --warmup %d --threads %d",
+		cfg.NumLayers, cfg.Dim, cfg.NumHeads, cfg.FFNDim, cfg.VocabSize, cfg.SeqLen, batch, *steps, *warm, *threads)
+	var ours, theirs []float64
+	for r := 0; r < *rounds; r++ {
+		if *vsTorch {
+			tps, err := torchBench(*python, *ref, flags, stderr)
+			if err != nil {
+				return err
+			}
+			theirs = append(theirs, tps)
+		}
+		tps, err := benchOnce(cfg, batch, *steps, *warm, *threads, stdout)
+		if err != nil {
+			return err
+		}
+		ours = append(ours, tps)
+	}
+	if *vsTorch {
+		mo, mt := median(ours), median(theirs)
+		fmt.Fprintf(stdout, "torch_tokens_per_s %.0f\nmidas_tokens_per_s %.0f\nratio %.2f  (midas / torch, medians of %d round(s); flags: %s)\n",
+			mt, mo, mo/mt, *rounds, flags)
+	}
+	return nil
+}
+
+// benchOnce trains cfg on random tokens with AdamW (lr 3e-4, weight decay 0.1, no clipping: the
+// reference's bench) and prints the median step time and tokens/s.
+func benchOnce(cfg model.Config, batch, steps, warm, threads int, stdout io.Writer) (float64, error) {
+	kern.SetThreads(threads)
+	m, err := model.New(cfg)
+	if err != nil {
+		return 0, err
+	}
+	m.InitWeights(0)
+	r := model.NewRNG(0)
+	tokens := make([]int32, (steps+warm+1)*batch*cfg.SeqLen+1)
+	for i := range tokens {
+		tokens[i] = int32(r.Uint64() % uint64(cfg.VocabSize))
+	}
+	loader, err := data.NewLoader(tokens, cfg.SeqLen, batch, 0)
+	if err != nil {
+		return 0, err
+	}
+	opt := train.DefaultOptions(cfg)
+	opt.Batch, opt.Steps, opt.LR, opt.Warmup, opt.Schedule, opt.Clip, opt.Threads = batch, steps+warm, 3e-4, 0, "constant", 0, threads
+	tr := train.New(opt, m, loader, nil)
+	var times []float64
+	for s := 0; s < warm+steps; s++ {
+		t0 := time.Now()
+		if _, err := tr.TrainStep(); err != nil {
+			return 0, err
+		}
+		if s >= warm {
+			times = append(times, time.Since(t0).Seconds())
+		}
+	}
+	med := median(times)
+	tps := float64(batch*cfg.SeqLen) / med
+	fmt.Fprintf(stdout, "midas %s threads %d params %d\n", kern.Backend(), threads, len(m.Params))
+	fmt.Fprintf(stdout, "step_ms %.1f\n", med*1e3)
+	fmt.Fprintf(stdout, "tokens_per_s %.0f\n", tps)
+	if peak := peakRSS(); peak > 0 {
+		fmt.Fprintf(stdout, "peak_rss_mb %.0f\n", float64(peak)/(1<<20))
+	}
+	return tps, nil
+}
+
+// torchBench runs `python ref bench flags` and returns its tokens_per_s, echoing its output.
+func torchBench(python, ref, flags string, stderr io.Writer) (float64, error) {
+	if _, err := os.Stat(ref); err != nil {
+		return 0, fmt.Errorf("--vs-torch: reference %s not found (set --ref)", ref)
+	}
+	cmd := exec.Command(python, append([]string{ref, "bench"}, strings.Fields(flags)...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, stderr
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("--vs-torch: %s %s bench failed: %v (is python3-torch installed?)", python, ref, err)
+	}
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		fmt.Fprintln(stderr, sc.Text())
+		if v, ok := strings.CutPrefix(sc.Text(), "tokens_per_s "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	return 0, fmt.Errorf("--vs-torch: no tokens_per_s line in the reference's output")
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in bytes, or 0 where /proc is unavailable.
+func peakRSS() int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"midas/internal/train"
+)
+
+func runScore(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("score", "--ckpt DIR --tokens FILE.json", stderr)
+	dir := fs.String("ckpt", "", "checkpoint directory (HF Llama: config.json + model.safetensors)")
+	tokFile := fs.String("tokens", "", "JSON list of token-id lists")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" || *tokFile == "" {
+		fs.Usage()
+		return errUsage
+	}
+	lists, err := readTokenLists(*tokFile)
+	if err != nil {
+		return err
+	}
+	longest := 0
+	for _, l := range lists {
+		longest = max(longest, len(l)-1)
+	}
+	m, err := train.LoadModel(*dir, longest)
+	if err != nil {
+		return err
+	}
+	for i, l := range lists {
+		for _, id := range l {
+			if id < 0 || int(id) >= m.Cfg.VocabSize {
+				return fmt.Errorf("%s: list %d: token id %d is outside the vocabulary [0, %d)", *tokFile, i, id, m.Cfg.VocabSize)
+			}
+		}
+	}
+	var sum float64
+	for _, l := range lists {
+		n := len(l) - 1
+		sum += float64(m.Loss(l[:n], l[1:], 1, n))
+	}
+	fmt.Fprintf(stdout, "loss %.6f\n", sum/float64(len(lists)))
+	return nil
+}
+
+// readTokenLists reads a JSON list of lists of token ids; every list needs at least two tokens.
+func readTokenLists(path string) ([][]int32, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var lists [][]int32
+	if err := json.Unmarshal(raw, &lists); err != nil {
+		return nil, fmt.Errorf("%s: not a JSON list of token-id lists: %v", path, err)
+	}
+	if len(lists) == 0 {
+		return nil, errors.New(path + ": no token lists")
+	}
+	for i, l := range lists {
+		if len(l) < 2 {
+			return nil, fmt.Errorf("%s: list %d has %d tokens; scoring needs at least 2", path, i, len(l))
+		}
+	}
+	return lists, nil
+}

@@ -1,0 +1,206 @@
+package train
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"midas/internal/ckpt"
+	"midas/internal/data"
+	"midas/internal/model"
+)
+
+// State is trainer_state.json: everything besides weights and moments that a resume needs.
+type State struct {
+	Format  string        `json:"format"`
+	Step    int           `json:"step"`
+	Tokens  int64         `json:"tokens"`
+	DataPos data.Position `json:"data_position"`
+	Options Options       `json:"options"`
+}
+
+const stateFormat = "midas-trainer-state/1"
+
+// Checkpoint file names.
+const (
+	FileConfig    = "config.json"
+	FileModel     = "model.safetensors"
+	FileTokenizer = "tokenizer.json"
+	FileOptimizer = "optimizer.safetensors"
+	FileState     = "trainer_state.json"
+)
+
+// HFConfig is the Hugging Face config.json of a model config. eot is the end-of-text token id (BOS and
+// EOS), or −1 when there is no tokenizer.
+func HFConfig(c model.Config, eot int) *ckpt.LlamaConfig {
+	h := &ckpt.LlamaConfig{
+		Architectures: []string{"LlamaForCausalLM"}, ModelType: "llama",
+		VocabSize: c.VocabSize, HiddenSize: c.Dim, IntermediateSize: c.FFNDim, NumHiddenLayers: c.NumLayers,
+		NumAttentionHeads: c.NumHeads, NumKeyValueHeads: c.NumHeads, MaxPositionEmbeddings: c.SeqLen,
+		RMSNormEps: c.NormEps, RopeTheta: c.RopeTheta, TieWordEmbeddings: c.TiedEmbeddings,
+		HiddenAct: "silu", TorchDType: "float32",
+	}
+	if eot >= 0 {
+		h.BOSTokenID, h.EOSTokenID = &eot, &eot
+	}
+	return h
+}
+
+// ModelConfig converts a Hugging Face config into a model config.
+func ModelConfig(h *ckpt.LlamaConfig) model.Config {
+	return model.Config{VocabSize: h.VocabSize, Dim: h.HiddenSize, NumLayers: h.NumHiddenLayers,
+		NumHeads: h.NumAttentionHeads, FFNDim: h.IntermediateSize, SeqLen: h.MaxPositionEmbeddings,
+		RopeTheta: h.RopeTheta, NormEps: h.RMSNormEps, TiedEmbeddings: h.TieWordEmbeddings}
+}
+
+// SaveCheckpoint commits the model, the tokenizer JSON (may be nil), and — when t is not nil — the
+// training state into dir as one atomic group.
+func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trainer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("train: %v", err)
+	}
+	cfgJSON, err := HFConfig(m.Cfg, eot).Marshal()
+	if err != nil {
+		return err
+	}
+	files := map[string]func(io.Writer) error{
+		FileConfig: func(w io.Writer) error { _, err := w.Write(cfgJSON); return err },
+		FileModel:  func(w io.Writer) error { return ckpt.Encode(w, tensors(m.Layout, "", m.Params), nil) },
+	}
+	if tokJSON != nil {
+		files[FileTokenizer] = func(w io.Writer) error { _, err := w.Write(tokJSON); return err }
+	}
+	if t != nil {
+		st := State{Format: stateFormat, Step: t.Step, Tokens: t.Tokens, DataPos: t.Loader.Position(), Options: t.Opt}
+		stJSON, err := json.MarshalIndent(st, "", "  ")
+		if err != nil {
+			return fmt.Errorf("train: %v", err)
+		}
+		meta := map[string]string{"step": fmt.Sprint(t.Step)}
+		files[FileOptimizer] = func(w io.Writer) error {
+			return ckpt.Encode(w, append(tensors(m.Layout, "exp_avg.", t.M), tensors(m.Layout, "exp_avg_sq.", t.V)...), meta)
+		}
+		files[FileState] = func(w io.Writer) error { _, err := w.Write(append(stJSON, '\n')); return err }
+	}
+	return ckpt.CommitDir(dir, files)
+}
+
+// tensors views a flat buffer as named tensors of the layout.
+func tensors(l *model.Layout, prefix string, buf []float32) []ckpt.Tensor {
+	out := make([]ckpt.Tensor, len(l.Tensors))
+	for i, t := range l.Tensors {
+		out[i] = ckpt.Tensor{Name: prefix + t.Name, Shape: t.Shape, Data: buf[t.Offset : t.Offset+t.Size]}
+	}
+	return out
+}
+
+// readTensors fills buf from the tensors of f named prefix+name, checking every shape.
+func readTensors(path string, l *model.Layout, prefix string, buf []float32) error {
+	f, err := ckpt.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for _, t := range l.Tensors {
+		name := prefix + t.Name
+		info, ok := f.Info(name)
+		if !ok {
+			return fmt.Errorf("train: %s: tensor %q is missing", path, name)
+		}
+		if !slices.Equal(info.Shape, t.Shape) {
+			return fmt.Errorf("train: %s: tensor %q: shape %v, want %v", path, name, info.Shape, t.Shape)
+		}
+		v, err := f.ReadFloat32(name)
+		if err != nil {
+			return err
+		}
+		copy(buf[t.Offset:t.Offset+t.Size], v)
+	}
+	return nil
+}
+
+// LoadModel reads a checkpoint directory (a midas or any Hugging Face Llama checkpoint with
+// model.safetensors or a sharded index) into a new model. An interrupted checkpoint write is first
+// recovered. maxSeq > 0 raises the context length (positions) beyond the config's.
+func LoadModel(dir string, maxSeq int) (*model.Model, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("train: checkpoint %s: not a directory", dir)
+	}
+	if _, err := ckpt.Recover(dir); err != nil {
+		return nil, err
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, FileConfig))
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: no %s", dir, FileConfig)
+	}
+	h, err := ckpt.ParseLlamaConfig(raw)
+	if err != nil {
+		return nil, err
+	}
+	cfg := ModelConfig(h)
+	cfg.SeqLen = max(cfg.SeqLen, maxSeq)
+	m, err := model.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %v", dir, err)
+	}
+	src, err := ckpt.OpenModel(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	for _, t := range m.Layout.Tensors {
+		info, _, ok := src.Info(t.Name)
+		if !ok {
+			return nil, fmt.Errorf("train: checkpoint %s: tensor %q is missing", dir, t.Name)
+		}
+		if !slices.Equal(info.Shape, t.Shape) {
+			return nil, fmt.Errorf("train: checkpoint %s: tensor %q: shape %v, want %v", dir, t.Name, info.Shape, t.Shape)
+		}
+		v, err := src.ReadFloat32(t.Name)
+		if err != nil {
+			return nil, err
+		}
+		copy(m.Params[t.Offset:t.Offset+t.Size], v)
+	}
+	return m, nil
+}
+
+// LoadState reads trainer_state.json and optimizer.safetensors of dir into a trainer built for the
+// state's options: moments, step, tokens and data position. The model must already be loaded.
+func LoadState(dir string) (State, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, FileState))
+	if err != nil {
+		return State{}, fmt.Errorf("train: %s: no training state (%s); it is not a resumable checkpoint", dir, FileState)
+	}
+	var st State
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st); err != nil {
+		return State{}, fmt.Errorf("train: %s: %v", filepath.Join(dir, FileState), err)
+	}
+	if st.Format != stateFormat {
+		return State{}, fmt.Errorf("train: %s: format %q, want %q", filepath.Join(dir, FileState), st.Format, stateFormat)
+	}
+	return st, nil
+}
+
+// Restore loads the moments of dir into t and sets its step, tokens and data position from st.
+func (t *Trainer) Restore(dir string, st State) error {
+	l := t.Model.Layout
+	p := filepath.Join(dir, FileOptimizer)
+	if err := readTensors(p, l, "exp_avg.", t.M); err != nil {
+		return err
+	}
+	if err := readTensors(p, l, "exp_avg_sq.", t.V); err != nil {
+		return err
+	}
+	if err := t.Loader.Seek(st.DataPos); err != nil {
+		return fmt.Errorf("train: %s: %v", dir, err)
+	}
+	t.Step, t.Tokens = st.Step, st.Tokens
+	return nil
+}

@@ -1,0 +1,110 @@
+package train
+
+import (
+	"fmt"
+	"runtime"
+
+	"midas/internal/data"
+	"midas/internal/tok"
+)
+
+// Corpus is the tokenized training and validation text of a run.
+type Corpus struct {
+	Tok        *tok.Tokenizer
+	Train, Val []int32
+	World      *data.World // the synthetic world, when no user data was given (for its held-out questions)
+	TrainBytes int64
+}
+
+// Progress reports a phase of work (name, done, total); nil means silent.
+type Progress func(phase string, done, total int64)
+
+// PrepareCorpus reads the run's text (user files, or the synthetic corpus when opt.Data is empty),
+// trains a BPE tokenizer with opt.Model.VocabSize entries on a sample of the training text — or uses tk
+// when it is not nil (resume) — and tokenizes both splits. It is deterministic in opt.
+func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, error) {
+	var trainTexts, valTexts []string
+	c := &Corpus{}
+	if len(opt.Data) == 0 {
+		c.World = data.NewWorld(opt.Seed)
+		trainTexts = c.World.Corpus(data.Train, opt.SyntheticBytes)
+		valTexts = c.World.Corpus(data.Val, max(opt.SyntheticBytes/20, 1<<16))
+	} else {
+		docs, err := data.ReadTexts(opt.Data)
+		if err != nil {
+			return nil, err
+		}
+		tr, va := data.SplitDocs(docs, opt.ValFrac)
+		for _, d := range tr {
+			trainTexts = append(trainTexts, d.Text)
+		}
+		for _, d := range va {
+			valTexts = append(valTexts, d.Text)
+		}
+		if len(valTexts) == 0 {
+			return nil, fmt.Errorf("train: the data is too small to hold out a validation split")
+		}
+	}
+	for _, s := range trainTexts {
+		c.TrainBytes += int64(len(s))
+	}
+	if tk == nil {
+		if progress != nil {
+			progress("tokenizer", 0, 1)
+		}
+		var err error
+		tk, err = tok.Train(sample(trainTexts, opt.TokenizerBytes), opt.Model.VocabSize)
+		if err != nil {
+			return nil, err
+		}
+		if progress != nil {
+			progress("tokenizer", 1, 1)
+		}
+	}
+	if tk.VocabSize() != opt.Model.VocabSize {
+		return nil, fmt.Errorf("train: tokenizer has %d tokens, the model's vocab is %d", tk.VocabSize(), opt.Model.VocabSize)
+	}
+	c.Tok = tk
+	var prog func(done, total int64)
+	if progress != nil {
+		prog = func(done, total int64) { progress("tokenize", done, total) }
+	}
+	workers := runtime.GOMAXPROCS(0)
+	c.Train = data.Tokenize(trainTexts, tk, workers, prog)
+	c.Val = data.Tokenize(valTexts, tk, workers, nil)
+	return c, nil
+}
+
+// sample takes about n bytes of text spread evenly over texts: every text when they fit; with many
+// texts, whole texts at an even stride; with few (long files), the same fraction of each text's start,
+// so the tokenizer sees every source.
+func sample(texts []string, n int) []string {
+	total := 0
+	for _, s := range texts {
+		total += len(s)
+	}
+	if total <= n {
+		return texts
+	}
+	out := make([]string, 0, len(texts))
+	if len(texts) >= 64 {
+		stride := float64(total) / float64(n)
+		for i := 0.0; int(i) < len(texts); i += stride {
+			out = append(out, texts[int(i)])
+		}
+		return out
+	}
+	frac := float64(n) / float64(total)
+	for _, s := range texts {
+		k := int(float64(len(s))*frac + 0.5)
+		if k <= 0 {
+			continue
+		}
+		// Cut at a rune boundary: the tokenizer only needs representative text, not whole documents.
+		for k < len(s) && s[k]&0xC0 == 0x80 {
+			k++
+		}
+		out = append(out, s[:k])
+	}
+	return out
+}

@@ -1,0 +1,125 @@
+package train
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"midas/internal/model"
+	"midas/internal/optim"
+)
+
+// Options is the resolved training configuration. It is saved into every checkpoint
+// (trainer_state.json) so a run can be resumed and audited.
+type Options struct {
+	Model           model.Config `json:"model"`
+	Batch           int          `json:"batch"`            // sequences per micro-batch
+	Accum           int          `json:"accum"`            // micro-batches per optimizer step
+	Steps           int          `json:"steps"`            // optimizer steps in the whole run
+	LR              float64      `json:"lr"`               // peak learning rate
+	MinLR           float64      `json:"min_lr"`           // final learning rate (cosine, wsd)
+	Warmup          int          `json:"warmup"`           // linear warmup steps
+	Schedule        string       `json:"schedule"`         // cosine | wsd | constant
+	DecaySteps      int          `json:"decay_steps"`      // wsd: length of the final decay
+	Beta1           float64      `json:"beta1"`            // AdamW
+	Beta2           float64      `json:"beta2"`            // AdamW
+	AdamEps         float64      `json:"adam_eps"`         // AdamW
+	WeightDecay     float64      `json:"weight_decay"`     // decoupled, on projections and lm_head
+	DecayEmbeddings bool         `json:"decay_embeddings"` // also decay the embedding
+	DecayNorms      bool         `json:"decay_norms"`      // also decay the RMSNorm scales
+	Clip            float64      `json:"clip"`             // global gradient-norm clip (0: off)
+	Seed            uint64       `json:"seed"`             // weights, data order, synthetic world
+	Threads         int          `json:"threads"`          // kernel workers (part of the determinism contract)
+	EvalEvery       int          `json:"eval_every"`       // steps between validation losses (0: only at the end)
+	EvalBatches     int          `json:"eval_batches"`     // validation batches per evaluation
+	SaveEvery       int          `json:"save_every"`       // steps between checkpoints (0: only at the end)
+	Data            []string     `json:"data"`             // text paths; empty: the synthetic corpus
+	SyntheticBytes  int          `json:"synthetic_bytes"`  // size of the synthetic training text
+	TokenizerBytes  int          `json:"tokenizer_bytes"`  // text sample the BPE is trained on
+	ValFrac         float64      `json:"val_frac"`         // held-out fraction of user text
+}
+
+// DefaultOptions are the defaults of `midas train` for a model config.
+func DefaultOptions(cfg model.Config) Options {
+	return Options{
+		Model: cfg, Batch: 8, Accum: 1, Steps: 1000, LR: 3e-3, MinLR: 3e-4, Warmup: 100, Schedule: optim.Cosine,
+		Beta1: 0.9, Beta2: 0.95, AdamEps: 1e-8, WeightDecay: 0.1, Clip: 1, Seed: 1, Threads: 0,
+		EvalEvery: 100, EvalBatches: 8, SaveEvery: 500, SyntheticBytes: 16 << 20, TokenizerBytes: 4 << 20, ValFrac: 0.05,
+	}
+}
+
+// ParseOptions decodes a JSON options file over defaults; an unknown key is an error that names it.
+func ParseOptions(data []byte, base Options) (Options, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	o := base
+	if err := dec.Decode(&o); err != nil {
+		msg := err.Error()
+		if i := strings.Index(msg, "unknown field "); i >= 0 {
+			return o, fmt.Errorf("train: config: unknown key %s", msg[i+len("unknown field "):])
+		}
+		return o, fmt.Errorf("train: config: %v", err)
+	}
+	return o, nil
+}
+
+// Schedule is the learning-rate schedule of the run.
+func (o Options) LRSchedule() optim.Schedule {
+	return optim.Schedule{Kind: o.Schedule, Peak: o.LR, Min: o.MinLR, Warmup: o.Warmup, Total: o.Steps, DecaySteps: o.DecaySteps}
+}
+
+// AdamW is the optimizer of the run.
+func (o Options) AdamW() optim.AdamW {
+	return optim.AdamW{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.AdamEps, WeightDecay: o.WeightDecay}
+}
+
+// Validate reports every problem at once.
+func (o Options) Validate() error {
+	var p []string
+	if err := o.Model.Validate(); err != nil {
+		p = append(p, strings.TrimPrefix(err.Error(), "model: invalid config: "))
+	}
+	pos := func(name string, v int) {
+		if v <= 0 {
+			p = append(p, fmt.Sprintf("%s must be positive, got %d", name, v))
+		}
+	}
+	pos("batch", o.Batch)
+	pos("accum", o.Accum)
+	pos("steps", o.Steps)
+	nonneg := func(name string, v int) {
+		if v < 0 {
+			p = append(p, fmt.Sprintf("%s must not be negative, got %d", name, v))
+		}
+	}
+	nonneg("eval-every", o.EvalEvery)
+	nonneg("save-every", o.SaveEvery)
+	nonneg("eval-batches", o.EvalBatches)
+	nonneg("threads", o.Threads)
+	if o.Steps > 0 {
+		if err := o.LRSchedule().Validate(); err != nil {
+			p = append(p, strings.TrimPrefix(err.Error(), "optim: "))
+		}
+	}
+	if err := o.AdamW().Validate(); err != nil {
+		p = append(p, strings.TrimPrefix(err.Error(), "optim: "))
+	}
+	if o.Clip < 0 {
+		p = append(p, fmt.Sprintf("clip must not be negative, got %g", o.Clip))
+	}
+	if o.ValFrac <= 0 || o.ValFrac >= 0.5 {
+		p = append(p, fmt.Sprintf("val-frac must be in (0, 0.5), got %g", o.ValFrac))
+	}
+	if len(o.Data) == 0 && o.SyntheticBytes < 1<<16 {
+		p = append(p, fmt.Sprintf("synthetic-bytes must be at least 65536, got %d", o.SyntheticBytes))
+	}
+	if o.TokenizerBytes < 1<<12 {
+		p = append(p, fmt.Sprintf("tokenizer-bytes must be at least 4096, got %d", o.TokenizerBytes))
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	return errors.New("train: invalid options: " + strings.Join(p, "; "))
+}

@@ -1,0 +1,212 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"math"
+	"time"
+
+	"midas/internal/data"
+	"midas/internal/kern"
+	"midas/internal/model"
+	"midas/internal/optim"
+)
+
+// Metrics is one line of the metrics log.
+type Metrics struct {
+	Step       int      `json:"step"` // optimizer steps done
+	Loss       float64  `json:"loss"` // mean training loss of this step's micro-batches
+	LR         float64  `json:"lr"`
+	GradNorm   float64  `json:"grad_norm"` // before clipping
+	Tokens     int64    `json:"tokens"`    // training tokens seen so far
+	TokensPerS float64  `json:"tokens_per_s"`
+	StepMS     float64  `json:"step_ms"`
+	ElapsedS   float64  `json:"elapsed_s"` // wall time of this run so far (excludes earlier runs before a resume)
+	ValLoss    *float64 `json:"val_loss,omitempty"`
+}
+
+// Hooks are the named extension points of the loop. Each may be nil.
+type Hooks struct {
+	Log        func(t *Trainer, m Metrics) error // after every step (and after an evaluation)
+	Evaluate   func(t *Trainer, m *Metrics) error // every EvalEvery steps and at the end
+	Checkpoint func(t *Trainer) error             // every SaveEvery steps and at the end
+}
+
+// Trainer holds the whole training state.
+type Trainer struct {
+	Opt    Options
+	Model  *model.Model
+	M, V   []float32 // AdamW moments, same layout as Model.Params
+	Loader *data.Loader
+	Val    [][]int32 // validation batches [B][T+1]
+	Step   int       // optimizer steps done
+	Tokens int64     // training tokens consumed
+	Hooks  Hooks
+
+	chunks  []chunk
+	batch   []int32
+	in, tgt []int32
+	norms   []float64
+	start   time.Time
+	stop    atomic.Bool
+}
+
+// chunk is a range of the flat buffers updated as one unit; chunks never straddle tensors, and their
+// boundaries depend only on the layout, so the update is the same for any thread count.
+type chunk struct {
+	lo, hi int
+	decay  bool
+}
+
+const chunkSize = 1 << 15
+
+// New makes a trainer over a model and a loader. The model's parameters must already be set.
+func New(opt Options, m *model.Model, loader *data.Loader, val [][]int32) *Trainer {
+	t := &Trainer{Opt: opt, Model: m, Loader: loader, Val: val,
+		M: make([]float32, len(m.Params)), V: make([]float32, len(m.Params))}
+	t.Relayout()
+	n := opt.Batch * (opt.Model.SeqLen + 1)
+	t.batch = make([]int32, n)
+	t.in = make([]int32, opt.Batch*opt.Model.SeqLen)
+	t.tgt = make([]int32, opt.Batch*opt.Model.SeqLen)
+	return t
+}
+
+// Relayout recomputes the update chunks from the model's layout (after the model changed shape).
+func (t *Trainer) Relayout() {
+	t.chunks = t.chunks[:0]
+	for _, ts := range t.Model.Layout.Tensors {
+		decay := ts.Kind == model.KindMatrix || ts.Kind == model.KindHead ||
+			(ts.Kind == model.KindEmbed && t.Opt.DecayEmbeddings) || (ts.Kind == model.KindNorm && t.Opt.DecayNorms)
+		for lo := ts.Offset; lo < ts.Offset+ts.Size; lo += chunkSize {
+			t.chunks = append(t.chunks, chunk{lo, min(lo+chunkSize, ts.Offset+ts.Size), decay})
+		}
+	}
+	t.norms = make([]float64, len(t.chunks))
+}
+
+// TrainStep runs one optimizer step: Accum micro-batches forward and backward, the NaN/Inf checks,
+// clipping and AdamW. It returns the step's metrics; a non-finite loss or gradient is an error that names
+// the step (and the tensor).
+func (t *Trainer) TrainStep() (Metrics, error) {
+	if t.start.IsZero() {
+		t.start = time.Now()
+	}
+	t0 := time.Now()
+	o := t.Opt
+	B, T := o.Batch, o.Model.SeqLen
+	m := t.Model
+	m.ZeroGrads()
+	var loss float64
+	for a := 0; a < o.Accum; a++ {
+		t.Loader.Next(t.batch)
+		for b := 0; b < B; b++ {
+			row := t.batch[b*(T+1) : (b+1)*(T+1)]
+			copy(t.in[b*T:], row[:T])
+			copy(t.tgt[b*T:], row[1:])
+		}
+		l := m.Loss(t.in, t.tgt, B, T)
+		if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
+			return Metrics{}, fmt.Errorf("train: step %d: loss is %v", t.Step+1, l)
+		}
+		m.Backward(1 / float32(o.Accum))
+		loss += float64(l) / float64(o.Accum)
+	}
+	if name := m.GradNonFinite(); name != "" {
+		return Metrics{}, fmt.Errorf("train: step %d: gradient of %s is NaN or Inf", t.Step+1, name)
+	}
+	norm := t.gradNorm()
+	lr := o.LRSchedule().LR(t.Step)
+	scale := float32(1)
+	if o.Clip > 0 {
+		scale = optim.ClipScale(norm, o.Clip)
+	}
+	adam := o.AdamW()
+	step := t.Step + 1
+	kern.ParallelFor(len(t.chunks), func(lo, hi int) {
+		for _, c := range t.chunks[lo:hi] {
+			if scale != 1 {
+				optim.Scale(m.Grads, c.lo, c.hi, scale)
+			}
+			adam.Update(m.Params, m.Grads, t.M, t.V, c.lo, c.hi, c.decay, lr, step)
+		}
+	})
+	t.Step = step
+	t.Tokens += int64(o.Accum * B * T)
+	dt := time.Since(t0).Seconds()
+	return Metrics{Step: t.Step, Loss: loss, LR: lr, GradNorm: norm, Tokens: t.Tokens,
+		TokensPerS: float64(o.Accum*B*T) / dt, StepMS: dt * 1e3, ElapsedS: time.Since(t.start).Seconds()}, nil
+}
+
+// gradNorm is the global L2 norm, summed per chunk in parallel and then over chunks in order.
+func (t *Trainer) gradNorm() float64 {
+	g := t.Model.Grads
+	kern.ParallelFor(len(t.chunks), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			t.norms[i] = optim.SumSquares(g, t.chunks[i].lo, t.chunks[i].hi)
+		}
+	})
+	var s float64
+	for _, v := range t.norms {
+		s += v
+	}
+	return math.Sqrt(s)
+}
+
+// ValLoss is the mean loss over the validation batches (NaN if there are none).
+func (t *Trainer) ValLoss() float64 {
+	if len(t.Val) == 0 {
+		return math.NaN()
+	}
+	T := t.Opt.Model.SeqLen
+	var sum float64
+	for _, vb := range t.Val {
+		b := len(vb) / (T + 1)
+		in, tgt := make([]int32, b*T), make([]int32, b*T)
+		for i := 0; i < b; i++ {
+			copy(in[i*T:], vb[i*(T+1):i*(T+1)+T])
+			copy(tgt[i*T:], vb[i*(T+1)+1:(i+1)*(T+1)])
+		}
+		sum += float64(t.Model.Loss(in, tgt, b, T))
+	}
+	return sum / float64(len(t.Val))
+}
+
+// Run trains until Opt.Steps, calling the hooks. It evaluates and checkpoints at the end.
+func (t *Trainer) Run() error {
+	o := t.Opt
+	for t.Step < o.Steps {
+		met, err := t.TrainStep()
+		if err != nil {
+			return err
+		}
+		last := t.Step == o.Steps
+		if t.Hooks.Evaluate != nil && (last || (o.EvalEvery > 0 && t.Step%o.EvalEvery == 0)) {
+			if err := t.Hooks.Evaluate(t, &met); err != nil {
+				return err
+			}
+		}
+		if t.Hooks.Log != nil {
+			if err := t.Hooks.Log(t, met); err != nil {
+				return err
+			}
+		}
+		stop := t.stop.Load()
+		if t.Hooks.Checkpoint != nil && (last || stop || (o.SaveEvery > 0 && t.Step%o.SaveEvery == 0)) {
+			if err := t.Hooks.Checkpoint(t); err != nil {
+				return err
+			}
+		}
+		if stop && !last {
+			return ErrInterrupted
+		}
+	}
+	return nil
+}
+
+// ErrInterrupted is returned by Run after Interrupt: the current step finished and a checkpoint was saved.
+var ErrInterrupted = errors.New("train: interrupted")
+
+// Interrupt asks Run to stop after the current step (safe from another goroutine, e.g. a signal handler).
+func (t *Trainer) Interrupt() { t.stop.Store(true) }
