@@ -67,7 +67,9 @@ func usage(w io.Writer) {
 }
 
 // oneLine keeps an error message on one line.
-func oneLine(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ") }
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
 
 // newFlags makes a flag set that prints its usage to stderr and reports errors as errUsage.
 func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {

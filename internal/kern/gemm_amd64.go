@@ -46,3 +46,15 @@ func gemmAvailable() []*gemmBackend {
 	}
 	return append(l, gemmGeneric)
 }
+
+//go:noescape
+func gemmKernAVX512x12x32p256(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func gemmKernAVX512x12x32p512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func gemmKernAVX512x12x32p1024(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func gemmKernAVX512x12x32u8(kc int, a, b, c *float32, ldc int, alpha, beta float32)

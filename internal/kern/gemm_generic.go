@@ -230,38 +230,47 @@ func gemmEdge(j *gemmJob, s *gemmScratch, kc int, apan, bpan *float32, ci, rows,
 // gemmPackA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as mr-row panels: panel r holds element (i, p)
 // of its rows at r·mr·kc + p·mr + i. Rows past mc are zero.
 func gemmPackA(dst []float32, j *gemmJob, mr, i0, mc, p0, kc int) {
+	if j.transA { // op(A)[i,p] = a[p·lda+i]: each k step is a contiguous run of rows
+		gemmPackCols(dst, j.a[p0*j.lda+i0:], j.lda, mc, mr, kc)
+		return
+	}
 	for ir := 0; ir < mc; ir += mr {
-		rows := min(mr, mc-ir)
-		panel := dst[ir*kc : ir*kc+mr*kc]
-		if j.transA { // op(A)[i,p] = a[p·lda+i]: each k step is a contiguous run of rows
-			for p := 0; p < kc; p++ {
-				d := panel[p*mr : p*mr+mr]
-				copy(d, j.a[(p0+p)*j.lda+i0+ir:][:rows])
-				clear(d[rows:])
-			}
-			continue
-		}
 		// op(A)[i,p] = a[i·lda+p]: transpose the rows into the panel.
-		gemmPackRows(panel, j.a[(i0+ir)*j.lda+p0:], j.lda, rows, mr, kc, j.be.packT)
+		gemmPackRows(dst[ir*kc:ir*kc+mr*kc], j.a[(i0+ir)*j.lda+p0:], j.lda, min(mr, mc-ir), mr, kc, j.be.packT)
 	}
 }
 
 // gemmPackB packs op(B)[p0:p0+kc, j0:j0+nc] into dst as nr-column panels: panel q holds element
 // (p, jj) of its columns at q·nr·kc + p·nr + jj. Columns past nc are zero.
 func gemmPackB(dst []float32, j *gemmJob, nr, j0, nc, p0, kc int) {
+	if !j.transB { // op(B)[p,jj] = b[p·ldb+jj]: each k step is a contiguous run of columns
+		gemmPackCols(dst, j.b[p0*j.ldb+j0:], j.ldb, nc, nr, kc)
+		return
+	}
 	for jr := 0; jr < nc; jr += nr {
-		cols := min(nr, nc-jr)
-		panel := dst[jr*kc : jr*kc+nr*kc]
-		if !j.transB { // op(B)[p,jj] = b[p·ldb+jj]: each k step is a contiguous run of columns
-			for p := 0; p < kc; p++ {
-				d := panel[p*nr : p*nr+nr]
-				copy(d, j.b[(p0+p)*j.ldb+j0+jr:][:cols])
-				clear(d[cols:])
-			}
-			continue
-		}
 		// op(B)[p,jj] = b[jj·ldb+p]: transpose the rows of b into the panel.
-		gemmPackRows(panel, j.b[(j0+jr)*j.ldb+p0:], j.ldb, cols, nr, kc, j.be.packT)
+		gemmPackRows(dst[jr*kc:jr*kc+nr*kc], j.b[(j0+jr)*j.ldb+p0:], j.ldb, min(nr, nc-jr), nr, kc, j.be.packT)
+	}
+}
+
+// gemmPackCols packs the kc×width matrix src (row stride ld) into panels of w columns without
+// transposing: dst[q·w·kc + p·w + c] = src[p·ld + q·w + c], zero past width. It walks src row by row
+// so that the reads are contiguous (a panel-by-panel walk touches a new row, often a new page, for
+// every w floats).
+func gemmPackCols(dst, src []float32, ld, width, w, kc int) {
+	full := width / w
+	rest := width - full*w
+	for p := 0; p < kc; p++ {
+		row := src[p*ld : p*ld+width]
+		d := dst[p*w:]
+		for q := 0; q < full; q++ {
+			copy(d[q*w*kc:q*w*kc+w], row[q*w:])
+		}
+		if rest > 0 {
+			e := d[full*w*kc : full*w*kc+w]
+			copy(e, row[full*w:])
+			clear(e[rest:])
+		}
 	}
 }
 

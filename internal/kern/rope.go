@@ -33,10 +33,14 @@ func NewRoPETable(t, d int, theta float64) *RoPETable {
 //	x1' = x1·cos − x2·sin,  x2' = x2·cos + x1·sin.
 //
 // Row r = b·T + t sits at position pos0 + t. Shapes: x [B·T, ld] with ld ≥ H·D.
-func RoPEForward(x []float32, tb *RoPETable, b, t, h, ld, pos0 int) { rope(x, tb, b, t, h, ld, pos0, 1) }
+func RoPEForward(x []float32, tb *RoPETable, b, t, h, ld, pos0 int) {
+	rope(x, tb, b, t, h, ld, pos0, 1)
+}
 
 // RoPEBackward applies the inverse rotation (the transpose) in place to a gradient laid out as in RoPEForward.
-func RoPEBackward(dx []float32, tb *RoPETable, b, t, h, ld, pos0 int) { rope(dx, tb, b, t, h, ld, pos0, -1) }
+func RoPEBackward(dx []float32, tb *RoPETable, b, t, h, ld, pos0 int) {
+	rope(dx, tb, b, t, h, ld, pos0, -1)
+}
 
 func rope(x []float32, tb *RoPETable, b, t, h, ld, pos0 int, sign float32) {
 	d := tb.D

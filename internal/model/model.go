@@ -27,8 +27,8 @@ type Model struct {
 
 // activations are sized for the largest B·T seen so far and reused, so steady-state steps allocate nothing.
 type activations struct {
-	cap   int // rows N they are sized for
-	attBT int // B·T·T they are sized for
+	cap   int         // rows N they are sized for
+	attBT int         // B·T·T they are sized for
 	res   [][]float32 // [L+1][N·C]: input of each layer, then the final residual stream
 	rstd1 [][]float32 // [L][N]
 	h1    [][]float32 // [L][N·C] RMSNorm1 output

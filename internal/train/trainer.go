@@ -3,8 +3,8 @@ package train
 import (
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"midas/internal/data"
@@ -28,7 +28,7 @@ type Metrics struct {
 
 // Hooks are the named extension points of the loop. Each may be nil.
 type Hooks struct {
-	Log        func(t *Trainer, m Metrics) error // after every step (and after an evaluation)
+	Log        func(t *Trainer, m Metrics) error  // after every step (and after an evaluation)
 	Evaluate   func(t *Trainer, m *Metrics) error // every EvalEvery steps and at the end
 	Checkpoint func(t *Trainer) error             // every SaveEvery steps and at the end
 }
