@@ -28,9 +28,12 @@ func gemmKernAVX2x6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 //go:noescape
 func gemmPackT4AVX2(dst, src *float32, ld, groups, kc8, stride int)
 
+//go:noescape
+func gemmPackNAVX2(dst, src *float32, ld, kc, w, panels int)
+
 var (
-	gemmAVX512 = &gemmBackend{name: "avx512", mr: 12, nr: 32, kc: 256, mc: 192, nc: 4096, kern: gemmKernAVX512x12x32, packT: gemmPackT4AVX2}
-	gemmAVX2   = &gemmBackend{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 96, nc: 4096, kern: gemmKernAVX2x6x16, packT: gemmPackT4AVX2}
+	gemmAVX512 = &gemmBackend{name: "avx512", mr: 12, nr: 32, kc: 256, mc: 96, nc: 4096, kern: gemmKernAVX512x12x32p256, packT: gemmPackT4AVX2, packN: gemmPackNAVX2}
+	gemmAVX2   = &gemmBackend{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 96, nc: 4096, kern: gemmKernAVX2x6x16, packT: gemmPackT4AVX2, packN: gemmPackNAVX2}
 )
 
 var gemmCPU = cpuDetect()

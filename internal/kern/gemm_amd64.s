@@ -5,6 +5,66 @@
 
 #include "textflag.h"
 
+// func gemmPackNAVX2(dst, src *float32, ld, kc, w, panels int)
+//
+// Non-transposing pack with AVX: for p < kc, q < panels, c < w (w even),
+// dst[q·w·kc + p·w + c] = src[p·ld + q·w + c]. Walks src row by row (contiguous reads).
+TEXT ·gemmPackNAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), DX
+	SHLQ $2, DX                 // src row stride in bytes
+	MOVQ kc+24(FP), CX
+	MOVQ w+32(FP), R9
+	SHLQ $2, R9                 // w in bytes: dst row stride within a panel
+	MOVQ R9, R10
+	IMULQ CX, R10               // w·kc·4: dst panel stride in bytes
+	MOVQ panels+40(FP), BX
+	TESTQ CX, CX
+	JZ packn_done
+	TESTQ BX, BX
+	JZ packn_done
+packn_row:
+	MOVQ SI, R11                // src cursor in this row
+	MOVQ DI, R12                // dst cursor: row p of panel q
+	MOVQ BX, R13
+packn_panel:
+	MOVQ R9, AX
+	SHRQ $2, AX                 // floats left in this panel row
+	XORQ R8, R8                 // byte offset
+packn_8:
+	CMPQ AX, $8
+	JL packn_4
+	VMOVUPS (R11)(R8*1), Y0
+	VMOVUPS Y0, (R12)(R8*1)
+	ADDQ $32, R8
+	SUBQ $8, AX
+	JMP packn_8
+packn_4:
+	CMPQ AX, $4
+	JL packn_2
+	VMOVUPS (R11)(R8*1), X0
+	VMOVUPS X0, (R12)(R8*1)
+	ADDQ $16, R8
+	SUBQ $4, AX
+packn_2:
+	TESTQ AX, AX
+	JZ packn_next
+	MOVQ (R11)(R8*1), X0
+	MOVQ X0, (R12)(R8*1)
+packn_next:
+	ADDQ R9, R11
+	ADDQ R10, R12
+	DECQ R13
+	JNZ packn_panel
+	ADDQ DX, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNZ packn_row
+packn_done:
+	VZEROUPPER
+	RET
+
 // func gemmPackT4AVX2(dst, src *float32, ld, groups, kc8, stride int)
 //
 // Transposing pack for groups of 4 rows with AVX2: for g < groups, r < 4, p < kc8 (a multiple of 8),

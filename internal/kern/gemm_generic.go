@@ -36,6 +36,7 @@ type gemmBackend struct {
 	kc, mc, nc int // cache blocking; mc is a multiple of mr, nc of nr
 	kern       gemmKernFunc
 	packT      gemmPackT // nil: pack in Go
+	packN      gemmPackN // nil: pack in Go
 }
 
 var gemmGeneric = &gemmBackend{name: "generic", mr: 4, nr: 4, kc: 256, mc: 128, nc: 4096, kern: gemmKernGo4x4}
@@ -231,7 +232,7 @@ func gemmEdge(j *gemmJob, s *gemmScratch, kc int, apan, bpan *float32, ci, rows,
 // of its rows at r·mr·kc + p·mr + i. Rows past mc are zero.
 func gemmPackA(dst []float32, j *gemmJob, mr, i0, mc, p0, kc int) {
 	if j.transA { // op(A)[i,p] = a[p·lda+i]: each k step is a contiguous run of rows
-		gemmPackCols(dst, j.a[p0*j.lda+i0:], j.lda, mc, mr, kc)
+		gemmPackCols(dst, j.a[p0*j.lda+i0:], j.lda, mc, mr, kc, j.be.packN)
 		return
 	}
 	for ir := 0; ir < mc; ir += mr {
@@ -244,7 +245,7 @@ func gemmPackA(dst []float32, j *gemmJob, mr, i0, mc, p0, kc int) {
 // (p, jj) of its columns at q·nr·kc + p·nr + jj. Columns past nc are zero.
 func gemmPackB(dst []float32, j *gemmJob, nr, j0, nc, p0, kc int) {
 	if !j.transB { // op(B)[p,jj] = b[p·ldb+jj]: each k step is a contiguous run of columns
-		gemmPackCols(dst, j.b[p0*j.ldb+j0:], j.ldb, nc, nr, kc)
+		gemmPackCols(dst, j.b[p0*j.ldb+j0:], j.ldb, nc, nr, kc, j.be.packN)
 		return
 	}
 	for jr := 0; jr < nc; jr += nr {
@@ -253,13 +254,22 @@ func gemmPackB(dst []float32, j *gemmJob, nr, j0, nc, p0, kc int) {
 	}
 }
 
+// gemmPackN is an optional assembly version of the full panels of gemmPackCols (w even).
+type gemmPackN func(dst, src *float32, ld, kc, w, panels int)
+
 // gemmPackCols packs the kc×width matrix src (row stride ld) into panels of w columns without
 // transposing: dst[q·w·kc + p·w + c] = src[p·ld + q·w + c], zero past width. It walks src row by row
 // so that the reads are contiguous (a panel-by-panel walk touches a new row, often a new page, for
-// every w floats).
-func gemmPackCols(dst, src []float32, ld, width, w, kc int) {
+// every w floats). packN, if not nil, does the full panels.
+func gemmPackCols(dst, src []float32, ld, width, w, kc int, packN gemmPackN) {
 	full := width / w
 	rest := width - full*w
+	if packN != nil && full > 0 && w%2 == 0 {
+		_ = src[(kc-1)*ld+full*w-1] // the assembly reads these source rows
+		_ = dst[full*w*kc-1]        // and writes the full panels
+		packN(&dst[0], &src[0], ld, kc, w, full)
+		full = 0
+	}
 	for p := 0; p < kc; p++ {
 		row := src[p*ld : p*ld+width]
 		d := dst[p*w:]
@@ -267,8 +277,9 @@ func gemmPackCols(dst, src []float32, ld, width, w, kc int) {
 			copy(d[q*w*kc:q*w*kc+w], row[q*w:])
 		}
 		if rest > 0 {
-			e := d[full*w*kc : full*w*kc+w]
-			copy(e, row[full*w:])
+			last := width / w
+			e := d[last*w*kc : last*w*kc+w]
+			copy(e, row[last*w:])
 			clear(e[rest:])
 		}
 	}
