@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	ref := fs.String("ref", "../shared/ref/llama_ref.py", "path of llama_ref.py (for --vs-torch)")
 	python := fs.String("python", "/usr/bin/python3", "python with torch (for --vs-torch)")
 	rounds := fs.Int("rounds", 1, "with --vs-torch: alternate the two this many times and report medians")
+	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the midas steps to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -41,6 +43,17 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	flags := fmt.Sprintf("--layers %d --dim %d --heads %d --ffn %d --vocab %d --seq %d --batch %d --steps %d --warmup %d --threads %d",
 		cfg.NumLayers, cfg.Dim, cfg.NumHeads, cfg.FFNDim, cfg.VocabSize, cfg.SeqLen, batch, *steps, *warm, *threads)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var ours, theirs []float64
 	for r := 0; r < *rounds; r++ {
 		if *vsTorch {
