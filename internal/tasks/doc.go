@@ -12,8 +12,11 @@
 // A prompt ends right before its answer. In a solved shot the answer follows the prompt after
 // one space, except in the code form, whose prompt ends with a newline and whose answer is the
 // program's output line (Example.Completion). The model's greedy continuation is cut at its
-// first newline and trimmed of spaces and tabs; the rest must equal the answer exactly
-// (Score). Answers never contain spaces or newlines.
+// first newline and trimmed of spaces, tabs and carriage returns; the rest must equal the
+// answer exactly (Score). Answers never contain spaces or newlines.
+//
+// The examples below are among the first six of Generate(spec, n, 1); testdata/*.golden pins
+// them.
 //
 // copy (induction copying): a sequence of Length random items (letters, or two-letter tokens
 // when Alphabet > 26), " | ", a contiguous piece of Piece items that occurs exactly once in the
@@ -28,27 +31,27 @@
 // literals, then all first references, …), chains in a fresh random order at each level; the
 // last variable of one chain is queried, the others are distractors of the same depth.
 //
-//	prompt: e=5, q=4, w=2, p=w, s=q, x=e, p=?
+//	prompt: e=9, w=2, q=0, x=e, s=q, p=w, p=?
 //	answer: 2
 //
 // varassign-d<depth>-code: the same program as one statement a line, then print of the
 // queried variable; the prompt ends with a newline and the answer is the output line.
 //
-//	prompt: z = 1
-//	        p = 4
-//	        j = 6
-//	        d = j
+//	prompt: j = 8
+//	        z = 2
+//	        p = 0
 //	        i = z
 //	        e = p
-//	        print(d)
-//	answer: 6
+//	        d = j
+//	        print(i)
+//	answer: 2
 //
 // psm (pre-school math): Vars distinct single-letter variables with values in 0..MaxValue, then
 // one operation from Ops (+, - or *) on two of them. Rule: subtraction puts the larger value
 // first, so results are never negative.
 //
-//	prompt: v=9, w=3, v+w=?
-//	answer: 12
+//	prompt: h=9, z=3, h-z=?
+//	answer: 6
 //
 // # Few-shot prompts
 //
