@@ -20,6 +20,8 @@ type State struct {
 	Step    int           `json:"step"`
 	Tokens  int64         `json:"tokens"`
 	DataPos data.Position `json:"data_position"`
+	FLOPs   float64       `json:"flops"`
+	History []GrowthEvent `json:"growth_history"`
 	Options Options       `json:"options"`
 }
 
@@ -63,7 +65,15 @@ func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trai
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("train: %v", err)
 	}
-	cfgJSON, err := HFConfig(m.Cfg, eot).Marshal()
+	hf := HFConfig(m.Cfg, eot)
+	if t != nil && len(t.History) > 0 {
+		h, err := json.Marshal(t.History)
+		if err != nil {
+			return fmt.Errorf("train: %v", err)
+		}
+		hf.Extra = map[string]json.RawMessage{"growth_history": h}
+	}
+	cfgJSON, err := hf.Marshal()
 	if err != nil {
 		return err
 	}
@@ -75,7 +85,8 @@ func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trai
 		files[FileTokenizer] = func(w io.Writer) error { _, err := w.Write(tokJSON); return err }
 	}
 	if t != nil {
-		st := State{Format: stateFormat, Step: t.Step, Tokens: t.Tokens, DataPos: t.Loader.Position(), Options: t.Opt}
+		st := State{Format: stateFormat, Step: t.Step, Tokens: t.Tokens, DataPos: t.Loader.Position(), Options: t.Opt,
+			FLOPs: t.FLOPs, History: t.History}
 		stJSON, err := json.MarshalIndent(st, "", "  ")
 		if err != nil {
 			return fmt.Errorf("train: %v", err)
@@ -201,6 +212,6 @@ func (t *Trainer) Restore(dir string, st State) error {
 	if err := t.Loader.Seek(st.DataPos); err != nil {
 		return fmt.Errorf("train: %s: %v", dir, err)
 	}
-	t.Step, t.Tokens = st.Step, st.Tokens
+	t.Step, t.Tokens, t.FLOPs, t.History = st.Step, st.Tokens, st.FLOPs, st.History
 	return nil
 }

@@ -21,7 +21,7 @@ type Options struct {
 	LR              float64      `json:"lr"`               // peak learning rate
 	MinLR           float64      `json:"min_lr"`           // final learning rate (cosine, wsd)
 	Warmup          int          `json:"warmup"`           // linear warmup steps
-	Schedule        string       `json:"schedule"`         // cosine | wsd | constant
+	LRKind          string       `json:"lr_schedule"`      // cosine | wsd | constant
 	DecaySteps      int          `json:"decay_steps"`      // wsd: length of the final decay
 	Beta1           float64      `json:"beta1"`            // AdamW
 	Beta2           float64      `json:"beta2"`            // AdamW
@@ -39,14 +39,23 @@ type Options struct {
 	SyntheticBytes  int          `json:"synthetic_bytes"`  // size of the synthetic training text
 	TokenizerBytes  int          `json:"tokenizer_bytes"`  // text sample the BPE is trained on
 	ValFrac         float64      `json:"val_frac"`         // held-out fraction of user text
+
+	// Gradual stacking. Model.NumLayers is the final depth; training starts with one block.
+	Growth       string `json:"growth"`        // none | midas | gradstack | double
+	Block        int    `json:"block"`         // layers per block
+	Stages       string `json:"schedule"`      // stage split: equal | prop-A | explicit:s1,s2,...
+	RewarmSteps  int    `json:"rewarm_steps"`  // re-warm the learning rate over this many steps at each stage start (0: one global schedule)
+	GrowOptim    string `json:"grow_optim"`    // AdamW moments of copied layers: copy | zero
+	GrowIdentity bool   `json:"grow_identity"` // zero the copies' o_proj and down_proj (function-preserving growth)
 }
 
 // DefaultOptions are the defaults of `midas train` for a model config.
 func DefaultOptions(cfg model.Config) Options {
 	return Options{
-		Model: cfg, Batch: 8, Accum: 1, Steps: 1000, LR: 3e-3, MinLR: 3e-4, Warmup: 100, Schedule: optim.Cosine,
+		Model: cfg, Batch: 8, Accum: 1, Steps: 1000, LR: 3e-3, MinLR: 3e-4, Warmup: 100, LRKind: optim.Cosine,
 		Beta1: 0.9, Beta2: 0.95, AdamEps: 1e-8, WeightDecay: 0.1, Clip: 1, Seed: 1, Threads: 0,
 		EvalEvery: 100, EvalBatches: 8, SaveEvery: 500, SyntheticBytes: 16 << 20, TokenizerBytes: 4 << 20, ValFrac: 0.05,
+		Growth: "none", Block: 1, Stages: "prop-1", GrowOptim: "copy",
 	}
 }
 
@@ -65,9 +74,14 @@ func ParseOptions(data []byte, base Options) (Options, error) {
 	return o, nil
 }
 
-// Schedule is the learning-rate schedule of the run.
+// LRSchedule is the learning-rate schedule of the run: one global schedule, re-warmed at every stage
+// start when RewarmSteps > 0.
 func (o Options) LRSchedule() optim.Schedule {
-	return optim.Schedule{Kind: o.Schedule, Peak: o.LR, Min: o.MinLR, Warmup: o.Warmup, Total: o.Steps, DecaySteps: o.DecaySteps}
+	s := optim.Schedule{Kind: o.LRKind, Peak: o.LR, Min: o.MinLR, Warmup: o.Warmup, Total: o.Steps, DecaySteps: o.DecaySteps}
+	if ends, err := o.StageEnds(); err == nil && o.RewarmSteps > 0 && len(ends) > 1 {
+		s.Rewarm, s.RewarmSteps = ends[:len(ends)-1], o.RewarmSteps
+	}
+	return s
 }
 
 // AdamW is the optimizer of the run.
@@ -118,6 +132,7 @@ func (o Options) Validate() error {
 	if o.TokenizerBytes < 1<<12 {
 		p = append(p, fmt.Sprintf("tokenizer-bytes must be at least 4096, got %d", o.TokenizerBytes))
 	}
+	p = append(p, o.growthProblems()...)
 	if len(p) == 0 {
 		return nil
 	}

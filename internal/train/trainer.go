@@ -2,6 +2,8 @@ package train
 
 import (
 	"errors"
+
+	"midas/internal/grow"
 	"fmt"
 	"math"
 	"sync/atomic"
@@ -23,6 +25,9 @@ type Metrics struct {
 	TokensPerS float64  `json:"tokens_per_s"`
 	StepMS     float64  `json:"step_ms"`
 	ElapsedS   float64  `json:"elapsed_s"` // wall time of this run so far (excludes earlier runs before a resume)
+	Stage      int      `json:"stage"`  // growth stage (1 without growth)
+	Layers     int      `json:"layers"` // current depth
+	FLOPs      float64  `json:"flops"`  // cumulative training FLOPs (SPEC §3 accounting)
 	ValLoss    *float64 `json:"val_loss,omitempty"`
 }
 
@@ -31,6 +36,7 @@ type Hooks struct {
 	Log        func(t *Trainer, m Metrics) error  // after every step (and after an evaluation)
 	Evaluate   func(t *Trainer, m *Metrics) error // every EvalEvery steps and at the end
 	Checkpoint func(t *Trainer) error             // every SaveEvery steps and at the end
+	Grow       func(t *Trainer, ev GrowthEvent) error // after each growth, before the stage's first step
 }
 
 // Trainer holds the whole training state.
@@ -40,9 +46,12 @@ type Trainer struct {
 	M, V   []float32 // AdamW moments, same layout as Model.Params
 	Loader *data.Loader
 	Val    [][]int32 // validation batches [B][T+1]
-	Step   int       // optimizer steps done
-	Tokens int64     // training tokens consumed
-	Hooks  Hooks
+	Step    int           // optimizer steps done
+	Tokens  int64         // training tokens consumed
+	FLOPs   float64       // training FLOPs so far
+	History []GrowthEvent // growths so far
+	Hooks   Hooks
+	Ends    []int // exclusive end step of every stage
 
 	chunks  []chunk
 	batch   []int32
@@ -66,6 +75,7 @@ func New(opt Options, m *model.Model, loader *data.Loader, val [][]int32) *Train
 	t := &Trainer{Opt: opt, Model: m, Loader: loader, Val: val,
 		M: make([]float32, len(m.Params)), V: make([]float32, len(m.Params))}
 	t.Relayout()
+	t.Ends, _ = opt.StageEnds() // Validate has checked the options
 	n := opt.Batch * (opt.Model.SeqLen + 1)
 	t.batch = make([]int32, n)
 	t.in = make([]int32, opt.Batch*opt.Model.SeqLen)
@@ -134,9 +144,11 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 	})
 	t.Step = step
 	t.Tokens += int64(o.Accum * B * T)
+	t.FLOPs += grow.StepFLOPs(o.Model, m.Cfg.NumLayers, o.Accum*B*T)
 	dt := time.Since(t0).Seconds()
 	return Metrics{Step: t.Step, Loss: loss, LR: lr, GradNorm: norm, Tokens: t.Tokens,
-		TokensPerS: float64(o.Accum*B*T) / dt, StepMS: dt * 1e3, ElapsedS: time.Since(t.start).Seconds()}, nil
+		TokensPerS: float64(o.Accum*B*T) / dt, StepMS: dt * 1e3, ElapsedS: time.Since(t.start).Seconds(),
+		Stage: o.StageAt(t.Step-1, t.Ends), Layers: m.Cfg.NumLayers, FLOPs: t.FLOPs}, nil
 }
 
 // gradNorm is the global L2 norm, summed per chunk in parallel and then over chunks in order.
@@ -177,6 +189,9 @@ func (t *Trainer) ValLoss() float64 {
 func (t *Trainer) Run() error {
 	o := t.Opt
 	for t.Step < o.Steps {
+		if err := t.GrowIfDue(); err != nil {
+			return err
+		}
 		met, err := t.TrainStep()
 		if err != nil {
 			return err
@@ -210,3 +225,43 @@ var ErrInterrupted = errors.New("train: interrupted")
 
 // Interrupt asks Run to stop after the current step (safe from another goroutine, e.g. a signal handler).
 func (t *Trainer) Interrupt() { t.stop.Store(true) }
+
+// GrowIfDue grows the model until its depth is the one of the stage that trains the next step (a resumed
+// run at a stage boundary grows here too). Parameters and both AdamW moments go through the same plan.
+func (t *Trainer) GrowIfDue() error {
+	o := t.Opt
+	if !o.Growing() {
+		return nil
+	}
+	for {
+		stage := o.StageAt(t.Step, t.Ends)
+		cur := t.Model.Cfg.NumLayers
+		if cur >= o.StageLayers(stage) {
+			return nil
+		}
+		p, err := grow.New(o.Growth, cur, o.Block, nil)
+		if err != nil {
+			return fmt.Errorf("train: step %d: %v", t.Step, err)
+		}
+		p.Identity, p.ZeroOptim = o.GrowIdentity, o.GrowOptim == "zero"
+		cfg, np, nm, nv, err := grow.Apply(p, t.Model.Cfg, t.Model.Params, t.M, t.V)
+		if err != nil {
+			return fmt.Errorf("train: step %d: %v", t.Step, err)
+		}
+		m, err := model.New(cfg)
+		if err != nil {
+			return fmt.Errorf("train: step %d: %v", t.Step, err)
+		}
+		copy(m.Params, np)
+		t.Model, t.M, t.V = m, nm, nv
+		t.Relayout()
+		ev := GrowthEvent{Stage: o.StageAt(t.Step, t.Ends), Step: t.Step, Op: p.Op, Block: p.Block, From: p.From, To: p.To(),
+			Src: p.Src, Copy: p.Copy, Identity: p.Identity, ZeroOpt: p.ZeroOptim}
+		t.History = append(t.History, ev)
+		if t.Hooks.Grow != nil {
+			if err := t.Hooks.Grow(t, ev); err != nil {
+				return err
+			}
+		}
+	}
+}
