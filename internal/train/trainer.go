@@ -3,9 +3,9 @@ package train
 import (
 	"errors"
 
-	"midas/internal/grow"
 	"fmt"
 	"math"
+	"midas/internal/grow"
 	"sync/atomic"
 	"time"
 
@@ -25,27 +25,27 @@ type Metrics struct {
 	TokensPerS float64  `json:"tokens_per_s"`
 	StepMS     float64  `json:"step_ms"`
 	ElapsedS   float64  `json:"elapsed_s"` // wall time of this run so far (excludes earlier runs before a resume)
-	Stage      int      `json:"stage"`  // growth stage (1 without growth)
-	Layers     int      `json:"layers"` // current depth
-	FLOPs      float64  `json:"flops"`  // cumulative training FLOPs (SPEC §3 accounting)
+	Stage      int      `json:"stage"`     // growth stage (1 without growth)
+	Layers     int      `json:"layers"`    // current depth
+	FLOPs      float64  `json:"flops"`     // cumulative training FLOPs (SPEC §3 accounting)
 	ValLoss    *float64 `json:"val_loss,omitempty"`
 }
 
 // Hooks are the named extension points of the loop. Each may be nil.
 type Hooks struct {
-	Log        func(t *Trainer, m Metrics) error  // after every step (and after an evaluation)
-	Evaluate   func(t *Trainer, m *Metrics) error // every EvalEvery steps and at the end
-	Checkpoint func(t *Trainer) error             // every SaveEvery steps and at the end
+	Log        func(t *Trainer, m Metrics) error      // after every step (and after an evaluation)
+	Evaluate   func(t *Trainer, m *Metrics) error     // every EvalEvery steps and at the end
+	Checkpoint func(t *Trainer) error                 // every SaveEvery steps and at the end
 	Grow       func(t *Trainer, ev GrowthEvent) error // after each growth, before the stage's first step
 }
 
 // Trainer holds the whole training state.
 type Trainer struct {
-	Opt    Options
-	Model  *model.Model
-	M, V   []float32 // AdamW moments, same layout as Model.Params
-	Loader *data.Loader
-	Val    [][]int32 // validation batches [B][T+1]
+	Opt     Options
+	Model   *model.Model
+	M, V    []float32 // AdamW moments, same layout as Model.Params
+	Loader  *data.Loader
+	Val     [][]int32     // validation batches [B][T+1]
 	Step    int           // optimizer steps done
 	Tokens  int64         // training tokens consumed
 	FLOPs   float64       // training FLOPs so far
