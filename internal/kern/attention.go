@@ -101,3 +101,49 @@ func AttentionBackward(dqkv, datt, dy, qkv, att []float32, b, t, h, d int) {
 		}
 	})
 }
+
+// AttentionCached is causal attention of n new positions against a cache that already holds `past`
+// positions (inference with a KV cache):
+//
+//	q    [n, ldq]: the new queries (RoPE applied), head h at columns [h·D, (h+1)·D)
+//	kc   [past+n, C], vc [past+n, C]: keys (RoPE applied) and values of all positions, new ones included
+//	y    [n, C]: out
+//	s    scratch of at least H·n·(past+n) floats
+//
+// New position i (absolute position past+i) attends to positions 0..past+i.
+func AttentionCached(y, s, q []float32, ldq int, kc, vc []float32, n, past, h, d int) {
+	c := h * d
+	tk := past + n
+	need("AttentionCached", "q", q, (n-1)*ldq+c)
+	need("AttentionCached", "kc", kc, tk*c)
+	need("AttentionCached", "vc", vc, tk*c)
+	need("AttentionCached", "y", y, n*c)
+	need("AttentionCached", "s", s, h*n*tk)
+	scale := float32(1 / math.Sqrt(float64(d)))
+	ParallelFor(h, func(lo, hi int) {
+		for hh := lo; hh < hi; hh++ {
+			p := s[hh*n*tk : (hh+1)*n*tk]
+			GemmSerial(false, true, n, tk, d, scale, q[hh*d:], ldq, kc[hh*d:], c, 0, p, tk)
+			for i := 0; i < n; i++ {
+				row := p[i*tk : i*tk+tk]
+				last := past + i // attend to 0..last
+				mx := row[0]
+				for _, x := range row[1 : last+1] {
+					mx = max(mx, x)
+				}
+				var sum float32
+				for j := 0; j <= last; j++ {
+					e := Exp32(row[j] - mx)
+					row[j] = e
+					sum += e
+				}
+				inv := 1 / sum
+				for j := 0; j <= last; j++ {
+					row[j] *= inv
+				}
+				clear(row[last+1:])
+			}
+			GemmSerial(false, false, n, d, tk, 1, p, tk, vc[hh*d:], c, 0, y[hh*d:], c)
+		}
+	})
+}
