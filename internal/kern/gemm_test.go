@@ -311,3 +311,26 @@ func TestSetBackend(t *testing.T) {
 		t.Fatal("cannot restore backend")
 	}
 }
+
+// TestGemmRandomShapes checks every backend against the oracle on random shapes, transpositions,
+// strides and scalars (seeded), to reach combinations the table misses.
+func TestGemmRandomShapes(t *testing.T) {
+	rng := rand.New(rand.NewSource(20240917))
+	n := 150
+	if testing.Short() {
+		n = 30
+	}
+	scalars := []float32{0, 1, -1, 0.5, 2.25, -0.3}
+	for _, be := range gemmBackendNames() {
+		withBackend(t, be, func() {
+			for i := 0; i < n; i++ {
+				tc := gemmCase{m: 1 + rng.Intn(40), n: 1 + rng.Intn(70), k: 1 + rng.Intn(300), pad: rng.Intn(4)}
+				tA, tB := rng.Intn(2) == 1, rng.Intn(2) == 1
+				alpha, beta := scalars[1+rng.Intn(len(scalars)-1)], scalars[rng.Intn(len(scalars))]
+				t.Run(fmt.Sprintf("%s/%d", be, i), func(t *testing.T) {
+					checkGemmAgainstNaive(t, Gemm, tc, tA, tB, alpha, beta)
+				})
+			}
+		})
+	}
+}

@@ -92,7 +92,8 @@ func Threads() int {
 }
 
 // SetThreads sets the size of the worker pool; n < 1 means 1. It waits for a running parallel job to
-// finish first. The default is runtime.GOMAXPROCS(0) at program start.
+// finish first, so it must not be called from inside a ParallelFor body. The default is
+// runtime.GOMAXPROCS(0) at program start.
 func SetThreads(n int) {
 	pool.run.Lock()
 	defer pool.run.Unlock()
