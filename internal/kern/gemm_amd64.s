@@ -127,6 +127,104 @@ k512_beta0:
 	VZEROUPPER
 	RET
 
+// gemmKernAVX512x12x32D is gemmKernAVX512x12x32 reading A in place instead of from a packed panel:
+// row i of the tile is a[i·lda + p], p < kc, a row-major matrix. Packing a non-transposed A costs
+// about as much as the FMAs when N is small (attention's P·V has N = 64), so it is skipped.
+// Rows 0-3 are addressed from AX, 4-7 from R10, 8-11 from R11, each as base + {0,1,2,3}·lda.
+
+#define K512ROWD(addr, bc, acc0, acc1) \
+	VBROADCASTSS addr, bc; \
+	VFMADD231PS Z24, bc, acc0; \
+	VFMADD231PS Z25, bc, acc1
+
+#define K512STEPD(u) \
+	VMOVUPS ((u)*128)(BX), Z24; \
+	VMOVUPS ((u)*128+64)(BX), Z25; \
+	K512ROWD(((u)*4)(AX), Z26, Z0, Z1); \
+	K512ROWD(((u)*4)(AX)(R8*1), Z27, Z2, Z3); \
+	K512ROWD(((u)*4)(AX)(R8*2), Z28, Z4, Z5); \
+	K512ROWD(((u)*4)(AX)(R9*1), Z29, Z6, Z7); \
+	K512ROWD(((u)*4)(R10), Z30, Z8, Z9); \
+	K512ROWD(((u)*4)(R10)(R8*1), Z31, Z10, Z11); \
+	K512ROWD(((u)*4)(R10)(R8*2), Z26, Z12, Z13); \
+	K512ROWD(((u)*4)(R10)(R9*1), Z27, Z14, Z15); \
+	K512ROWD(((u)*4)(R11), Z28, Z16, Z17); \
+	K512ROWD(((u)*4)(R11)(R8*1), Z29, Z18, Z19); \
+	K512ROWD(((u)*4)(R11)(R8*2), Z30, Z20, Z21); \
+	K512ROWD(((u)*4)(R11)(R9*1), Z31, Z22, Z23)
+
+// func gemmKernAVX512x12x32D(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·gemmKernAVX512x12x32D(SB), NOSPLIT, $0-56
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ lda+16(FP), R8
+	SHLQ $2, R8              // lda in bytes
+	LEAQ (R8)(R8*2), R9      // 3·lda
+	LEAQ (AX)(R8*4), R10     // row 4
+	LEAQ (R10)(R8*4), R11    // row 8
+	MOVQ b+24(FP), BX
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), DX
+	SHLQ $2, DX
+
+	MOVQ DI, SI
+	PF2; PF2; PF2; PF2; PF2; PF2; PF2; PF2; PF2; PF2; PF2; PF2
+
+	VXORPS Z0, Z0, Z0; VXORPS Z1, Z1, Z1; VXORPS Z2, Z2, Z2; VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4; VXORPS Z5, Z5, Z5; VXORPS Z6, Z6, Z6; VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8; VXORPS Z9, Z9, Z9; VXORPS Z10, Z10, Z10; VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12; VXORPS Z13, Z13, Z13; VXORPS Z14, Z14, Z14; VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16; VXORPS Z17, Z17, Z17; VXORPS Z18, Z18, Z18; VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20; VXORPS Z21, Z21, Z21; VXORPS Z22, Z22, Z22; VXORPS Z23, Z23, Z23
+
+	CMPQ CX, $4
+	JL k512d_tail
+
+k512d_loop: // 4 k steps: 16 bytes of each A row, 512 bytes of B
+	K512STEPD(0)
+	K512STEPD(1)
+	K512STEPD(2)
+	K512STEPD(3)
+	ADDQ $16, AX
+	ADDQ $16, R10
+	ADDQ $16, R11
+	ADDQ $512, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE k512d_loop
+
+k512d_tail:
+	TESTQ CX, CX
+	JZ k512d_store
+
+k512d_tail1:
+	K512STEPD(0)
+	ADDQ $4, AX
+	ADDQ $4, R10
+	ADDQ $4, R11
+	ADDQ $128, BX
+	DECQ CX
+	JNZ k512d_tail1
+
+k512d_store:
+	VBROADCASTSS alpha+48(FP), Z24
+	VBROADCASTSS beta+52(FP), Z25
+	MOVL beta+52(FP), R8
+	ANDL $0x7fffffff, R8
+	JZ k512d_beta0
+	K512STORE(Z0, Z1); K512STORE(Z2, Z3); K512STORE(Z4, Z5); K512STORE(Z6, Z7)
+	K512STORE(Z8, Z9); K512STORE(Z10, Z11); K512STORE(Z12, Z13); K512STORE(Z14, Z15)
+	K512STORE(Z16, Z17); K512STORE(Z18, Z19); K512STORE(Z20, Z21); K512STORE(Z22, Z23)
+	VZEROUPPER
+	RET
+
+k512d_beta0:
+	K512STORE0(Z0, Z1); K512STORE0(Z2, Z3); K512STORE0(Z4, Z5); K512STORE0(Z6, Z7)
+	K512STORE0(Z8, Z9); K512STORE0(Z10, Z11); K512STORE0(Z12, Z13); K512STORE0(Z14, Z15)
+	K512STORE0(Z16, Z17); K512STORE0(Z18, Z19); K512STORE0(Z20, Z21); K512STORE0(Z22, Z23)
+	VZEROUPPER
+	RET
+
 // ---------------------------------------------------------------------------------------------
 // AVX2+FMA: 6×16 tile. Y0..Y11 accumulate C (row i in Y(2i), Y(2i+1)); Y12, Y13 hold one k step of
 // the B panel; Y14, Y15 take turns holding the broadcast A element. Per k step: 2 loads,

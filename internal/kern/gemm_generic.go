@@ -29,12 +29,17 @@ import (
 // a holds kc·mr packed floats, b kc·nr.
 type gemmKernFunc func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// gemmKernDFunc is gemmKernFunc with A read in place: row i of the tile is a[i·lda+p], p < kc.
+// It must do exactly the same float32 operations as the backend's gemmKernFunc.
+type gemmKernDFunc func(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
 // gemmBackend is one implementation: a micro-kernel, its tile and its cache blocking.
 type gemmBackend struct {
 	name       string
 	mr, nr     int // micro-tile rows (broadcast side) and columns (vector side)
 	kc, mc, nc int // cache blocking; mc is a multiple of mr, nc of nr
 	kern       gemmKernFunc
+	kernD      gemmKernDFunc // nil: always pack A
 	packT      gemmPackT // nil: pack in Go
 	packN      gemmPackN // nil: pack in Go
 }
@@ -181,6 +186,10 @@ func (j *gemmJob) poolRun(lo, hi int) {
 func gemmRegion(j *gemmJob, s *gemmScratch, i0, i1, j0, j1 int) {
 	be := j.be
 	mr, nr := be.mr, be.nr
+	// A non-transposed A can be read in place by kernD; only a partial last row panel is packed.
+	// Not when rows are a multiple of 2 KiB apart: then the mr rows share one or two L1 sets
+	// (4 KiB per way) and evict each other.
+	direct := !j.transA && be.kernD != nil && j.lda%512 != 0
 	for jc := j0; jc < j1; jc += be.nc {
 		nc := min(be.nc, j1-jc)
 		for pc := 0; pc < j.k; pc += be.kc {
@@ -193,18 +202,31 @@ func gemmRegion(j *gemmJob, s *gemmScratch, i0, i1, j0, j1 int) {
 			gemmPackB(bp, j, nr, jc, nc, pc, kc)
 			for ic := i0; ic < i1; ic += be.mc {
 				mc := min(be.mc, i1-ic)
-				ap := gemmGrow(&s.a, kc*gemmRoundUp(mc, mr))
-				gemmPackA(ap, j, mr, ic, mc, pc, kc)
+				full := mc // rows served in place when direct
+				var ap []float32
+				if direct {
+					full = mc - mc%mr
+					if full < mc {
+						ap = gemmGrow(&s.a, kc*mr)
+						gemmPackA(ap, j, mr, ic+full, mc-full, pc, kc)
+					}
+				} else {
+					ap = gemmGrow(&s.a, kc*gemmRoundUp(mc, mr))
+					gemmPackA(ap, j, mr, ic, mc, pc, kc)
+				}
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
 					bpan := &bp[jr*kc]
 					for ir := 0; ir < mc; ir += mr {
 						rows := min(mr, mc-ir)
 						ci := (ic+ir)*j.ldc + jc + jr
-						if rows == mr && cols == nr {
-							be.kern(kc, &ap[ir*kc], bpan, &j.c[ci], j.ldc, j.alpha, beta)
-						} else {
-							gemmEdge(j, s, kc, &ap[ir*kc], bpan, ci, rows, cols, beta)
+						switch {
+						case !direct:
+							gemmTile(j, s, kc, &ap[ir*kc], 0, bpan, ci, rows, cols, beta)
+						case ir < full:
+							gemmTile(j, s, kc, &j.a[(ic+ir)*j.lda+pc], j.lda, bpan, ci, rows, cols, beta)
+						default:
+							gemmTile(j, s, kc, &ap[0], 0, bpan, ci, rows, cols, beta)
 						}
 					}
 				}
@@ -213,17 +235,30 @@ func gemmRegion(j *gemmJob, s *gemmScratch, i0, i1, j0, j1 int) {
 	}
 }
 
-// gemmEdge runs the micro-kernel on a partial rows×cols tile through a full-size temporary tile, so
-// that edge elements get exactly the arithmetic of interior ones.
-func gemmEdge(j *gemmJob, s *gemmScratch, kc int, apan, bpan *float32, ci, rows, cols int, beta float32) {
+// gemmTile computes one rows×cols tile of C at offset ci from an A panel (packed if lda == 0, else
+// mr rows of A in place with row stride lda) and a packed B panel. A partial tile goes through a
+// full-size temporary tile, so that edge elements get exactly the arithmetic of interior ones.
+func gemmTile(j *gemmJob, s *gemmScratch, kc int, apan *float32, lda int, bpan *float32, ci, rows, cols int, beta float32) {
 	mr, nr := j.be.mr, j.be.nr
+	if rows == mr && cols == nr {
+		if lda == 0 {
+			j.be.kern(kc, apan, bpan, &j.c[ci], j.ldc, j.alpha, beta)
+		} else {
+			j.be.kernD(kc, apan, lda, bpan, &j.c[ci], j.ldc, j.alpha, beta)
+		}
+		return
+	}
 	tmp := gemmGrow(&s.tmp, mr*nr)
 	if beta != 0 {
 		for i := 0; i < rows; i++ {
 			copy(tmp[i*nr:i*nr+cols], j.c[ci+i*j.ldc:])
 		}
 	}
-	j.be.kern(kc, apan, bpan, &tmp[0], nr, j.alpha, beta)
+	if lda == 0 {
+		j.be.kern(kc, apan, bpan, &tmp[0], nr, j.alpha, beta)
+	} else {
+		j.be.kernD(kc, apan, lda, bpan, &tmp[0], nr, j.alpha, beta)
+	}
 	for i := 0; i < rows; i++ {
 		copy(j.c[ci+i*j.ldc:ci+i*j.ldc+cols], tmp[i*nr:])
 	}
