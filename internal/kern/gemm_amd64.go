@@ -11,6 +11,9 @@ func gemmKernAVX512x12x32(kc int, a, b, c *float32, ldc int, alpha, beta float32
 func gemmKernAVX512x12x32D(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
+func gemmKernAVX512x12x32T(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
 func gemmKernAVX2x6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
@@ -25,7 +28,8 @@ func gemmPackNAVX2(dst, src *float32, ld, kc, w, panels int)
 // noise of each other on the model's shapes.
 var (
 	gemmAVX512 = &gemmBackend{name: "avx512", mr: 12, nr: 32, kc: 256, mc: 96, nc: 1024,
-		kern: gemmKernAVX512x12x32, kernD: gemmKernAVX512x12x32D, packT: gemmPackT4AVX2, packN: gemmPackNAVX2}
+		kern: gemmKernAVX512x12x32, kernD: gemmKernAVX512x12x32D, kernT: gemmKernAVX512x12x32T,
+		packT: gemmPackT4AVX2, packN: gemmPackNAVX2}
 	gemmAVX2 = &gemmBackend{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 96, nc: 1024,
 		kern: gemmKernAVX2x6x16, packT: gemmPackT4AVX2, packN: gemmPackNAVX2}
 )

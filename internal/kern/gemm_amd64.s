@@ -225,6 +225,93 @@ k512d_beta0:
 	VZEROUPPER
 	RET
 
+// gemmKernAVX512x12x32T is gemmKernAVX512x12x32 reading a transposed A in place: k step p of the
+// tile's A panel is the 12 consecutive floats at a + p·lda (A stored k×m, the dW = dYᵀ·X case).
+
+// K512STEPT does k step u of 4 within the unrolled body: its A row is AX + u·lda, with
+// u·lda ∈ {0, R8, 2·R8, R9 = 3·R8}, given as the addressing suffix rowaddr.
+#define K512STEPT(u, rowaddr) \
+	VMOVUPS ((u)*128)(BX), Z24; \
+	VMOVUPS ((u)*128+64)(BX), Z25; \
+	K512ROWD(0 rowaddr, Z26, Z0, Z1); \
+	K512ROWD(4 rowaddr, Z27, Z2, Z3); \
+	K512ROWD(8 rowaddr, Z28, Z4, Z5); \
+	K512ROWD(12 rowaddr, Z29, Z6, Z7); \
+	K512ROWD(16 rowaddr, Z30, Z8, Z9); \
+	K512ROWD(20 rowaddr, Z31, Z10, Z11); \
+	K512ROWD(24 rowaddr, Z26, Z12, Z13); \
+	K512ROWD(28 rowaddr, Z27, Z14, Z15); \
+	K512ROWD(32 rowaddr, Z28, Z16, Z17); \
+	K512ROWD(36 rowaddr, Z29, Z18, Z19); \
+	K512ROWD(40 rowaddr, Z30, Z20, Z21); \
+	K512ROWD(44 rowaddr, Z31, Z22, Z23)
+
+// func gemmKernAVX512x12x32T(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·gemmKernAVX512x12x32T(SB), NOSPLIT, $0-56
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ lda+16(FP), R8
+	SHLQ $2, R8              // lda in bytes
+	LEAQ (R8)(R8*2), R9      // 3·lda
+	MOVQ b+24(FP), BX
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), DX
+	SHLQ $2, DX
+
+	MOVQ DI, SI
+	PF2; PF2; PF2; PF2; PF2; PF2; PF2; PF2; PF2; PF2; PF2; PF2
+
+	VXORPS Z0, Z0, Z0; VXORPS Z1, Z1, Z1; VXORPS Z2, Z2, Z2; VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4; VXORPS Z5, Z5, Z5; VXORPS Z6, Z6, Z6; VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8; VXORPS Z9, Z9, Z9; VXORPS Z10, Z10, Z10; VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12; VXORPS Z13, Z13, Z13; VXORPS Z14, Z14, Z14; VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16; VXORPS Z17, Z17, Z17; VXORPS Z18, Z18, Z18; VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20; VXORPS Z21, Z21, Z21; VXORPS Z22, Z22, Z22; VXORPS Z23, Z23, Z23
+
+	CMPQ CX, $4
+	JL k512t_tail
+
+k512t_loop: // 4 k steps: 4 rows of A, 512 bytes of B
+	K512STEPT(0, (AX))
+	K512STEPT(1, (AX)(R8*1))
+	K512STEPT(2, (AX)(R8*2))
+	K512STEPT(3, (AX)(R9*1))
+	LEAQ (AX)(R8*4), AX
+	ADDQ $512, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE k512t_loop
+
+k512t_tail:
+	TESTQ CX, CX
+	JZ k512t_store
+
+k512t_tail1:
+	K512STEPT(0, (AX))
+	ADDQ R8, AX
+	ADDQ $128, BX
+	DECQ CX
+	JNZ k512t_tail1
+
+k512t_store:
+	VBROADCASTSS alpha+48(FP), Z24
+	VBROADCASTSS beta+52(FP), Z25
+	MOVL beta+52(FP), R8
+	ANDL $0x7fffffff, R8
+	JZ k512t_beta0
+	K512STORE(Z0, Z1); K512STORE(Z2, Z3); K512STORE(Z4, Z5); K512STORE(Z6, Z7)
+	K512STORE(Z8, Z9); K512STORE(Z10, Z11); K512STORE(Z12, Z13); K512STORE(Z14, Z15)
+	K512STORE(Z16, Z17); K512STORE(Z18, Z19); K512STORE(Z20, Z21); K512STORE(Z22, Z23)
+	VZEROUPPER
+	RET
+
+k512t_beta0:
+	K512STORE0(Z0, Z1); K512STORE0(Z2, Z3); K512STORE0(Z4, Z5); K512STORE0(Z6, Z7)
+	K512STORE0(Z8, Z9); K512STORE0(Z10, Z11); K512STORE0(Z12, Z13); K512STORE0(Z14, Z15)
+	K512STORE0(Z16, Z17); K512STORE0(Z18, Z19); K512STORE0(Z20, Z21); K512STORE0(Z22, Z23)
+	VZEROUPPER
+	RET
+
 // ---------------------------------------------------------------------------------------------
 // AVX2+FMA: 6×16 tile. Y0..Y11 accumulate C (row i in Y(2i), Y(2i+1)); Y12, Y13 hold one k step of
 // the B panel; Y14, Y15 take turns holding the broadcast A element. Per k step: 2 loads,

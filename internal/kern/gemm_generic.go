@@ -29,8 +29,9 @@ import (
 // a holds kc·mr packed floats, b kc·nr.
 type gemmKernFunc func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
-// gemmKernDFunc is gemmKernFunc with A read in place: row i of the tile is a[i·lda+p], p < kc.
-// It must do exactly the same float32 operations as the backend's gemmKernFunc.
+// gemmKernDFunc is gemmKernFunc with A read in place: element (i, p) of the tile's A panel is
+// a[i·lda+p] (kernD, A not transposed) or a[p·lda+i] (kernT, A transposed). It must do exactly the
+// same float32 operations as the backend's gemmKernFunc.
 type gemmKernDFunc func(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
 
 // gemmBackend is one implementation: a micro-kernel, its tile and its cache blocking.
@@ -39,9 +40,10 @@ type gemmBackend struct {
 	mr, nr     int // micro-tile rows (broadcast side) and columns (vector side)
 	kc, mc, nc int // cache blocking; mc is a multiple of mr, nc of nr
 	kern       gemmKernFunc
-	kernD      gemmKernDFunc // nil: always pack A
-	packT      gemmPackT // nil: pack in Go
-	packN      gemmPackN // nil: pack in Go
+	kernD      gemmKernDFunc // nil: always pack a non-transposed A
+	kernT      gemmKernDFunc // nil: always pack a transposed A
+	packT      gemmPackT     // nil: pack in Go
+	packN      gemmPackN     // nil: pack in Go
 }
 
 var gemmGeneric = &gemmBackend{name: "generic", mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, kern: gemmKernGo4x4}
@@ -186,10 +188,19 @@ func (j *gemmJob) poolRun(lo, hi int) {
 func gemmRegion(j *gemmJob, s *gemmScratch, i0, i1, j0, j1 int) {
 	be := j.be
 	mr, nr := be.mr, be.nr
-	// A non-transposed A can be read in place by kernD; only a partial last row panel is packed.
-	// Not when rows are a multiple of 2 KiB apart: then the mr rows share one or two L1 sets
-	// (4 KiB per way) and evict each other.
-	direct := !j.transA && be.kernD != nil && j.lda%512 != 0
+	// A can be read in place by kernD (non-transposed) or kernT (transposed); then only a partial
+	// last row panel is packed. Not when A's rows are a multiple of 2 KiB apart: the rows a kernel
+	// reads then share one or two L1 sets (4 KiB per way) and evict each other. And kernT only when
+	// the kc rows it walks per call span at most 384 KiB (96 pages): measured on the dW shapes, lda
+	// 256 gains ~9% over packing, lda 683 loses ~7% (TLB misses).
+	kernA := be.kernD
+	if j.transA {
+		kernA = be.kernT
+		if j.lda*4*be.kc > 384<<10 {
+			kernA = nil
+		}
+	}
+	direct := kernA != nil && j.lda%512 != 0
 	for jc := j0; jc < j1; jc += be.nc {
 		nc := min(be.nc, j1-jc)
 		for pc := 0; pc < j.k; pc += be.kc {
@@ -223,6 +234,8 @@ func gemmRegion(j *gemmJob, s *gemmScratch, i0, i1, j0, j1 int) {
 						switch {
 						case !direct:
 							gemmTile(j, s, kc, &ap[ir*kc], 0, bpan, ci, rows, cols, beta)
+						case ir < full && j.transA:
+							gemmTile(j, s, kc, &j.a[pc*j.lda+ic+ir], j.lda, bpan, ci, rows, cols, beta)
 						case ir < full:
 							gemmTile(j, s, kc, &j.a[(ic+ir)*j.lda+pc], j.lda, bpan, ci, rows, cols, beta)
 						default:
@@ -236,16 +249,12 @@ func gemmRegion(j *gemmJob, s *gemmScratch, i0, i1, j0, j1 int) {
 }
 
 // gemmTile computes one rows×cols tile of C at offset ci from an A panel (packed if lda == 0, else
-// mr rows of A in place with row stride lda) and a packed B panel. A partial tile goes through a
+// A in place with row stride lda, read by kernD or, if transA, kernT) and a packed B panel. A partial tile goes through a
 // full-size temporary tile, so that edge elements get exactly the arithmetic of interior ones.
 func gemmTile(j *gemmJob, s *gemmScratch, kc int, apan *float32, lda int, bpan *float32, ci, rows, cols int, beta float32) {
 	mr, nr := j.be.mr, j.be.nr
 	if rows == mr && cols == nr {
-		if lda == 0 {
-			j.be.kern(kc, apan, bpan, &j.c[ci], j.ldc, j.alpha, beta)
-		} else {
-			j.be.kernD(kc, apan, lda, bpan, &j.c[ci], j.ldc, j.alpha, beta)
-		}
+		gemmKern(j, kc, apan, lda, bpan, &j.c[ci], j.ldc, beta)
 		return
 	}
 	tmp := gemmGrow(&s.tmp, mr*nr)
@@ -254,13 +263,21 @@ func gemmTile(j *gemmJob, s *gemmScratch, kc int, apan *float32, lda int, bpan *
 			copy(tmp[i*nr:i*nr+cols], j.c[ci+i*j.ldc:])
 		}
 	}
-	if lda == 0 {
-		j.be.kern(kc, apan, bpan, &tmp[0], nr, j.alpha, beta)
-	} else {
-		j.be.kernD(kc, apan, lda, bpan, &tmp[0], nr, j.alpha, beta)
-	}
+	gemmKern(j, kc, apan, lda, bpan, &tmp[0], nr, beta)
 	for i := 0; i < rows; i++ {
 		copy(j.c[ci+i*j.ldc:ci+i*j.ldc+cols], tmp[i*nr:])
+	}
+}
+
+// gemmKern calls the micro-kernel for A packed (lda == 0) or in place.
+func gemmKern(j *gemmJob, kc int, apan *float32, lda int, bpan, c *float32, ldc int, beta float32) {
+	switch {
+	case lda == 0:
+		j.be.kern(kc, apan, bpan, c, ldc, j.alpha, beta)
+	case j.transA:
+		j.be.kernT(kc, apan, lda, bpan, c, ldc, j.alpha, beta)
+	default:
+		j.be.kernD(kc, apan, lda, bpan, c, ldc, j.alpha, beta)
 	}
 }
 
