@@ -92,7 +92,8 @@ type gemmJob struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	splitM         bool
+	splitM         bool // the pool splits M (else N)
+	directA        bool // the micro-kernel reads A in place (kernD / kernT), A is not packed
 }
 
 // gemmScratch holds one goroutine's packing buffers; they grow on demand and are reused.
@@ -158,12 +159,21 @@ func gemmRun(parallel bool, transA, transB bool, m, n, k int, alpha float32, a [
 	j := gemmGetJob()
 	*j = gemmJob{be: gemmCur.Load(), transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+	j.directA = gemmDirectA(j)
 	// Splitting M makes every worker pack all of op(B) (k·n), splitting N all of op(A) (m·k):
-	// split the dimension whose duplicated packing is smaller.
-	j.splitM = m >= n
-	units := (n + j.be.nr - 1) / j.be.nr
+	// split the dimension whose duplicated packing is smaller. When A is read in place, splitting N
+	// duplicates no packing but makes every worker stream all of A through its caches, so N is split
+	// only when M is not much larger (the dW shapes, m = out ≈ n = in), and only if every worker
+	// still gets at least two column panels.
+	nUnits, mUnits := (n+j.be.nr-1)/j.be.nr, (m+j.be.mr-1)/j.be.mr
+	if j.directA {
+		j.splitM = m >= 2*n || nUnits < 2*Threads()
+	} else {
+		j.splitM = m >= n
+	}
+	units := nUnits
 	if j.splitM {
-		units = (m + j.be.mr - 1) / j.be.mr
+		units = mUnits
 	}
 	if parallel && m*n*k >= gemmParallelMin {
 		poolFor(units, j)
@@ -171,6 +181,21 @@ func gemmRun(parallel bool, transA, transB bool, m, n, k int, alpha float32, a [
 		j.poolRun(0, units)
 	}
 	gemmPutJob(j)
+}
+
+// gemmDirectA reports whether the micro-kernel reads A in place: kernD for a non-transposed A,
+// kernT for a transposed one. Not when A's rows are a multiple of 2 KiB apart: the rows a kernel
+// reads then share one or two L1 sets (4 KiB per way) and evict each other. And kernT only when the
+// kc rows it walks per call span at most 384 KiB (96 pages): on the dW shapes lda 256 gained ~9%
+// over packing, lda 683 lost ~7% (TLB misses). Whatever the choice, the arithmetic is the same.
+func gemmDirectA(j *gemmJob) bool {
+	if j.lda%512 == 0 {
+		return false
+	}
+	if j.transA {
+		return j.be.kernT != nil && j.lda*4*j.be.kc <= 384<<10
+	}
+	return j.be.kernD != nil
 }
 
 // poolRun computes the part of C made of micro-tile rows (or columns) [lo, hi).
@@ -188,19 +213,7 @@ func (j *gemmJob) poolRun(lo, hi int) {
 func gemmRegion(j *gemmJob, s *gemmScratch, i0, i1, j0, j1 int) {
 	be := j.be
 	mr, nr := be.mr, be.nr
-	// A can be read in place by kernD (non-transposed) or kernT (transposed); then only a partial
-	// last row panel is packed. Not when A's rows are a multiple of 2 KiB apart: the rows a kernel
-	// reads then share one or two L1 sets (4 KiB per way) and evict each other. And kernT only when
-	// the kc rows it walks per call span at most 384 KiB (96 pages): measured on the dW shapes, lda
-	// 256 gains ~9% over packing, lda 683 loses ~7% (TLB misses).
-	kernA := be.kernD
-	if j.transA {
-		kernA = be.kernT
-		if j.lda*4*be.kc > 384<<10 {
-			kernA = nil
-		}
-	}
-	direct := kernA != nil && j.lda%512 != 0
+	direct := j.directA
 	for jc := j0; jc < j1; jc += be.nc {
 		nc := min(be.nc, j1-jc)
 		for pc := 0; pc < j.k; pc += be.kc {
