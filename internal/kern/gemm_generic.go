@@ -19,6 +19,11 @@ import (
 //	        for ir over the mc rows step mr:       ... while the A panels stream from L2
 //	          micro-kernel: C tile (mr×nr) = alpha·Apanel·Bpanel + beta'·C tile
 //
+// The AVX-512 backend has micro-kernels that read A in place (see gemmDirectA); then A is not
+// packed, except for a partial last row panel. A panel is the broadcast side: one float per row per
+// k step, so reading it from the original rows costs no more loads than from a packed panel, and it
+// saves a pass over A that costs as much as the FMAs when N is small (attention's P·V, N = 64).
+//
 // beta' is the caller's beta for the first K block and 1 afterwards. Every C element therefore sees
 // the same sequence of float32 operations whatever the M/N partition: the K blocking (kc) is fixed per
 // backend, the micro-kernel accumulates k in order in one register lane, and edge tiles run the same
