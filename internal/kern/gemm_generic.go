@@ -180,7 +180,7 @@ func gemmRun(parallel bool, transA, transB bool, m, n, k int, alpha float32, a [
 	if j.splitM {
 		units = mUnits
 	}
-	if parallel && m*n*k >= gemmParallelMin {
+	if parallel && int64(m)*int64(n)*int64(k) >= gemmParallelMin {
 		poolFor(units, j)
 	} else {
 		j.poolRun(0, units)
