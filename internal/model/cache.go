@@ -9,7 +9,7 @@ type Cache struct {
 	max  int
 	// scratch for Extend, sized for the largest n seen
 	x, h, qkv, y, gu, act, s, logits []float32
-	rstd                     []float32
+	rstd                             []float32
 }
 
 // NewCache makes an empty cache for up to maxT positions (at most SeqLen).

@@ -257,3 +257,22 @@ func (m *Model) GradNonFinite() string {
 	}
 	return ""
 }
+
+// MeanLoss is the mean of Loss over batches of packed windows, each [B][seq+1] flat (inputs are the
+// first seq tokens of a window, targets the last seq). NaN when there are no batches.
+func (m *Model) MeanLoss(batches [][]int32, seq int) float64 {
+	if len(batches) == 0 {
+		return math.NaN()
+	}
+	var sum float64
+	for _, vb := range batches {
+		b := len(vb) / (seq + 1)
+		in, tgt := make([]int32, b*seq), make([]int32, b*seq)
+		for i := 0; i < b; i++ {
+			copy(in[i*seq:], vb[i*(seq+1):i*(seq+1)+seq])
+			copy(tgt[i*seq:], vb[i*(seq+1)+1:(i+1)*(seq+1)])
+		}
+		sum += float64(m.Loss(in, tgt, b, seq))
+	}
+	return sum / float64(len(batches))
+}

@@ -21,6 +21,7 @@ type State struct {
 	Tokens  int64         `json:"tokens"`
 	DataPos data.Position `json:"data_position"`
 	FLOPs   float64       `json:"flops"`
+	TrainS  float64       `json:"train_s"`
 	History []GrowthEvent `json:"growth_history"`
 	Options Options       `json:"options"`
 }
@@ -86,7 +87,7 @@ func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trai
 	}
 	if t != nil {
 		st := State{Format: stateFormat, Step: t.Step, Tokens: t.Tokens, DataPos: t.Loader.Position(), Options: t.Opt,
-			FLOPs: t.FLOPs, History: t.History}
+			FLOPs: t.FLOPs, TrainS: t.TrainS, History: t.History}
 		stJSON, err := json.MarshalIndent(st, "", "  ")
 		if err != nil {
 			return fmt.Errorf("train: %v", err)
@@ -212,6 +213,6 @@ func (t *Trainer) Restore(dir string, st State) error {
 	if err := t.Loader.Seek(st.DataPos); err != nil {
 		return fmt.Errorf("train: %s: %v", dir, err)
 	}
-	t.Step, t.Tokens, t.FLOPs, t.History = st.Step, st.Tokens, st.FLOPs, st.History
+	t.Step, t.Tokens, t.FLOPs, t.TrainS, t.History = st.Step, st.Tokens, st.FLOPs, st.TrainS, st.History
 	return nil
 }

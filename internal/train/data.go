@@ -23,28 +23,12 @@ type Progress func(phase string, done, total int64)
 // trains a BPE tokenizer with opt.Model.VocabSize entries on a sample of the training text — or uses tk
 // when it is not nil (resume) — and tokenizes both splits. It is deterministic in opt.
 func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, error) {
-	var trainTexts, valTexts []string
 	c := &Corpus{}
-	if len(opt.Data) == 0 {
-		c.World = data.NewWorld(opt.Seed)
-		trainTexts = c.World.Corpus(data.Train, opt.SyntheticBytes)
-		valTexts = c.World.Corpus(data.Val, max(opt.SyntheticBytes/20, 1<<16))
-	} else {
-		docs, err := data.ReadTexts(opt.Data)
-		if err != nil {
-			return nil, err
-		}
-		tr, va := data.SplitDocs(docs, opt.ValFrac)
-		for _, d := range tr {
-			trainTexts = append(trainTexts, d.Text)
-		}
-		for _, d := range va {
-			valTexts = append(valTexts, d.Text)
-		}
-		if len(valTexts) == 0 {
-			return nil, fmt.Errorf("train: the data is too small to hold out a validation split")
-		}
+	trainTexts, valTexts, world, err := texts(opt, true)
+	if err != nil {
+		return nil, err
 	}
+	c.World = world
 	for _, s := range trainTexts {
 		c.TrainBytes += int64(len(s))
 	}
@@ -73,6 +57,43 @@ func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, 
 	c.Train = data.Tokenize(trainTexts, tk, workers, prog)
 	c.Val = data.Tokenize(valTexts, tk, workers, nil)
 	return c, nil
+}
+
+// texts returns the run's training (when withTrain) and validation texts, and the synthetic world when
+// the run has no user data.
+func texts(opt Options, withTrain bool) (trainTexts, valTexts []string, w *data.World, err error) {
+	if len(opt.Data) == 0 {
+		w = data.NewWorld(opt.Seed)
+		if withTrain {
+			trainTexts = w.Corpus(data.Train, opt.SyntheticBytes)
+		}
+		return trainTexts, w.Corpus(data.Val, max(opt.SyntheticBytes/20, 1<<16)), w, nil
+	}
+	docs, err := data.ReadTexts(opt.Data)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tr, va := data.SplitDocs(docs, opt.ValFrac)
+	for _, d := range tr {
+		trainTexts = append(trainTexts, d.Text)
+	}
+	for _, d := range va {
+		valTexts = append(valTexts, d.Text)
+	}
+	if len(valTexts) == 0 {
+		return nil, nil, nil, fmt.Errorf("train: the data is too small to hold out a validation split")
+	}
+	return trainTexts, valTexts, nil, nil
+}
+
+// PrepareVal tokenizes only the validation split of a run's data (for evaluating a checkpoint), and
+// returns the synthetic world when the run has no user data.
+func PrepareVal(opt Options, tk *tok.Tokenizer) ([]int32, *data.World, error) {
+	_, val, w, err := texts(opt, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return data.Tokenize(val, tk, runtime.GOMAXPROCS(0), nil), w, nil
 }
 
 // sample takes about n bytes of text spread evenly over texts: every text when they fit; with many

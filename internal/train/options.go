@@ -34,6 +34,8 @@ type Options struct {
 	Threads         int          `json:"threads"`          // kernel workers (part of the determinism contract)
 	EvalEvery       int          `json:"eval_every"`       // steps between validation losses (0: only at the end)
 	EvalBatches     int          `json:"eval_batches"`     // validation batches per evaluation
+	EvalTasks       int          `json:"eval_tasks"`       // held-out examples per task at each evaluation (0: loss only)
+	EvalShots       int          `json:"eval_shots"`       // k of the k-shot prompts
 	SaveEvery       int          `json:"save_every"`       // steps between checkpoints (0: only at the end)
 	Data            []string     `json:"data"`             // text paths; empty: the synthetic corpus
 	SyntheticBytes  int          `json:"synthetic_bytes"`  // size of the synthetic training text
@@ -54,7 +56,7 @@ func DefaultOptions(cfg model.Config) Options {
 	return Options{
 		Model: cfg, Batch: 8, Accum: 1, Steps: 1000, LR: 3e-3, MinLR: 3e-4, Warmup: 100, LRKind: optim.Cosine,
 		Beta1: 0.9, Beta2: 0.95, AdamEps: 1e-8, WeightDecay: 0.1, Clip: 1, Seed: 1, Threads: 0,
-		EvalEvery: 100, EvalBatches: 8, SaveEvery: 500, SyntheticBytes: 16 << 20, TokenizerBytes: 4 << 20, ValFrac: 0.05,
+		EvalEvery: 100, EvalBatches: 8, EvalTasks: 32, EvalShots: 5, SaveEvery: 500, SyntheticBytes: 16 << 20, TokenizerBytes: 4 << 20, ValFrac: 0.05,
 		Growth: "none", Block: 1, Stages: "prop-1", GrowOptim: "copy",
 	}
 }
@@ -111,6 +113,8 @@ func (o Options) Validate() error {
 	nonneg("eval-every", o.EvalEvery)
 	nonneg("save-every", o.SaveEvery)
 	nonneg("eval-batches", o.EvalBatches)
+	nonneg("eval-n", o.EvalTasks)
+	nonneg("eval-shots", o.EvalShots)
 	nonneg("threads", o.Threads)
 	if o.Steps > 0 {
 		if err := o.LRSchedule().Validate(); err != nil {

@@ -17,18 +17,20 @@ import (
 
 // Metrics is one line of the metrics log.
 type Metrics struct {
-	Step       int      `json:"step"` // optimizer steps done
-	Loss       float64  `json:"loss"` // mean training loss of this step's micro-batches
-	LR         float64  `json:"lr"`
-	GradNorm   float64  `json:"grad_norm"` // before clipping
-	Tokens     int64    `json:"tokens"`    // training tokens seen so far
-	TokensPerS float64  `json:"tokens_per_s"`
-	StepMS     float64  `json:"step_ms"`
-	ElapsedS   float64  `json:"elapsed_s"` // wall time of this run so far (excludes earlier runs before a resume)
-	Stage      int      `json:"stage"`     // growth stage (1 without growth)
-	Layers     int      `json:"layers"`    // current depth
-	FLOPs      float64  `json:"flops"`     // cumulative training FLOPs (SPEC §3 accounting)
-	ValLoss    *float64 `json:"val_loss,omitempty"`
+	Step       int                `json:"step"` // optimizer steps done
+	Loss       float64            `json:"loss"` // mean training loss of this step's micro-batches
+	LR         float64            `json:"lr"`
+	GradNorm   float64            `json:"grad_norm"` // before clipping
+	Tokens     int64              `json:"tokens"`    // training tokens seen so far
+	TokensPerS float64            `json:"tokens_per_s"`
+	StepMS     float64            `json:"step_ms"`
+	ElapsedS   float64            `json:"elapsed_s"` // wall time of this invocation so far (resets on resume)
+	TrainS     float64            `json:"train_s"`   // seconds spent in training steps, across resumes (no eval/checkpoint time)
+	Stage      int                `json:"stage"`     // growth stage (1 without growth)
+	Layers     int                `json:"layers"`    // current depth
+	FLOPs      float64            `json:"flops"`     // cumulative training FLOPs (SPEC §3 accounting)
+	ValLoss    *float64           `json:"val_loss,omitempty"`
+	Tasks      map[string]float64 `json:"tasks,omitempty"` // k-shot accuracy per task, when evaluated
 }
 
 // Hooks are the named extension points of the loop. Each may be nil.
@@ -49,6 +51,7 @@ type Trainer struct {
 	Step    int           // optimizer steps done
 	Tokens  int64         // training tokens consumed
 	FLOPs   float64       // training FLOPs so far
+	TrainS  float64       // seconds spent in training steps so far, across resumes
 	History []GrowthEvent // growths so far
 	Hooks   Hooks
 	Ends    []int // exclusive end step of every stage
@@ -146,7 +149,8 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 	t.Tokens += int64(o.Accum * B * T)
 	t.FLOPs += grow.StepFLOPs(o.Model, m.Cfg.NumLayers, o.Accum*B*T)
 	dt := time.Since(t0).Seconds()
-	return Metrics{Step: t.Step, Loss: loss, LR: lr, GradNorm: norm, Tokens: t.Tokens,
+	t.TrainS += dt
+	return Metrics{TrainS: t.TrainS, Step: t.Step, Loss: loss, LR: lr, GradNorm: norm, Tokens: t.Tokens,
 		TokensPerS: float64(o.Accum*B*T) / dt, StepMS: dt * 1e3, ElapsedS: time.Since(t.start).Seconds(),
 		Stage: o.StageAt(t.Step-1, t.Ends), Layers: m.Cfg.NumLayers, FLOPs: t.FLOPs}, nil
 }
@@ -167,23 +171,7 @@ func (t *Trainer) gradNorm() float64 {
 }
 
 // ValLoss is the mean loss over the validation batches (NaN if there are none).
-func (t *Trainer) ValLoss() float64 {
-	if len(t.Val) == 0 {
-		return math.NaN()
-	}
-	T := t.Opt.Model.SeqLen
-	var sum float64
-	for _, vb := range t.Val {
-		b := len(vb) / (T + 1)
-		in, tgt := make([]int32, b*T), make([]int32, b*T)
-		for i := 0; i < b; i++ {
-			copy(in[i*T:], vb[i*(T+1):i*(T+1)+T])
-			copy(tgt[i*T:], vb[i*(T+1)+1:(i+1)*(T+1)])
-		}
-		sum += float64(t.Model.Loss(in, tgt, b, T))
-	}
-	return sum / float64(len(t.Val))
-}
+func (t *Trainer) ValLoss() float64 { return t.Model.MeanLoss(t.Val, t.Opt.Model.SeqLen) }
 
 // Run trains until Opt.Steps, calling the hooks. It evaluates and checkpoints at the end.
 func (t *Trainer) Run() error {
@@ -197,7 +185,7 @@ func (t *Trainer) Run() error {
 			return err
 		}
 		last := t.Step == o.Steps
-		if t.Hooks.Evaluate != nil && (last || (o.EvalEvery > 0 && t.Step%o.EvalEvery == 0)) {
+		if t.Hooks.Evaluate != nil && (last || t.AtBoundary() || (o.EvalEvery > 0 && t.Step%o.EvalEvery == 0)) {
 			if err := t.Hooks.Evaluate(t, &met); err != nil {
 				return err
 			}
@@ -264,4 +252,14 @@ func (t *Trainer) GrowIfDue() error {
 			}
 		}
 	}
+}
+
+// AtBoundary reports whether the steps done end a stage before the last (growth comes next).
+func (t *Trainer) AtBoundary() bool {
+	for _, e := range t.Ends[:len(t.Ends)-1] {
+		if t.Step == e {
+			return true
+		}
+	}
+	return false
 }
