@@ -20,6 +20,7 @@ var commands = []command{
 	{"score", "mean next-token loss of token lists under a checkpoint", runScore},
 	{"sample", "generate text from a checkpoint", runSample},
 	{"bench", "measure training speed on random tokens (optionally next to PyTorch)", runBench},
+	{"similarity", "cosine similarity of every pair of layers and blocks: heatmap PNG and CSV", runSimilarity},
 }
 
 // errUsage marks errors after which the usage has already been printed.
