@@ -96,7 +96,7 @@ func benchOnce(cfg model.Config, batch, steps, warm, threads int, stdout io.Writ
 		return 0, err
 	}
 	opt := train.DefaultOptions(cfg)
-	opt.Batch, opt.Steps, opt.LR, opt.Warmup, opt.Schedule, opt.Clip, opt.Threads = batch, steps+warm, 3e-4, 0, "constant", 0, threads
+	opt.Batch, opt.Steps, opt.LR, opt.Warmup, opt.LRKind, opt.Clip, opt.Threads = batch, steps+warm, 3e-4, 0, "constant", 0, threads
 	tr := train.New(opt, m, loader, nil)
 	var times []float64
 	for s := 0; s < warm+steps; s++ {

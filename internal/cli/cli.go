@@ -17,9 +17,14 @@ type command struct {
 
 var commands = []command{
 	{"train", "train a model (on the embedded synthetic corpus unless --data is given)", runTrain},
+	{"compare", "train baseline, gradstack and midas on the same data and seeds; write a report with plots", runCompare},
+	{"demo", "the main job: a small baseline/gradstack/midas comparison on the synthetic corpus (~10 min)", runDemo},
+	{"eval", "validation loss, k-shot accuracy on reasoning primitives and held-out questions", runEval},
 	{"score", "mean next-token loss of token lists under a checkpoint", runScore},
 	{"sample", "generate text from a checkpoint", runSample},
 	{"bench", "measure training speed on random tokens (optionally next to PyTorch)", runBench},
+	{"grow", "grow a Hugging Face Llama checkpoint (midas, gradstack, double, map)", runGrow},
+	{"plan", "print the stage schedule and FLOPs of a gradual-stacking run", runPlan},
 	{"similarity", "cosine similarity of every pair of layers and blocks: heatmap PNG and CSV", runSimilarity},
 }
 

@@ -65,3 +65,11 @@ func (p *progress) Done() {
 		_ = p.bar.Finish()
 	}
 }
+
+// Note prints a line of its own without breaking the bar.
+func (p *progress) Note(msg string) {
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+	fmt.Fprintln(p.w, msg)
+}

@@ -18,6 +18,8 @@ import (
 
 	"midas/internal/ckpt"
 	"midas/internal/data"
+	"midas/internal/eval"
+	"midas/internal/grow"
 	"midas/internal/kern"
 	"midas/internal/model"
 	"midas/internal/tok"
@@ -54,51 +56,131 @@ func (f modelFlags) apply(set map[string]bool, cfg *model.Config, batch *int) {
 	}
 }
 
+// trainFlags are the flags that define a training run (shared by train and compare).
+type trainFlags struct {
+	preset, cfgFile, sched, growth, stages, growOptim                  *string
+	data                                                               listFlag
+	steps, accum, warmup, block, rewarm, decaySteps, threads, synBytes *int
+	evalEvery, evalBatches, evalN, evalShots, saveEvery                *int
+	seed                                                               *uint64
+	lr, minLR, wd, clip                                                *float64
+	tied, identity                                                     *bool
+	model                                                              modelFlags
+}
+
+func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
+	def := train.DefaultOptions(model.Presets["small"])
+	f := &trainFlags{}
+	f.preset = fs.String("preset", "small", "model preset: tiny, small, medium")
+	f.cfgFile = fs.String("config", "", "JSON file of training options (the keys of trainer_state.json's options)")
+	fs.Var(&f.data, "data", "text `PATH`s: files, folders, .gz, JSONL (repeatable or comma-separated); default: synthetic corpus")
+	f.steps = fs.Int("steps", def.Steps, "optimizer steps")
+	f.seed = fs.Uint64("seed", def.Seed, "seed for weights, data order and the synthetic world")
+	f.model = addModelFlags(fs, model.Presets["small"], def.Batch)
+	f.tied = fs.Bool("tied", false, "tie the embedding and lm_head")
+	f.accum = fs.Int("accum", def.Accum, "micro-batches per step (gradient accumulation)")
+	f.lr = fs.Float64("lr", def.LR, "peak learning rate")
+	f.minLR = fs.Float64("min-lr", def.MinLR, "final learning rate")
+	f.warmup = fs.Int("warmup", def.Warmup, "warmup steps")
+	f.sched = fs.String("lr-schedule", def.LRKind, "learning-rate schedule: cosine, wsd, constant")
+	f.growth = fs.String("growth", def.Growth, "gradual stacking: none, midas, gradstack, double")
+	f.block = fs.Int("block", def.Block, "layers per block (growth adds one block per stage; double doubles)")
+	f.stages = fs.String("schedule", def.Stages, "stage split of the steps: equal, prop-A (e.g. prop-1), explicit:s1,s2,...")
+	f.rewarm = fs.Int("rewarm-steps", def.RewarmSteps, "re-warm the learning rate over N steps at each stage start (0: one global schedule)")
+	f.growOptim = fs.String("grow-optim", def.GrowOptim, "AdamW moments of copied layers: copy or zero")
+	f.identity = fs.Bool("identity", false, "zero the copies' o_proj and down_proj so growth keeps the model's function")
+	f.decaySteps = fs.Int("decay-steps", def.DecaySteps, "wsd: steps of the final decay")
+	f.wd = fs.Float64("weight-decay", def.WeightDecay, "AdamW decoupled weight decay")
+	f.clip = fs.Float64("clip", def.Clip, "global gradient-norm clip (0: off)")
+	f.threads = fs.Int("threads", def.Threads, "worker threads (0: all cores)")
+	f.evalEvery = fs.Int("eval-every", def.EvalEvery, "steps between evaluations (validation loss and task accuracy)")
+	f.evalBatches = fs.Int("eval-batches", def.EvalBatches, "validation batches per evaluation")
+	f.evalN = fs.Int("eval-n", def.EvalTasks, "held-out examples per task at each evaluation (0: loss only)")
+	f.evalShots = fs.Int("eval-shots", def.EvalShots, "shots of the k-shot task prompts during evaluation")
+	f.saveEvery = fs.Int("save-every", def.SaveEvery, "steps between checkpoints")
+	f.synBytes = fs.Int("synthetic-bytes", def.SyntheticBytes, "bytes of synthetic training text")
+	return f
+}
+
+// cadence applies the flags that may also change on resume.
+func (f *trainFlags) cadence(opt *train.Options, set map[string]bool) {
+	for name, apply := range map[string]func(){
+		"steps": func() { opt.Steps = *f.steps }, "eval-every": func() { opt.EvalEvery = *f.evalEvery },
+		"save-every": func() { opt.SaveEvery = *f.saveEvery }, "eval-batches": func() { opt.EvalBatches = *f.evalBatches },
+		"eval-n": func() { opt.EvalTasks = *f.evalN }, "eval-shots": func() { opt.EvalShots = *f.evalShots },
+	} {
+		if set[name] {
+			apply()
+		}
+	}
+}
+
+// options builds the options of a fresh run: preset, then --config, then the flags given.
+func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
+	cfg, err := model.Preset(*f.preset)
+	if err != nil {
+		return train.Options{}, err
+	}
+	opt := train.DefaultOptions(cfg)
+	if *f.cfgFile != "" {
+		raw, err := os.ReadFile(*f.cfgFile)
+		if err != nil {
+			return opt, err
+		}
+		if opt, err = train.ParseOptions(raw, opt); err != nil {
+			return opt, err
+		}
+	}
+	f.model.apply(set, &opt.Model, &opt.Batch)
+	if set["tied"] {
+		opt.Model.TiedEmbeddings = *f.tied
+	}
+	if len(f.data) > 0 {
+		opt.Data = f.data
+	}
+	for name, apply := range map[string]func(){
+		"seed": func() { opt.Seed = *f.seed }, "accum": func() { opt.Accum = *f.accum }, "lr": func() { opt.LR = *f.lr },
+		"min-lr": func() { opt.MinLR = *f.minLR }, "warmup": func() { opt.Warmup = *f.warmup },
+		"lr-schedule": func() { opt.LRKind = *f.sched }, "decay-steps": func() { opt.DecaySteps = *f.decaySteps },
+		"growth": func() { opt.Growth = *f.growth }, "block": func() { opt.Block = *f.block },
+		"schedule": func() { opt.Stages = *f.stages }, "rewarm-steps": func() { opt.RewarmSteps = *f.rewarm },
+		"grow-optim": func() { opt.GrowOptim = *f.growOptim }, "identity": func() { opt.GrowIdentity = *f.identity },
+		"weight-decay": func() { opt.WeightDecay = *f.wd }, "clip": func() { opt.Clip = *f.clip },
+		"threads": func() { opt.Threads = *f.threads }, "synthetic-bytes": func() { opt.SyntheticBytes = *f.synBytes },
+	} {
+		if set[name] {
+			apply()
+		}
+	}
+	f.cadence(&opt, set)
+	if opt.Threads == 0 {
+		opt.Threads = runtime.GOMAXPROCS(0)
+	}
+	if !set["warmup"] && opt.Warmup >= opt.Steps {
+		opt.Warmup = opt.Steps / 10
+	}
+	if !set["decay-steps"] && opt.LRKind == "wsd" {
+		opt.DecaySteps = opt.Steps / 5
+	}
+	return opt, nil
+}
+
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", "--out DIR [flags] | --resume DIR", stderr)
-	def := train.DefaultOptions(model.Presets["small"])
 	out := fs.String("out", "", "run directory: checkpoint (HF-loadable), tokenizer, metrics.jsonl")
 	resume := fs.String("resume", "", "continue the run in this checkpoint directory")
-	preset := fs.String("preset", "small", "model preset: tiny, small, medium")
-	cfgFile := fs.String("config", "", "JSON file of training options (the keys of trainer_state.json's options)")
-	var dataPaths listFlag
-	fs.Var(&dataPaths, "data", "text `PATH`s: files, folders, .gz, JSONL (repeatable or comma-separated); default: synthetic corpus")
-	steps := fs.Int("steps", def.Steps, "optimizer steps")
-	seed := fs.Uint64("seed", def.Seed, "seed for weights, data order and the synthetic world")
-	mf := addModelFlags(fs, model.Presets["small"], def.Batch)
-	tied := fs.Bool("tied", false, "tie the embedding and lm_head")
-	accum := fs.Int("accum", def.Accum, "micro-batches per step (gradient accumulation)")
-	lr := fs.Float64("lr", def.LR, "peak learning rate")
-	minLR := fs.Float64("min-lr", def.MinLR, "final learning rate")
-	warmup := fs.Int("warmup", def.Warmup, "warmup steps")
-	sched := fs.String("schedule", def.Schedule, "learning-rate schedule: cosine, wsd, constant")
-	decaySteps := fs.Int("decay-steps", def.DecaySteps, "wsd: steps of the final decay")
-	wd := fs.Float64("weight-decay", def.WeightDecay, "AdamW decoupled weight decay")
-	clip := fs.Float64("clip", def.Clip, "global gradient-norm clip (0: off)")
-	threads := fs.Int("threads", def.Threads, "worker threads (0: all cores)")
-	evalEvery := fs.Int("eval-every", def.EvalEvery, "steps between validation losses")
-	evalBatches := fs.Int("eval-batches", def.EvalBatches, "validation batches per evaluation")
-	saveEvery := fs.Int("save-every", def.SaveEvery, "steps between checkpoints")
-	synBytes := fs.Int("synthetic-bytes", def.SyntheticBytes, "bytes of synthetic training text")
 	stopAt := fs.Int("stop-at", 0, "checkpoint and stop at this step, keeping the schedule of --steps (resume later)")
+	tf := defineTrainFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	dataPaths = append(dataPaths, fs.Args()...)
+	tf.data = append(tf.data, fs.Args()...)
 	set := setFlags(fs)
+	if len(fs.Args()) > 0 {
+		set["data"] = true
+	}
 	var opt train.Options
 	var st *train.State
-	// cadence applies the flags that may also change on resume.
-	cadence := func() {
-		for name, apply := range map[string]func(){
-			"steps": func() { opt.Steps = *steps }, "eval-every": func() { opt.EvalEvery = *evalEvery },
-			"save-every": func() { opt.SaveEvery = *saveEvery }, "eval-batches": func() { opt.EvalBatches = *evalBatches },
-		} {
-			if set[name] {
-				apply()
-			}
-		}
-	}
 	dir := *out
 	if *resume != "" {
 		if dir == "" {
@@ -109,7 +191,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		st, opt = &s, s.Options
-		allowed := map[string]bool{"resume": true, "out": true, "steps": true, "stop-at": true, "eval-every": true, "save-every": true, "eval-batches": true}
+		allowed := map[string]bool{"resume": true, "out": true, "steps": true, "stop-at": true, "eval-every": true, "save-every": true,
+			"eval-batches": true, "eval-n": true, "eval-shots": true}
 		var bad []string
 		for name := range set {
 			if !allowed[name] {
@@ -118,9 +201,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		if len(bad) > 0 {
 			sort.Strings(bad)
-			return fmt.Errorf("%s cannot change when resuming (only --steps, --eval-every, --eval-batches, --save-every, --stop-at, --out can)", strings.Join(bad, ", "))
+			return fmt.Errorf("%s cannot change when resuming (only --steps, --stop-at, --out and the --eval-*/--save-every cadence can)", strings.Join(bad, ", "))
 		}
-		cadence()
+		tf.cadence(&opt, set)
 	} else {
 		if dir == "" {
 			return errors.New("--out DIR is required (or --resume DIR)")
@@ -128,47 +211,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if _, err := os.Stat(filepath.Join(dir, train.FileState)); err == nil {
 			return fmt.Errorf("%s already holds a training run; use --resume %s to continue it, or another --out", dir, dir)
 		}
-		cfg, err := model.Preset(*preset)
-		if err != nil {
+		var err error
+		if opt, err = tf.options(set); err != nil {
 			return err
-		}
-		opt = train.DefaultOptions(cfg)
-		if *cfgFile != "" {
-			raw, err := os.ReadFile(*cfgFile)
-			if err != nil {
-				return err
-			}
-			if opt, err = train.ParseOptions(raw, opt); err != nil {
-				return err
-			}
-		}
-		mf.apply(set, &opt.Model, &opt.Batch)
-		if set["tied"] {
-			opt.Model.TiedEmbeddings = *tied
-		}
-		if len(dataPaths) > 0 {
-			opt.Data = dataPaths
-		}
-		for name, apply := range map[string]func(){
-			"seed": func() { opt.Seed = *seed }, "accum": func() { opt.Accum = *accum }, "lr": func() { opt.LR = *lr },
-			"min-lr": func() { opt.MinLR = *minLR }, "warmup": func() { opt.Warmup = *warmup },
-			"schedule": func() { opt.Schedule = *sched }, "decay-steps": func() { opt.DecaySteps = *decaySteps },
-			"weight-decay": func() { opt.WeightDecay = *wd }, "clip": func() { opt.Clip = *clip },
-			"threads": func() { opt.Threads = *threads }, "synthetic-bytes": func() { opt.SyntheticBytes = *synBytes },
-		} {
-			if set[name] {
-				apply()
-			}
-		}
-		cadence()
-		if opt.Threads == 0 {
-			opt.Threads = runtime.GOMAXPROCS(0)
-		}
-		if !set["warmup"] && opt.Warmup >= opt.Steps {
-			opt.Warmup = opt.Steps / 10
-		}
-		if !set["decay-steps"] && opt.Schedule == "wsd" {
-			opt.DecaySteps = opt.Steps / 5
 		}
 	}
 	if err := opt.Validate(); err != nil {
@@ -177,17 +222,19 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *stopAt < 0 {
 		return fmt.Errorf("--stop-at must not be negative, got %d", *stopAt)
 	}
-	return trainRun(opt, st, *resume, dir, *stopAt, stdout, stderr)
+	_, err := trainRun(opt, st, *resume, dir, *stopAt, stdout, stderr)
+	return err
 }
 
 // trainRun prepares data, model and trainer (fresh or resumed) and runs the loop with the CLI's hooks.
-func trainRun(opt train.Options, st *train.State, resumeDir, dir string, stopAt int, stdout, stderr io.Writer) error {
+// It reports whether the run stopped early (Ctrl-C or --stop-at) with its checkpoint saved.
+func trainRun(opt train.Options, st *train.State, resumeDir, dir string, stopAt int, stdout, stderr io.Writer) (stopped bool, err error) {
 	kern.SetThreads(opt.Threads)
 	var tk *tok.Tokenizer
 	if st != nil {
 		var err error
 		if tk, err = tok.Load(filepath.Join(resumeDir, train.FileTokenizer)); err != nil {
-			return err
+			return false, err
 		}
 	}
 	var tokBar *progress
@@ -208,58 +255,62 @@ func trainRun(opt train.Options, st *train.State, resumeDir, dir string, stopAt 
 		tokBar.Done()
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	tokJSON, err := corpus.Tok.MarshalJSON()
 	if err != nil {
-		return err
+		return false, err
 	}
 	var m *model.Model
 	if st != nil {
 		if m, err = train.LoadModel(resumeDir, 0); err != nil {
-			return err
+			return false, err
 		}
-		if m.Cfg != opt.Model {
-			return fmt.Errorf("%s: config.json describes %+v but the training state says %+v", resumeDir, m.Cfg, opt.Model)
+		want := opt.Model
+		want.NumLayers = m.Cfg.NumLayers // a growing run's depth changes; the trainer checks it per stage
+		if m.Cfg != want || m.Cfg.NumLayers > opt.Model.NumLayers {
+			return false, fmt.Errorf("%s: config.json describes %+v but the training state says %+v", resumeDir, m.Cfg, opt.Model)
 		}
 	} else {
-		if m, err = model.New(opt.Model); err != nil {
-			return err
+		cfg := opt.Model
+		cfg.NumLayers = opt.StageLayers(1)
+		if m, err = model.New(cfg); err != nil {
+			return false, err
 		}
 		m.InitWeights(opt.Seed)
 	}
 	loader, err := data.NewLoader(corpus.Train, opt.Model.SeqLen, opt.Batch, opt.Seed)
 	if err != nil {
-		return fmt.Errorf("training data: %d tokens are too few for one batch of %d×%d: %v", len(corpus.Train), opt.Batch, opt.Model.SeqLen+1, err)
+		return false, fmt.Errorf("training data: %d tokens are too few for one batch of %d×%d: %v", len(corpus.Train), opt.Batch, opt.Model.SeqLen+1, err)
 	}
 	val := data.ValBatches(corpus.Val, opt.Model.SeqLen, opt.Batch, opt.EvalBatches)
 	tr := train.New(opt, m, loader, val)
 	if st != nil {
 		if err := tr.Restore(resumeDir, *st); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return false, err
 	}
 	metricsPath := filepath.Join(dir, "metrics.jsonl")
 	if st != nil && filepath.Clean(dir) != filepath.Clean(resumeDir) {
 		// Resuming into a new directory carries the run's log along.
 		if _, err := os.Stat(metricsPath); err == nil {
-			return fmt.Errorf("%s already has a metrics.jsonl; resume into an empty directory", dir)
+			return false, fmt.Errorf("%s already has a metrics.jsonl; resume into an empty directory", dir)
 		}
 		if raw, err := os.ReadFile(filepath.Join(resumeDir, "metrics.jsonl")); err == nil {
 			if err := ckpt.WriteFileAtomic(metricsPath, raw); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
 	if err := trimMetrics(metricsPath, tr.Step); err != nil {
-		return err
+		return false, err
 	}
 	mf, err := os.OpenFile(metricsPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer mf.Close()
 	fmt.Fprintf(stdout, "model: %d layers, dim %d, %d heads, ffn %d, vocab %d, seq %d — %.2fM parameters; %s kernels, %d threads\n",
@@ -267,14 +318,30 @@ func trainRun(opt train.Options, st *train.State, resumeDir, dir string, stopAt 
 		float64(len(m.Params))/1e6, kern.Backend(), opt.Threads)
 	fmt.Fprintf(stdout, "data: %s — %d training tokens, %d validation tokens; %d tokens per step\n",
 		dataName(opt), len(corpus.Train), len(corpus.Val), opt.Batch*opt.Accum*opt.Model.SeqLen)
+	if opt.Growing() {
+		fmt.Fprintf(stdout, "growth: %s, block %d, schedule %s — stages end at steps %v\n", opt.Growth, opt.Block, opt.Stages, tr.Ends)
+	}
 	bar := newProgress(stderr, int64(opt.Steps), "train")
 	bar.Set(int64(tr.Step), "")
 	var lastVal float64
 	var speeds []float64
+	stageMS := map[int][]float64{}
 	tr.Hooks = train.Hooks{
+		Grow: func(t *train.Trainer, ev train.GrowthEvent) error {
+			p := grow.Plan{Op: ev.Op, Block: ev.Block, From: ev.From, Src: ev.Src, Copy: ev.Copy, Identity: ev.Identity, ZeroOptim: ev.ZeroOpt}
+			bar.Note(fmt.Sprintf("step %d: stage %d, %d → %d layers (%s)", ev.Step, ev.Stage, ev.From, ev.To, p))
+			return nil
+		},
 		Evaluate: func(t *train.Trainer, met *train.Metrics) error {
 			v := t.ValLoss()
 			lastVal, met.ValLoss = v, &v
+			if opt.EvalTasks > 0 {
+				accs, err := taskAccuracies(t, corpus, opt)
+				if err != nil {
+					return err
+				}
+				met.Tasks = accs
+			}
 			return nil
 		},
 		Log: func(t *train.Trainer, met train.Metrics) error {
@@ -283,6 +350,7 @@ func trainRun(opt train.Options, st *train.State, resumeDir, dir string, stopAt 
 				return err
 			}
 			speeds = append(speeds, met.TokensPerS)
+			stageMS[met.Stage] = append(stageMS[met.Stage], met.StepMS)
 			if met.Step == stopAt {
 				t.Interrupt()
 			}
@@ -305,15 +373,16 @@ func trainRun(opt train.Options, st *train.State, resumeDir, dir string, stopAt 
 	bar.Done()
 	if errors.Is(err, train.ErrInterrupted) {
 		fmt.Fprintf(stdout, "stopped at step %d; checkpoint saved in %s (continue with: midas train --resume %s)\n", tr.Step, dir, dir)
-		return nil
+		return true, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	fmt.Fprintf(stdout, "done: %d steps, validation loss %.4f (perplexity %.2f), median %.0f tokens/s\n",
 		tr.Step, lastVal, expf(lastVal), median(speeds))
+	printCompute(stdout, opt, tr, stageMS)
 	fmt.Fprintf(stdout, "checkpoint: %s (sample with: midas sample --ckpt %s)\n", dir, dir)
-	return nil
+	return false, nil
 }
 
 func dataName(opt train.Options) string {
@@ -346,4 +415,42 @@ func trimMetrics(path string, step int) error {
 		return nil
 	}
 	return ckpt.WriteFileAtomic(path, keep.Bytes())
+}
+
+// printCompute prints the run's FLOPs against the full-depth baseline and each stage's measured step time.
+func printCompute(w io.Writer, opt train.Options, tr *train.Trainer, stageMS map[int][]float64) {
+	tokens := opt.Batch * opt.Accum * opt.Model.SeqLen
+	base := grow.StepFLOPs(opt.Model, opt.Model.NumLayers, tokens) * float64(tr.Step)
+	fmt.Fprintf(w, "compute: %.4g FLOPs; the full-depth baseline needs %.4g for the same steps: analytic speedup %.3f×\n",
+		tr.FLOPs, base, base/tr.FLOPs)
+	if !opt.Growing() {
+		return
+	}
+	for s := 1; s <= opt.NumStages(); s++ {
+		if ms := stageMS[s]; len(ms) > 0 {
+			fmt.Fprintf(w, "  stage %d: %2d layers, %5d steps timed here, median step %.1f ms\n", s, opt.StageLayers(s), len(ms), median(ms))
+		}
+	}
+}
+
+// taskAccuracies scores the primitives (and the synthetic world's questions) k-shot on EvalTasks
+// held-out examples each; the queries are the same at every evaluation (seed 1), so curves compare.
+func taskAccuracies(t *train.Trainer, corpus *train.Corpus, opt train.Options) (map[string]float64, error) {
+	d := eval.NewDecoder(t.Model, corpus.Tok)
+	res, err := eval.Primitives(d, opt.EvalShots, opt.EvalTasks, 1)
+	if err != nil {
+		return nil, err
+	}
+	if corpus.World != nil {
+		qa, err := eval.QA(d, corpus.World, opt.EvalShots, opt.EvalTasks, 1)
+		if err != nil {
+			return nil, err
+		}
+		res = append(res, qa...)
+	}
+	out := map[string]float64{}
+	for _, r := range res {
+		out[r.Name] = r.Acc
+	}
+	return out, nil
 }

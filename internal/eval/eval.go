@@ -1,0 +1,62 @@
+package eval
+
+import (
+	"math"
+
+	"midas/internal/data"
+	"midas/internal/model"
+	"midas/internal/tok"
+)
+
+// Options choose what Run measures.
+type Options struct {
+	Shots    int         // k of the k-shot prompts (5)
+	N        int         // held-out examples per task
+	Seed     uint64      // of the held-out queries
+	Val      [][]int32   // validation batches [B][seq+1]; none: no loss
+	World    *data.World // the synthetic world, for its held-out questions; nil: skipped
+	Finetune int         // > 0: also run the fine-tuning protocol on this many examples
+}
+
+// Report is everything Run measured.
+type Report struct {
+	ValLoss  float64          `json:"val_loss"` // NaN when there is no validation text
+	ValPPL   float64          `json:"val_ppl"`
+	Tasks    []TaskResult     `json:"tasks"`
+	Finetune []FinetuneResult `json:"finetune,omitempty"`
+}
+
+// Run evaluates m: validation loss and perplexity, k-shot accuracy on every primitive and, with a
+// world, on its held-out questions; optionally the fine-tuning protocol.
+func Run(m *model.Model, tk *tok.Tokenizer, o Options) (Report, error) {
+	r := Report{ValLoss: m.MeanLoss(o.Val, m.Cfg.SeqLen)}
+	r.ValPPL = math.Exp(r.ValLoss)
+	d := NewDecoder(m, tk)
+	var err error
+	if r.Tasks, err = Primitives(d, o.Shots, o.N, o.Seed); err != nil {
+		return r, err
+	}
+	if o.World != nil {
+		qa, err := QA(d, o.World, o.Shots, o.N, o.Seed)
+		if err != nil {
+			return r, err
+		}
+		r.Tasks = append(r.Tasks, qa...)
+	}
+	if o.Finetune > 0 {
+		if r.Finetune, err = Finetune(m, tk, DefaultFinetune(o.Finetune), o.Shots, o.N, o.Seed); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// Acc returns the accuracy of the named task in the report, or NaN.
+func (r Report) Acc(name string) float64 {
+	for _, t := range r.Tasks {
+		if t.Name == name {
+			return t.Acc
+		}
+	}
+	return math.NaN()
+}

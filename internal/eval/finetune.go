@@ -1,0 +1,133 @@
+package eval
+
+import (
+	"math"
+
+	"midas/internal/model"
+	"midas/internal/optim"
+	"midas/internal/tasks"
+	"midas/internal/tok"
+)
+
+// FinetuneOptions configure the fine-tuning protocol (SPEC §4): fine-tune a copy of the model on
+// Examples examples of the primitive mixture, evaluate on held-out examples, repeat for Seeds seeds.
+type FinetuneOptions struct {
+	Examples int     // training examples from tasks.Mixture (64)
+	Seeds    int     // independent repetitions (3)
+	Epochs   int     // passes over the examples (4)
+	Batch    int     // examples per AdamW step (8)
+	LR       float64 // constant learning rate (5e-4)
+}
+
+// DefaultFinetune is the protocol's default.
+func DefaultFinetune(examples int) FinetuneOptions {
+	return FinetuneOptions{Examples: examples, Seeds: 3, Epochs: 4, Batch: 8, LR: 5e-4}
+}
+
+// FinetuneResult is one task's accuracy after fine-tuning, over seeds.
+type FinetuneResult struct {
+	Name string    `json:"name"`
+	Mean float64   `json:"mean"`
+	Std  float64   `json:"std"` // sample standard deviation over seeds (0 for one seed)
+	Accs []float64 `json:"accs"`
+}
+
+// Finetune runs the protocol: for each seed s, a copy of m is trained on tasks.Mixture(Examples, seed+s)
+// — loss on the answer and its newline only — with AdamW (no weight decay), then scored k-shot on n
+// held-out examples of every suite task (queries from seed+1000+s, never the training mixture's stream).
+// m itself is not modified.
+func Finetune(m *model.Model, tk *tok.Tokenizer, o FinetuneOptions, k, n int, seed uint64) ([]FinetuneResult, error) {
+	byName := map[string][]float64{}
+	var names []string
+	for s := 0; s < o.Seeds; s++ {
+		c, err := model.New(m.Cfg)
+		if err != nil {
+			return nil, err
+		}
+		copy(c.Params, m.Params)
+		finetuneCopy(c, tk, tasks.Mixture(o.Examples, seed+uint64(s)), o, seed+uint64(s))
+		res, err := Primitives(NewDecoder(c, tk), k, n, seed+1000+uint64(s))
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range res {
+			if _, ok := byName[r.Name]; !ok {
+				names = append(names, r.Name)
+			}
+			byName[r.Name] = append(byName[r.Name], r.Acc)
+		}
+	}
+	out := make([]FinetuneResult, 0, len(names))
+	for _, name := range names {
+		mean, std := meanStd(byName[name])
+		out = append(out, FinetuneResult{Name: name, Mean: mean, Std: std, Accs: byName[name]})
+	}
+	return out, nil
+}
+
+// finetuneCopy trains c in place on the examples, visiting them in a seeded order each epoch.
+func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o FinetuneOptions, seed uint64) {
+	type seq struct{ in, tgt []int32 }
+	var seqs []seq
+	for _, ex := range exs {
+		prompt := append([]int32{tk.EOT()}, tk.Encode(ex.Prompt)...)
+		full := append([]int32{tk.EOT()}, tk.Encode(ex.Solved()+"\n")...)
+		if len(full) > c.Cfg.SeqLen+1 {
+			full = full[len(full)-c.Cfg.SeqLen-1:]
+			prompt = nil
+		}
+		// The answer starts where the joint tokenization leaves the prompt's own tokens.
+		start := 0
+		for start < len(prompt) && start < len(full) && prompt[start] == full[start] {
+			start++
+		}
+		tgt := make([]int32, len(full)-1)
+		for i := range tgt {
+			tgt[i] = -1
+			if i+1 >= start {
+				tgt[i] = full[i+1]
+			}
+		}
+		seqs = append(seqs, seq{full[:len(full)-1], tgt})
+	}
+	adam := optim.AdamW{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8}
+	mom1, mom2 := make([]float32, len(c.Params)), make([]float32, len(c.Params))
+	r := model.NewRNG(seed ^ 0x5eed)
+	step := 0
+	for e := 0; e < o.Epochs; e++ {
+		order := make([]int, len(seqs))
+		for i := range order {
+			order[i] = i
+		}
+		for i := len(order) - 1; i > 0; i-- {
+			j := int(r.Uint64() % uint64(i+1))
+			order[i], order[j] = order[j], order[i]
+		}
+		for lo := 0; lo < len(order); lo += o.Batch {
+			batch := order[lo:min(lo+o.Batch, len(order))]
+			c.ZeroGrads()
+			for _, i := range batch {
+				s := seqs[i]
+				c.Loss(s.in, s.tgt, 1, len(s.in))
+				c.Backward(1 / float32(len(batch)))
+			}
+			step++
+			adam.Update(c.Params, c.Grads, mom1, mom2, 0, len(c.Params), false, o.LR, step)
+		}
+	}
+}
+
+func meanStd(xs []float64) (mean, std float64) {
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	if len(xs) < 2 {
+		return mean, 0
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(ss / float64(len(xs)-1))
+}

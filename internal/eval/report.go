@@ -1,0 +1,366 @@
+package eval
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"midas/internal/ckpt"
+	"midas/internal/train"
+)
+
+// RunResult is one finished training run of a comparison, as the report needs it.
+type RunResult struct {
+	Run        string          // "baseline", "gradstack", "midas"
+	Seed       uint64          //
+	Curve      []train.Metrics // the metrics log; evaluation points carry ValLoss and Tasks
+	Final      Report          // the final evaluation
+	FLOPs      float64         // training FLOPs
+	TrainS     float64         // seconds in training steps
+	Layers     int             // final depth
+	Similarity [][]float64     // cosine similarity of the final layers' weights
+}
+
+// group is the runs of one name over seeds.
+type group struct {
+	name string
+	rs   []RunResult
+}
+
+func groups(results []RunResult) []group {
+	var out []group
+	idx := map[string]int{}
+	for _, r := range results {
+		i, ok := idx[r.Run]
+		if !ok {
+			i = len(out)
+			idx[r.Run] = i
+			out = append(out, group{name: r.Run})
+		}
+		out[i].rs = append(out[i].rs, r)
+	}
+	return out
+}
+
+// taskNames lists the task names of the final reports in first-seen order.
+func taskNames(results []RunResult) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, r := range results {
+		for _, t := range r.Final.Tasks {
+			if !seen[t.Name] {
+				seen[t.Name] = true
+				names = append(names, t.Name)
+			}
+		}
+	}
+	return names
+}
+
+// WriteReport writes dir/report.md and its PNG plots (dir/plots/*.png) for a comparison. setup is a
+// Markdown paragraph describing the runs (model, data, tokens, command).
+func WriteReport(dir, setup string, results []RunResult) error {
+	if len(results) == 0 {
+		return fmt.Errorf("eval: report: no runs")
+	}
+	pd := filepath.Join(dir, "plots")
+	if err := os.MkdirAll(pd, 0o755); err != nil {
+		return fmt.Errorf("eval: report: %v", err)
+	}
+	gs := groups(results)
+	names := taskNames(results)
+	var b strings.Builder
+	b.WriteString("# MIDAS comparison\n\n" + setup + "\n\n")
+	writeTable(&b, gs, names)
+	figs, err := writePlots(pd, gs, names)
+	if err != nil {
+		return err
+	}
+	b.WriteString("\n## Plots\n\n")
+	for _, f := range figs {
+		fmt.Fprintf(&b, "**%s**\n\n![%s](plots/%s)\n\n", f[1], f[1], f[0])
+	}
+	writeReading(&b, gs, names)
+	return ckpt.WriteFileAtomic(filepath.Join(dir, "report.md"), []byte(b.String()))
+}
+
+// pm formats mean ± std over seeds (just the mean for one seed).
+func pm(xs []float64, format string) string {
+	m, s := meanStd(xs)
+	if len(xs) < 2 {
+		return fmt.Sprintf(format, m)
+	}
+	return fmt.Sprintf(format+" ± "+format, m, s)
+}
+
+func writeTable(b *strings.Builder, gs []group, names []string) {
+	var base *group
+	for i := range gs {
+		if gs[i].name == "baseline" {
+			base = &gs[i]
+		}
+	}
+	b.WriteString("## Results\n\nMean ± standard deviation over seeds. Speedups are relative to the baseline at equal steps and tokens: ")
+	b.WriteString("*analytic* from FLOPs (SPEC §3), *measured* from the seconds spent in training steps (evaluation excluded).\n\n")
+	b.WriteString("| run | seeds | layers | val loss | val ppl | FLOPs | train time (s) | speedup analytic | speedup measured |")
+	for _, n := range names {
+		b.WriteString(" " + n + " |")
+	}
+	b.WriteString("\n|---|---|---|---|---|---|---|---|---|" + strings.Repeat("---|", len(names)) + "\n")
+	for _, g := range gs {
+		var vl, vp, fl, ts []float64
+		for _, r := range g.rs {
+			vl, vp = append(vl, r.Final.ValLoss), append(vp, r.Final.ValPPL)
+			fl, ts = append(fl, r.FLOPs), append(ts, r.TrainS)
+		}
+		sa, sm := "—", "—"
+		if base != nil {
+			bf, bt := mean(collect(base.rs, func(r RunResult) float64 { return r.FLOPs })), mean(collect(base.rs, func(r RunResult) float64 { return r.TrainS }))
+			sa, sm = fmt.Sprintf("%.2f×", bf/mean(fl)), fmt.Sprintf("%.2f×", bt/mean(ts))
+		}
+		fmt.Fprintf(b, "| %s | %d | %d | %s | %s | %.3g | %s | %s | %s |", g.name, len(g.rs), g.rs[0].Layers,
+			pm(vl, "%.4f"), pm(vp, "%.2f"), mean(fl), pm(ts, "%.0f"), sa, sm)
+		for _, n := range names {
+			b.WriteString(" " + pm(collect(g.rs, func(r RunResult) float64 { return r.Final.Acc(n) }), "%.3f") + " |")
+		}
+		b.WriteString("\n")
+	}
+	if len(gs[0].rs) > 0 && len(gs[0].rs[0].Final.Finetune) > 0 {
+		b.WriteString("\n### After fine-tuning (mean ± std over fine-tuning seeds and runs)\n\n| run |")
+		for _, f := range gs[0].rs[0].Final.Finetune {
+			b.WriteString(" " + f.Name + " |")
+		}
+		b.WriteString("\n|---|" + strings.Repeat("---|", len(gs[0].rs[0].Final.Finetune)) + "\n")
+		for _, g := range gs {
+			b.WriteString("| " + g.name + " |")
+			for i := range g.rs[0].Final.Finetune {
+				var accs []float64
+				for _, r := range g.rs {
+					if i < len(r.Final.Finetune) {
+						accs = append(accs, r.Final.Finetune[i].Accs...)
+					}
+				}
+				b.WriteString(" " + pm(accs, "%.3f") + " |")
+			}
+			b.WriteString("\n")
+		}
+	}
+}
+
+func collect(rs []RunResult, f func(RunResult) float64) []float64 {
+	out := make([]float64, len(rs))
+	for i, r := range rs {
+		out[i] = f(r)
+	}
+	return out
+}
+
+func mean(xs []float64) float64 { m, _ := meanStd(xs); return m }
+
+// taskGroups are the isoplot groups: a name and the tasks averaged into it.
+func taskGroups(names []string) [][2]string {
+	var gs [][2]string
+	has := func(prefix string) bool {
+		for _, n := range names {
+			if strings.HasPrefix(n, prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, g := range [][2]string{{"primitives", ""}, {"copy", "copy"}, {"varassign", "varassign"}, {"psm", "psm"}, {"qa", "qa-"}} {
+		if g[1] == "" || has(g[1]) {
+			gs = append(gs, g)
+		}
+	}
+	return gs
+}
+
+// groupAcc averages the accuracies in tasks whose name has the prefix ("" = every primitive, no qa).
+func groupAcc(tasks map[string]float64, prefix string) (float64, bool) {
+	var s float64
+	n := 0
+	for name, a := range tasks {
+		if (prefix == "" && !strings.HasPrefix(name, "qa-")) || (prefix != "" && strings.HasPrefix(name, prefix)) {
+			s += a
+			n++
+		}
+	}
+	return s / float64(max(n, 1)), n > 0
+}
+
+// writePlots draws every figure; it returns (file, caption) pairs.
+func writePlots(pd string, gs []group, names []string) ([][2]string, error) {
+	var figs [][2]string
+	add := func(file, caption string, err error) error {
+		if err != nil {
+			return err
+		}
+		figs = append(figs, [2]string{file, caption})
+		return nil
+	}
+	// Validation loss against FLOPs and against training time, mean over seeds at each evaluation.
+	var byFlops, byTime []Series
+	for _, g := range gs {
+		f, t, l := meanCurve(g.rs)
+		if len(l) == 0 {
+			continue
+		}
+		byFlops = append(byFlops, Series{Name: g.name, X: f, Y: l, Points: true})
+		byTime = append(byTime, Series{Name: g.name, X: t, Y: l, Points: true})
+	}
+	if len(byFlops) > 0 {
+		if err := add("loss_vs_flops.png", "Validation loss against training FLOPs",
+			LinePlot(filepath.Join(pd, "loss_vs_flops.png"), "Validation loss vs compute", "training FLOPs", "validation loss", true, byFlops...)); err != nil {
+			return nil, err
+		}
+		if err := add("loss_vs_time.png", "Validation loss against training wall-clock time",
+			LinePlot(filepath.Join(pd, "loss_vs_time.png"), "Validation loss vs wall-clock", "seconds in training steps", "validation loss", false, byTime...)); err != nil {
+			return nil, err
+		}
+	}
+	// Final accuracy per task with ± over seeds.
+	var bars []Bars
+	for _, g := range gs {
+		br := Bars{Name: g.name}
+		for _, n := range names {
+			m, s := meanStd(collect(g.rs, func(r RunResult) float64 { return r.Final.Acc(n) }))
+			br.Values, br.Errs = append(br.Values, m), append(br.Errs, s)
+		}
+		bars = append(bars, br)
+	}
+	if len(names) > 0 {
+		if err := add("accuracy.png", "Final k-shot accuracy per task (error bars: std over seeds)",
+			BarPlot(filepath.Join(pd, "accuracy.png"), "k-shot accuracy per task", "accuracy", names, bars...)); err != nil {
+			return nil, err
+		}
+	}
+	// Isoplots: accuracy against validation log-perplexity over every evaluated checkpoint.
+	for _, tg := range taskGroups(names) {
+		var ss []Series
+		for _, g := range gs {
+			var xs, ys []float64
+			for _, r := range g.rs {
+				for _, m := range r.Curve {
+					if m.ValLoss == nil || m.Tasks == nil {
+						continue
+					}
+					if a, ok := groupAcc(m.Tasks, tg[1]); ok {
+						xs, ys = append(xs, *m.ValLoss), append(ys, a)
+					}
+				}
+			}
+			if len(xs) > 0 {
+				sortXY(xs, ys)
+				ss = append(ss, Series{Name: g.name, X: xs, Y: ys, Points: true})
+			}
+		}
+		if len(ss) == 0 {
+			continue
+		}
+		file := "iso_" + tg[0] + ".png"
+		if err := add(file, "Isoplot: "+tg[0]+" accuracy against validation log-perplexity (every evaluation of every run; left is better loss)",
+			LinePlot(filepath.Join(pd, file), "Isoplot: "+tg[0], "validation log-perplexity (loss)", tg[0]+" accuracy", false, ss...)); err != nil {
+			return nil, err
+		}
+	}
+	// Layer similarity of the first seed of every run.
+	for _, g := range gs {
+		sim := g.rs[0].Similarity
+		if len(sim) == 0 {
+			continue
+		}
+		labels := make([]string, len(sim))
+		for i := range labels {
+			labels[i] = fmt.Sprint(i)
+		}
+		file := "similarity_" + g.name + ".png"
+		if err := add(file, "Cosine similarity of layer weights: "+g.name,
+			Heatmap(filepath.Join(pd, file), "Layer similarity: "+g.name, labels, sim, -1, 1)); err != nil {
+			return nil, err
+		}
+	}
+	return figs, nil
+}
+
+// meanCurve averages the evaluation points of runs (same evaluation steps) into FLOPs, time and loss.
+func meanCurve(rs []RunResult) (flops, secs, loss []float64) {
+	type acc struct{ f, t, l float64 }
+	sum := map[int]*acc{}
+	cnt := map[int]int{}
+	var steps []int
+	for _, r := range rs {
+		for _, m := range r.Curve {
+			if m.ValLoss == nil {
+				continue
+			}
+			if sum[m.Step] == nil {
+				sum[m.Step] = &acc{}
+				steps = append(steps, m.Step)
+			}
+			a := sum[m.Step]
+			a.f, a.t, a.l = a.f+m.FLOPs, a.t+m.TrainS, a.l+*m.ValLoss
+			cnt[m.Step]++
+		}
+	}
+	sort.Ints(steps)
+	for _, s := range steps {
+		n := float64(cnt[s])
+		flops, secs, loss = append(flops, sum[s].f/n), append(secs, sum[s].t/n), append(loss, sum[s].l/n)
+	}
+	return
+}
+
+func sortXY(xs, ys []float64) {
+	idx := make([]int, len(xs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return xs[idx[a]] < xs[idx[b]] })
+	x2, y2 := make([]float64, len(xs)), make([]float64, len(ys))
+	for i, j := range idx {
+		x2[i], y2[i] = xs[j], ys[j]
+	}
+	copy(xs, x2)
+	copy(ys, y2)
+}
+
+// writeReading states plainly what the numbers say, for the runs against the baseline.
+func writeReading(b *strings.Builder, gs []group, names []string) {
+	var base *group
+	for i := range gs {
+		if gs[i].name == "baseline" {
+			base = &gs[i]
+		}
+	}
+	if base == nil {
+		return
+	}
+	b.WriteString("## Reading the numbers\n\n")
+	bl := mean(collect(base.rs, func(r RunResult) float64 { return r.Final.ValLoss }))
+	bacc := mean(collect(base.rs, func(r RunResult) float64 { a, _ := groupAcc(tasksMap(r.Final), ""); return a }))
+	for _, g := range gs {
+		if g.name == "baseline" {
+			continue
+		}
+		l := mean(collect(g.rs, func(r RunResult) float64 { return r.Final.ValLoss }))
+		acc := mean(collect(g.rs, func(r RunResult) float64 { a, _ := groupAcc(tasksMap(r.Final), ""); return a }))
+		fmt.Fprintf(b, "- **%s** ends at validation loss %.4f vs the baseline's %.4f (%+.4f) and mean primitive accuracy %.3f vs %.3f (%+.3f).\n",
+			g.name, l, bl, l-bl, acc, bacc, acc-bacc)
+	}
+	b.WriteString("\nDifferences smaller than the ± over seeds are not evidence either way. The isoplots compare runs at equal loss: ")
+	b.WriteString("a run whose points lie above another's at the same x has the better inductive bias for that task group.\n")
+	_ = names
+	_ = math.NaN
+}
+
+func tasksMap(r Report) map[string]float64 {
+	m := map[string]float64{}
+	for _, t := range r.Tasks {
+		m[t.Name] = t.Acc
+	}
+	return m
+}
