@@ -154,13 +154,16 @@ func poolFor(n int, t poolTask) {
 		t.poolRun(poolChunk(n, chunks, 0))
 	}()
 	pool.done.Wait()
-	if callerPanic != nil {
-		panic(callerPanic)
-	}
+	workerPanic := callerPanic
 	for c := 1; c < chunks; c++ {
 		if r := pool.panics[c]; r != nil {
-			pool.panics[c] = nil
-			panic(r)
+			pool.panics[c] = nil // reset for the next run
+			if workerPanic == nil {
+				workerPanic = r
+			}
 		}
+	}
+	if workerPanic != nil {
+		panic(workerPanic)
 	}
 }

@@ -124,6 +124,21 @@ func TestParallelForPanic(t *testing.T) {
 				}
 			})
 		}()
+		// Both the caller's chunk and a worker's panic: the caller's is raised, and no stale worker
+		// panic leaks into the next run.
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(r.(string), "caller") {
+					t.Fatalf("recovered %v, want the caller's panic", r)
+				}
+			}()
+			ParallelFor(2, func(lo, hi int) {
+				if lo == 0 {
+					panic("caller")
+				}
+				panic("worker")
+			})
+		}()
 		var n atomic.Int32
 		ParallelFor(2, func(lo, hi int) { n.Add(int32(hi - lo)) })
 		if n.Load() != 2 {
