@@ -20,6 +20,7 @@ var commands = []command{
 	{"compare", "train baseline, gradstack and midas on the same data and seeds; write a report with plots", runCompare},
 	{"demo", "the main job: a small baseline/gradstack/midas comparison on the synthetic corpus (~10 min)", runDemo},
 	{"eval", "validation loss, k-shot accuracy on reasoning primitives and held-out questions", runEval},
+	{"primitives", "print reasoning-primitive examples (copy, varassign, psm) as JSONL", runPrimitives},
 	{"score", "mean next-token loss of token lists under a checkpoint", runScore},
 	{"sample", "generate text from a checkpoint", runSample},
 	{"bench", "measure training speed on random tokens (optionally next to PyTorch)", runBench},
@@ -66,7 +67,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nUsage: midas <command> [flags]   (midas <command> --help for its flags)\n\nCommands:")
 	names := make([]string, 0, len(commands))
 	for _, c := range commands {
-		names = append(names, fmt.Sprintf("  %-8s %s", c.name, c.summary))
+		names = append(names, fmt.Sprintf("  %-11s %s", c.name, c.summary))
 	}
 	sort.Strings(names)
 	fmt.Fprintln(w, strings.Join(names, "\n"))
