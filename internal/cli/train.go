@@ -240,6 +240,8 @@ func trainRun(opt train.Options, st *train.State, resumeDir, dir string, stopAt 
 	var tokBar *progress
 	corpus, err := train.PrepareCorpus(opt, tk, func(phase string, done, total int64) {
 		switch phase {
+		default:
+			fmt.Fprintln(stderr, phase)
 		case "tokenizer":
 			if done == 0 {
 				fmt.Fprintf(stderr, "training a %d-token BPE tokenizer...\n", opt.Model.VocabSize)
@@ -256,6 +258,12 @@ func trainRun(opt train.Options, st *train.State, resumeDir, dir string, stopAt 
 	}
 	if err != nil {
 		return false, err
+	}
+	if st == nil && corpus.Tok.VocabSize() != opt.Model.VocabSize {
+		opt.Model.VocabSize = corpus.Tok.VocabSize()
+	}
+	if corpus.Tok.VocabSize() != opt.Model.VocabSize {
+		return false, fmt.Errorf("%s: tokenizer has %d tokens, the model's vocab is %d", resumeDir, corpus.Tok.VocabSize(), opt.Model.VocabSize)
 	}
 	tokJSON, err := corpus.Tok.MarshalJSON()
 	if err != nil {

@@ -39,8 +39,7 @@ func Train(texts []string, vocabSize int) (*Tokenizer, error) {
 			return nil, err
 		}
 		if !ok {
-			return nil, fmt.Errorf("tok: the texts allow at most vocabSize %d (%d merges), vocabSize %d asked",
-				len(tr.tokens)+1, len(tr.merges), vocabSize)
+			return nil, &VocabError{Max: len(tr.tokens) + 1, Merges: len(tr.merges), Asked: vocabSize}
 		}
 	}
 	tokens := append(tr.tokens, []byte(EOTText))
@@ -308,4 +307,12 @@ func hasPair(syms []int32, a, b int32) bool {
 		}
 	}
 	return false
+}
+
+// VocabError reports that the texts cannot support the vocabulary size asked: they run out of pairs to
+// merge. Max is the largest vocabulary they allow.
+type VocabError struct{ Max, Merges, Asked int }
+
+func (e *VocabError) Error() string {
+	return fmt.Sprintf("tok: the texts allow at most vocabSize %d (%d merges), vocabSize %d asked", e.Max, e.Merges, e.Asked)
 }

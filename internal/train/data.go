@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 
@@ -37,7 +38,18 @@ func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, 
 			progress("tokenizer", 0, 1)
 		}
 		var err error
-		tk, err = tok.Train(sample(trainTexts, opt.TokenizerBytes), opt.Model.VocabSize)
+		texts := sample(trainTexts, opt.TokenizerBytes)
+		tk, err = tok.Train(texts, opt.Model.VocabSize)
+		var ve *tok.VocabError
+		if errors.As(err, &ve) {
+			// The text has fewer distinct pairs than the vocabulary asked (the synthetic world's
+			// vocabulary is small): use the largest vocabulary it supports. The caller sizes the model
+			// from Corpus.Tok.
+			if progress != nil {
+				progress(fmt.Sprintf("the training text supports at most %d tokens; using vocab %d", ve.Max, ve.Max), 0, 0)
+			}
+			tk, err = tok.Train(texts, ve.Max)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -45,7 +57,7 @@ func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, 
 			progress("tokenizer", 1, 1)
 		}
 	}
-	if tk.VocabSize() != opt.Model.VocabSize {
+	if tk.VocabSize() > opt.Model.VocabSize {
 		return nil, fmt.Errorf("train: tokenizer has %d tokens, the model's vocab is %d", tk.VocabSize(), opt.Model.VocabSize)
 	}
 	c.Tok = tk
