@@ -2,7 +2,6 @@ package eval
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -83,7 +82,7 @@ func WriteReport(dir, setup string, results []RunResult) error {
 	for _, f := range figs {
 		fmt.Fprintf(&b, "**%s**\n\n![%s](plots/%s)\n\n", f[1], f[1], f[0])
 	}
-	writeReading(&b, gs, names)
+	writeReading(&b, gs)
 	return ckpt.WriteFileAtomic(filepath.Join(dir, "report.md"), []byte(b.String()))
 }
 
@@ -329,7 +328,7 @@ func sortXY(xs, ys []float64) {
 }
 
 // writeReading states plainly what the numbers say, for the runs against the baseline.
-func writeReading(b *strings.Builder, gs []group, names []string) {
+func writeReading(b *strings.Builder, gs []group) {
 	var base *group
 	for i := range gs {
 		if gs[i].name == "baseline" {
@@ -353,8 +352,6 @@ func writeReading(b *strings.Builder, gs []group, names []string) {
 	}
 	b.WriteString("\nDifferences smaller than the ± over seeds are not evidence either way. The isoplots compare runs at equal loss: ")
 	b.WriteString("a run whose points lie above another's at the same x has the better inductive bias for that task group.\n")
-	_ = names
-	_ = math.NaN
 }
 
 func tasksMap(r Report) map[string]float64 {
