@@ -46,22 +46,29 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 }
 
 // Generate extends ids by up to n tokens sampled from m (temperature 0: greedy), stopping at stop, and
-// calls emit for each new token. The context is the last SeqLen tokens.
+// calls emit for each new token. It decodes with a KV cache; when the context (SeqLen) is full, the cache
+// is rebuilt from the last half of the tokens.
 func Generate(m *model.Model, ids []int32, n int, temp float64, topK int, seed uint64, stop int32, emit func(int32)) []int32 {
 	r := model.NewRNG(seed)
 	v := m.Cfg.VocabSize
 	probs := make([]float64, v)
 	order := make([]int, v)
+	c := m.NewCache(m.Cfg.SeqLen)
+	ctx := ids[max(0, len(ids)-m.Cfg.SeqLen):]
+	logits := m.Extend(c, ctx)
 	for i := 0; i < n; i++ {
-		ctx := ids[max(0, len(ids)-m.Cfg.SeqLen):]
-		logits := m.Forward(ctx, 1, len(ctx))
-		last := logits[(len(ctx)-1)*v : len(ctx)*v]
-		next := pick(last, probs, order, temp, topK, r)
+		next := pick(logits, probs, order, temp, topK, r)
 		if next == stop {
 			break
 		}
 		ids = append(ids, next)
 		emit(next)
+		if c.Len == c.Max() {
+			c.Truncate(0)
+			logits = m.Extend(c, ids[len(ids)-m.Cfg.SeqLen/2:])
+			continue
+		}
+		logits = m.Extend(c, []int32{next})
 	}
 	return ids
 }
