@@ -88,7 +88,7 @@ func gemmSetThreadsHook(int) {}
 // goroutine: waking a worker costs a few microseconds, about 2^20 multiply-adds of work.
 const gemmParallelMin = 1 << 20
 
-// gemmJob holds the arguments of one Gemm call. It is a poolTask whose index range counts micro-tile
+// gemmJob holds the arguments of one Gemm call. It is a Task whose index range counts micro-tile
 // rows (splitM) or micro-tile columns of C. Jobs are recycled so that Gemm does not allocate.
 type gemmJob struct {
 	be             *gemmBackend
@@ -183,7 +183,7 @@ func gemmRun(parallel bool, transA, transB bool, m, n, k int, alpha float32, a [
 	if parallel && int64(m)*int64(n)*int64(k) >= gemmParallelMin {
 		poolFor(units, j)
 	} else {
-		j.poolRun(0, units)
+		j.Run(0, units)
 	}
 	gemmPutJob(j)
 }
@@ -203,8 +203,8 @@ func gemmDirectA(j *gemmJob) bool {
 	return j.be.kernD != nil
 }
 
-// poolRun computes the part of C made of micro-tile rows (or columns) [lo, hi).
-func (j *gemmJob) poolRun(lo, hi int) {
+// Run computes the part of C made of micro-tile rows (or columns) [lo, hi).
+func (j *gemmJob) Run(lo, hi int) {
 	s := gemmGetScratch()
 	if j.splitM {
 		gemmRegion(j, s, lo*j.be.mr, min(hi*j.be.mr, j.m), 0, j.n)

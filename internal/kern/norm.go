@@ -10,21 +10,33 @@ func RMSNormForward(out, rstd, x, w []float32, n, c int, eps float32) {
 	need("RMSNormForward", "out", out, n*c)
 	need("RMSNormForward", "rstd", rstd, n)
 	need("RMSNormForward", "w", w, c)
-	ParallelFor(n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			xr := x[i*c : i*c+c]
-			or := out[i*c : i*c+c]
-			var ss float32
-			for _, v := range xr {
-				ss += v * v
-			}
-			r := float32(1 / math.Sqrt(float64(ss/float32(c)+eps)))
-			rstd[i] = r
-			for j, v := range xr {
-				or[j] = v * r * w[j]
-			}
+	parallelArgs(&rmsNormFwdFree, n, rmsNormFwd{out, rstd, x, w, c, eps})
+}
+
+// rmsNormFwd holds the arguments of RMSNormForward; Run normalizes rows [lo, hi).
+type rmsNormFwd struct {
+	out, rstd, x, w []float32
+	c               int
+	eps             float32
+}
+
+var rmsNormFwdFree taskFree[rmsNormFwd]
+
+func (a *rmsNormFwd) Run(lo, hi int) {
+	out, rstd, x, w, c, eps := a.out, a.rstd, a.x, a.w, a.c, a.eps
+	for i := lo; i < hi; i++ {
+		xr := x[i*c : i*c+c]
+		or := out[i*c : i*c+c]
+		var ss float32
+		for _, v := range xr {
+			ss += v * v
 		}
-	})
+		r := float32(1 / math.Sqrt(float64(ss/float32(c)+eps)))
+		rstd[i] = r
+		for j, v := range xr {
+			or[j] = v * r * w[j]
+		}
+	}
 }
 
 // RMSNormBackward accumulates the gradients of RMSNormForward:
@@ -41,29 +53,53 @@ func RMSNormBackward(dx, dw, dout, x, w, rstd []float32, n, c int) {
 	need("RMSNormBackward", "rstd", rstd, n)
 	need("RMSNormBackward", "w", w, c)
 	need("RMSNormBackward", "dw", dw, c)
-	ParallelFor(n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			xr, dr, dxr := x[i*c:i*c+c], dout[i*c:i*c+c], dx[i*c:i*c+c]
-			r := rstd[i]
-			var dot float32
-			for j := range xr {
-				dot += dr[j] * w[j] * xr[j]
-			}
-			k := dot * r * r * r / float32(c)
-			for j := range xr {
-				dxr[j] += r*dr[j]*w[j] - k*xr[j]
-			}
+	args := rmsNormBwd{dx, dw, dout, x, w, rstd, n, c}
+	parallelArgs(&rmsNormBwdRowsFree, n, rmsNormBwdRows(args))
+	parallelArgs(&rmsNormBwdColsFree, c, rmsNormBwdCols(args))
+}
+
+// rmsNormBwd holds the arguments of RMSNormBackward. As rmsNormBwdRows, Run computes dx for rows
+// [lo, hi); as rmsNormBwdCols, dw for columns [lo, hi).
+type rmsNormBwd struct {
+	dx, dw, dout, x, w, rstd []float32
+	n, c                     int
+}
+
+type (
+	rmsNormBwdRows rmsNormBwd
+	rmsNormBwdCols rmsNormBwd
+)
+
+var (
+	rmsNormBwdRowsFree taskFree[rmsNormBwdRows]
+	rmsNormBwdColsFree taskFree[rmsNormBwdCols]
+)
+
+func (a *rmsNormBwdRows) Run(lo, hi int) {
+	dx, dout, x, w, rstd, c := a.dx, a.dout, a.x, a.w, a.rstd, a.c
+	for i := lo; i < hi; i++ {
+		xr, dr, dxr := x[i*c:i*c+c], dout[i*c:i*c+c], dx[i*c:i*c+c]
+		r := rstd[i]
+		var dot float32
+		for j := range xr {
+			dot += dr[j] * w[j] * xr[j]
 		}
-	})
-	ParallelFor(c, func(lo, hi int) {
-		for i := 0; i < n; i++ {
-			xr, dr := x[i*c:i*c+c], dout[i*c:i*c+c]
-			r := rstd[i]
-			for j := lo; j < hi; j++ {
-				dw[j] += dr[j] * xr[j] * r
-			}
+		k := dot * r * r * r / float32(c)
+		for j := range xr {
+			dxr[j] += r*dr[j]*w[j] - k*xr[j]
 		}
-	})
+	}
+}
+
+func (a *rmsNormBwdCols) Run(lo, hi int) {
+	dw, dout, x, rstd, n, c := a.dw, a.dout, a.x, a.rstd, a.n, a.c
+	for i := 0; i < n; i++ {
+		xr, dr := x[i*c:i*c+c], dout[i*c:i*c+c]
+		r := rstd[i]
+		for j := lo; j < hi; j++ {
+			dw[j] += dr[j] * xr[j] * r
+		}
+	}
 }
 
 // need panics when a buffer is shorter than the shapes require.

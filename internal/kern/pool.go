@@ -11,19 +11,23 @@ import (
 // a ParallelFor nested inside a ParallelFor body) executes its chunks inline, one after the other, so it
 // can neither deadlock nor change the chunking.
 
-// poolTask is one parallel job; poolRun handles the index range [lo, hi).
-type poolTask interface {
-	poolRun(lo, hi int)
+// Task is one parallel job for ParallelForTask: Run handles the index range [lo, hi). Implement it with
+// a pointer receiver on a struct that is kept and reused (in a long-lived object or a free list):
+// converting a pointer to Task does not allocate, while a closure given to ParallelFor escapes to the
+// heap on every call because the pool's workers receive it.
+type Task interface {
+	Run(lo, hi int)
 }
 
-// poolFunc adapts a ParallelFor body to poolTask without allocating (a func value is pointer-shaped).
+// poolFunc adapts a ParallelFor body to Task (a func value is pointer-shaped, so the conversion itself
+// does not allocate; the closure it points to does).
 type poolFunc func(lo, hi int)
 
-func (f poolFunc) poolRun(lo, hi int) { f(lo, hi) }
+func (f poolFunc) Run(lo, hi int) { f(lo, hi) }
 
 // poolJob is what a worker receives: a task, its range and where to report.
 type poolJob struct {
-	task   poolTask
+	task   Task
 	lo, hi int
 	slot   int // index into poolState.panics
 }
@@ -81,7 +85,7 @@ func (p *poolState) exec(j poolJob) {
 			p.panics[j.slot] = r
 		}
 	}()
-	j.task.poolRun(j.lo, j.hi)
+	j.task.Run(j.lo, j.hi)
 }
 
 // Threads returns the size of the worker pool (the calling goroutine counts as one worker).
@@ -125,17 +129,27 @@ func ParallelFor(n int, fn func(lo, hi int)) {
 	poolFor(n, poolFunc(fn))
 }
 
-// poolFor is ParallelFor for a poolTask.
-func poolFor(n int, t poolTask) {
+// ParallelForTask is ParallelFor calling t.Run(lo, hi) for each chunk, with the same chunking, panic
+// and nesting behaviour. It allocates nothing itself, so a steady-state caller that reuses t (a pointer
+// to a preallocated struct) allocates nothing at all.
+func ParallelForTask(n int, t Task) {
+	if n < 0 {
+		panic(fmt.Sprintf("kern: ParallelForTask: n=%d < 0", n))
+	}
+	poolFor(n, t)
+}
+
+// poolFor is ParallelFor for a Task.
+func poolFor(n int, t Task) {
 	threads := Threads()
 	if threads == 1 || n <= 1 {
-		t.poolRun(0, n)
+		t.Run(0, n)
 		return
 	}
 	chunks := min(n, threads)
 	if !pool.run.TryLock() {
 		for c := 0; c < chunks; c++ {
-			t.poolRun(poolChunk(n, chunks, c))
+			t.Run(poolChunk(n, chunks, c))
 		}
 		return
 	}
@@ -151,7 +165,7 @@ func poolFor(n int, t poolTask) {
 	var callerPanic any
 	func() {
 		defer func() { callerPanic = recover() }()
-		t.poolRun(poolChunk(n, chunks, 0))
+		t.Run(poolChunk(n, chunks, 0))
 	}()
 	pool.done.Wait()
 	workerPanic := callerPanic
@@ -166,4 +180,37 @@ func poolFor(n int, t poolTask) {
 	if workerPanic != nil {
 		panic(workerPanic)
 	}
+}
+
+// taskFree is a free list of kernel argument structs. A kernel takes a *T, fills in its arguments,
+// runs it over the pool and puts it back, so a parallel kernel call allocates nothing in steady
+// state. Unlike sync.Pool it is not emptied by the garbage collector. Nested or concurrent calls
+// simply take more structs.
+type taskFree[T any] struct {
+	mu   sync.Mutex
+	free []*T
+}
+
+// parallelArgs runs args over [0,n) with ParallelForTask semantics, using a recycled copy of args
+// from f. *T implements Task.
+func parallelArgs[T any, P interface {
+	*T
+	Task
+}](f *taskFree[T], n int, args T) {
+	f.mu.Lock()
+	var p *T
+	if k := len(f.free); k > 0 {
+		p = f.free[k-1]
+		f.free = f.free[:k-1]
+	} else {
+		p = new(T)
+	}
+	f.mu.Unlock()
+	*p = args
+	poolFor(n, P(p))
+	var zero T
+	*p = zero // drop the references to the caller's buffers
+	f.mu.Lock()
+	f.free = append(f.free, p)
+	f.mu.Unlock()
 }

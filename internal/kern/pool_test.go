@@ -1,6 +1,7 @@
 package kern
 
 import (
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -167,4 +168,78 @@ func TestParallelForNegative(t *testing.T) {
 		}
 	}()
 	ParallelFor(-1, func(lo, hi int) {})
+}
+
+// countTask records the chunks it is run on.
+type countTask struct {
+	mu     sync.Mutex
+	counts []int32
+	chunks int
+}
+
+func (c *countTask) Run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		atomic.AddInt32(&c.counts[i], 1)
+	}
+	c.mu.Lock()
+	c.chunks++
+	c.mu.Unlock()
+}
+
+// TestParallelForTask checks that ParallelForTask visits every index once in at most Threads() chunks,
+// and that neither it nor the kernels built on it allocate once warm (a closure given to ParallelFor
+// would: it escapes to the pool's workers). Two threads, so the parallel path runs.
+func TestParallelForTask(t *testing.T) {
+	withThreads(2, func() {
+		ct := &countTask{counts: make([]int32, 101)}
+		ParallelForTask(101, ct)
+		for i, c := range ct.counts {
+			if c != 1 {
+				t.Fatalf("index %d visited %d times", i, c)
+			}
+		}
+		if ct.chunks != 2 {
+			t.Fatalf("%d chunks, want 2", ct.chunks)
+		}
+		if n := testing.AllocsPerRun(10, func() { ParallelForTask(101, ct) }); n != 0 {
+			t.Errorf("ParallelForTask allocates %v times", n)
+		}
+		// Shapes of a tiny model: N = 2·8 rows, C = 8, H = 2, D = 4, F = 12, V = 10.
+		b, tt, h, d, f, v := 2, 8, 2, 4, 12, 10
+		n, c := b*tt, h*d
+		r := rand.New(rand.NewPCG(9, 9))
+		x, w, out, rstd := randSlice(r, n*c, 1), randSlice(r, c, 1), make([]float32, n*c), make([]float32, n)
+		dx, dw := make([]float32, n*c), make([]float32, c)
+		qkv, att, y := randSlice(r, n*3*c, 1), make([]float32, b*h*tt*tt), make([]float32, n*c)
+		dqkv, datt := make([]float32, n*3*c), make([]float32, b*h*tt*tt)
+		gu, act, dgu := randSlice(r, n*2*f, 1), make([]float32, n*f), make([]float32, n*2*f)
+		logits, losses, dlog := randSlice(r, n*v, 1), make([]float32, n), make([]float32, n*v)
+		tgt := make([]int32, n)
+		for i := range tgt {
+			tgt[i] = int32(i % v)
+		}
+		tb := NewRoPETable(tt, d, 10000)
+		kernels := []struct {
+			name string
+			fn   func()
+		}{
+			{"RMSNorm", func() { RMSNormForward(out, rstd, x, w, n, c, 1e-5); RMSNormBackward(dx, dw, out, x, w, rstd, n, c) }},
+			{"RoPE", func() { RoPEForward(qkv, tb, b, tt, 2*h, 3*c, 0); RoPEBackward(qkv, tb, b, tt, 2*h, 3*c, 0) }},
+			{"Attention", func() {
+				AttentionForward(y, att, qkv, b, tt, h, d)
+				AttentionBackward(dqkv, datt, y, qkv, att, b, tt, h, d)
+				AttentionCached(y, datt, qkv, 3*c, x, x, tt, 0, h, d)
+			}},
+			{"SwiGLU", func() { SwiGLUForward(act, gu, n, f); SwiGLUBackward(dgu, act, gu, n, f) }},
+			{"SoftmaxCrossEntropy", func() {
+				SoftmaxCrossEntropy(nil, losses, logits, tgt, n, v, 1)
+				SoftmaxCrossEntropy(dlog, losses, logits, tgt, n, v, 1)
+			}},
+		}
+		for _, k := range kernels {
+			if a := testing.AllocsPerRun(10, k.fn); a != 0 {
+				t.Errorf("%s allocates %v times per call", k.name, a)
+			}
+		}
+	})
 }

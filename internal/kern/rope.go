@@ -44,7 +44,6 @@ func RoPEBackward(dx []float32, tb *RoPETable, b, t, h, ld, pos0 int) {
 
 func rope(x []float32, tb *RoPETable, b, t, h, ld, pos0 int, sign float32) {
 	d := tb.D
-	half := d / 2
 	if pos0+t > tb.T {
 		panic("kern: RoPE: positions up to " + itoa(pos0+t) + " exceed the table's " + itoa(tb.T))
 	}
@@ -52,22 +51,37 @@ func rope(x []float32, tb *RoPETable, b, t, h, ld, pos0 int, sign float32) {
 		panic("kern: RoPE: ld " + itoa(ld) + " < H·D " + itoa(h*d))
 	}
 	need("RoPE", "x", x, (b*t-1)*ld+h*d)
-	ParallelFor(b*t, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			p := pos0 + r%t
-			cs := tb.Cos[p*half : p*half+half]
-			sn := tb.Sin[p*half : p*half+half]
-			row := x[r*ld : r*ld+h*d]
-			for hh := 0; hh < h; hh++ {
-				x1 := row[hh*d : hh*d+half]
-				x2 := row[hh*d+half : hh*d+d]
-				for i := range x1 {
-					a, c := x1[i], x2[i]
-					s := sign * sn[i]
-					x1[i] = a*cs[i] - c*s
-					x2[i] = c*cs[i] + a*s
-				}
+	parallelArgs(&ropeFree, b*t, ropeArgs{x, tb, t, h, ld, pos0, sign})
+}
+
+// ropeArgs holds the arguments of rope; Run rotates rows [lo, hi).
+type ropeArgs struct {
+	x              []float32
+	tb             *RoPETable
+	t, h, ld, pos0 int
+	sign           float32
+}
+
+var ropeFree taskFree[ropeArgs]
+
+func (a *ropeArgs) Run(lo, hi int) {
+	x, t, h, ld, pos0, sign := a.x, a.t, a.h, a.ld, a.pos0, a.sign
+	d := a.tb.D
+	half := d / 2
+	for r := lo; r < hi; r++ {
+		p := pos0 + r%t
+		cs := a.tb.Cos[p*half : p*half+half]
+		sn := a.tb.Sin[p*half : p*half+half]
+		row := x[r*ld : r*ld+h*d]
+		for hh := 0; hh < h; hh++ {
+			x1 := row[hh*d : hh*d+half]
+			x2 := row[hh*d+half : hh*d+d]
+			for i := range x1 {
+				a, c := x1[i], x2[i]
+				s := sign * sn[i]
+				x1[i] = a*cs[i] - c*s
+				x2[i] = c*cs[i] + a*s
 			}
 		}
-	})
+	}
 }

@@ -6,16 +6,27 @@ package kern
 func SwiGLUForward(out, gu []float32, n, f int) {
 	need("SwiGLUForward", "out", out, n*f)
 	need("SwiGLUForward", "gu", gu, 2*n*f)
-	ParallelFor(n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			g := gu[2*i*f : 2*i*f+f]
-			u := gu[2*i*f+f : 2*i*f+2*f]
-			o := out[i*f : i*f+f]
-			for j := range o {
-				o[j] = SiLU32(g[j]) * u[j]
-			}
+	parallelArgs(&swigluFwdFree, n, swigluFwd{out, gu, f})
+}
+
+// swigluFwd holds the arguments of SwiGLUForward; Run computes rows [lo, hi).
+type swigluFwd struct {
+	out, gu []float32
+	f       int
+}
+
+var swigluFwdFree taskFree[swigluFwd]
+
+func (a *swigluFwd) Run(lo, hi int) {
+	out, gu, f := a.out, a.gu, a.f
+	for i := lo; i < hi; i++ {
+		g := gu[2*i*f : 2*i*f+f]
+		u := gu[2*i*f+f : 2*i*f+2*f]
+		o := out[i*f : i*f+f]
+		for j := range o {
+			o[j] = SiLU32(g[j]) * u[j]
 		}
-	})
+	}
 }
 
 // SwiGLUBackward writes the gradient with respect to gu given dout:
@@ -27,18 +38,29 @@ func SwiGLUBackward(dgu, dout, gu []float32, n, f int) {
 	need("SwiGLUBackward", "dgu", dgu, 2*n*f)
 	need("SwiGLUBackward", "dout", dout, n*f)
 	need("SwiGLUBackward", "gu", gu, 2*n*f)
-	ParallelFor(n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			g := gu[2*i*f : 2*i*f+f]
-			u := gu[2*i*f+f : 2*i*f+2*f]
-			dg := dgu[2*i*f : 2*i*f+f]
-			du := dgu[2*i*f+f : 2*i*f+2*f]
-			d := dout[i*f : i*f+f]
-			for j := range d {
-				s := Sigmoid32(g[j])
-				du[j] = d[j] * g[j] * s
-				dg[j] = d[j] * u[j] * s * (1 + g[j]*(1-s))
-			}
+	parallelArgs(&swigluBwdFree, n, swigluBwd{dgu, dout, gu, f})
+}
+
+// swigluBwd holds the arguments of SwiGLUBackward; Run computes rows [lo, hi).
+type swigluBwd struct {
+	dgu, dout, gu []float32
+	f             int
+}
+
+var swigluBwdFree taskFree[swigluBwd]
+
+func (a *swigluBwd) Run(lo, hi int) {
+	dgu, dout, gu, f := a.dgu, a.dout, a.gu, a.f
+	for i := lo; i < hi; i++ {
+		g := gu[2*i*f : 2*i*f+f]
+		u := gu[2*i*f+f : 2*i*f+2*f]
+		dg := dgu[2*i*f : 2*i*f+f]
+		du := dgu[2*i*f+f : 2*i*f+2*f]
+		d := dout[i*f : i*f+f]
+		for j := range d {
+			s := Sigmoid32(g[j])
+			du[j] = d[j] * g[j] * s
+			dg[j] = d[j] * u[j] * s * (1 + g[j]*(1-s))
 		}
-	})
+	}
 }

@@ -19,40 +19,53 @@ func SoftmaxCrossEntropy(dlogits, losses, logits []float32, y []int32, n, v int,
 	if len(y) < n {
 		panic("kern: SoftmaxCrossEntropy: len(y) = " + itoa(len(y)) + " < " + itoa(n))
 	}
-	ParallelFor(n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			row := logits[i*v : i*v+v]
-			tgt := int(y[i])
-			if tgt < 0 {
-				losses[i] = 0
-				if dlogits != nil {
-					clear(dlogits[i*v : i*v+v])
-				}
-				continue
+	parallelArgs(&xentFree, n, xentArgs{dlogits, losses, logits, y, v, scale})
+}
+
+// xentArgs holds the arguments of SoftmaxCrossEntropy; Run computes rows [lo, hi).
+type xentArgs struct {
+	dlogits, losses, logits []float32
+	y                       []int32
+	v                       int
+	scale                   float32
+}
+
+var xentFree taskFree[xentArgs]
+
+func (a *xentArgs) Run(lo, hi int) {
+	dlogits, losses, logits, y, v, scale := a.dlogits, a.losses, a.logits, a.y, a.v, a.scale
+	for i := lo; i < hi; i++ {
+		row := logits[i*v : i*v+v]
+		tgt := int(y[i])
+		if tgt < 0 {
+			losses[i] = 0
+			if dlogits != nil {
+				clear(dlogits[i*v : i*v+v])
 			}
-			if tgt >= v {
-				panic("kern: SoftmaxCrossEntropy: target " + itoa(tgt) + " out of vocabulary " + itoa(v))
-			}
-			mx := row[0]
-			for _, x := range row[1:] {
-				if x > mx {
-					mx = x
-				}
-			}
-			var sum float64
-			for _, x := range row {
-				sum += float64(Exp32(x - mx))
-			}
-			losses[i] = float32(math.Log(sum) + float64(mx-row[tgt]))
-			if dlogits == nil {
-				continue
-			}
-			inv := float32(1 / sum)
-			d := dlogits[i*v : i*v+v]
-			for j, x := range row {
-				d[j] = Exp32(x-mx) * inv * scale
-			}
-			d[tgt] -= scale
+			continue
 		}
-	})
+		if tgt >= v {
+			panic("kern: SoftmaxCrossEntropy: target " + itoa(tgt) + " out of vocabulary " + itoa(v))
+		}
+		mx := row[0]
+		for _, x := range row[1:] {
+			if x > mx {
+				mx = x
+			}
+		}
+		var sum float64
+		for _, x := range row {
+			sum += float64(Exp32(x - mx))
+		}
+		losses[i] = float32(math.Log(sum) + float64(mx-row[tgt]))
+		if dlogits == nil {
+			continue
+		}
+		inv := float32(1 / sum)
+		d := dlogits[i*v : i*v+v]
+		for j, x := range row {
+			d[j] = Exp32(x-mx) * inv * scale
+		}
+		d[tgt] -= scale
+	}
 }

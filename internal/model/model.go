@@ -14,8 +14,9 @@ type Model struct {
 	Params []float32 // flat, see Layout
 	Grads  []float32 // same layout; Backward accumulates into it
 
-	rope *kern.RoPETable
-	acts activations
+	rope    *kern.RoPETable
+	acts    activations
+	embGrad embedGrad // reused by every Backward, so that it does not allocate
 	// last forward pass
 	b, t     int
 	tokens   []int32
@@ -233,17 +234,29 @@ func (m *Model) Backward(scale float32) {
 		kern.RMSNormBackward(dres, gw(tLN1, c), dh, a.res[l], pw(tLN1, c), a.rstd1[l], n, c)
 	}
 	// Embedding: scatter-add rows; split over columns so the row order (and the result) is fixed.
-	tokens := m.tokens
-	ge := G[embed.Offset : embed.Offset+embed.Size]
-	kern.ParallelFor(c, func(lo, hi int) {
-		for i, tok := range tokens {
-			dst := ge[int(tok)*c : int(tok)*c+c]
-			src := dres[i*c : i*c+c]
-			for j := lo; j < hi; j++ {
-				dst[j] += src[j]
-			}
+	m.embGrad = embedGrad{ge: G[embed.Offset : embed.Offset+embed.Size], dres: dres, tokens: m.tokens, c: c}
+	kern.ParallelForTask(c, &m.embGrad)
+	m.embGrad = embedGrad{}
+}
+
+// embedGrad scatter-adds the rows of dres [N,C] into the embedding gradient ge [V,C] at the rows
+// named by tokens [N]. Run handles columns [lo, hi): split over columns, every column sums its rows
+// in token order, so the result does not depend on the thread count.
+type embedGrad struct {
+	ge, dres []float32
+	tokens   []int32
+	c        int
+}
+
+func (e *embedGrad) Run(lo, hi int) {
+	c := e.c
+	for i, tok := range e.tokens {
+		dst := e.ge[int(tok)*c : int(tok)*c+c]
+		src := e.dres[i*c : i*c+c]
+		for j := lo; j < hi; j++ {
+			dst[j] += src[j]
 		}
-	})
+	}
 }
 
 // GradNonFinite returns the name of the first tensor whose gradient holds NaN or Inf, or "".

@@ -43,7 +43,7 @@ type Hooks struct {
 
 // Trainer holds the whole training state.
 type Trainer struct {
-	Opt     Options
+	Opt     Options // fixed after New: Ends and the LR schedule are derived from it there
 	Model   *model.Model
 	M, V    []float32 // AdamW moments, same layout as Model.Params
 	Loader  *data.Loader
@@ -56,10 +56,14 @@ type Trainer struct {
 	Hooks   Hooks
 	Ends    []int // exclusive end step of every stage
 
+	sched optim.Schedule // Opt.LRSchedule(), resolved once (it allocates)
+
 	chunks  []chunk
 	batch   []int32
 	in, tgt []int32
 	norms   []float64
+	upd     updateTask // reused every step, so that TrainStep does not allocate
+	nrm     normTask
 	start   time.Time
 	stop    atomic.Bool
 }
@@ -79,6 +83,7 @@ func New(opt Options, m *model.Model, loader *data.Loader, val [][]int32) *Train
 		M: make([]float32, len(m.Params)), V: make([]float32, len(m.Params))}
 	t.Relayout()
 	t.Ends, _ = opt.StageEnds() // Validate has checked the options
+	t.sched = opt.LRSchedule()
 	n := opt.Batch * (opt.Model.SeqLen + 1)
 	t.batch = make([]int32, n)
 	t.in = make([]int32, opt.Batch*opt.Model.SeqLen)
@@ -130,21 +135,15 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 		return Metrics{}, fmt.Errorf("train: step %d: gradient of %s is NaN or Inf", t.Step+1, name)
 	}
 	norm := t.gradNorm()
-	lr := o.LRSchedule().LR(t.Step)
+	lr := t.sched.LR(t.Step)
 	scale := float32(1)
 	if o.Clip > 0 {
 		scale = optim.ClipScale(norm, o.Clip)
 	}
 	adam := o.AdamW()
 	step := t.Step + 1
-	kern.ParallelFor(len(t.chunks), func(lo, hi int) {
-		for _, c := range t.chunks[lo:hi] {
-			if scale != 1 {
-				optim.Scale(m.Grads, c.lo, c.hi, scale)
-			}
-			adam.Update(m.Params, m.Grads, t.M, t.V, c.lo, c.hi, c.decay, lr, step)
-		}
-	})
+	t.upd = updateTask{t: t, adam: adam, scale: scale, lr: lr, step: step}
+	kern.ParallelForTask(len(t.chunks), &t.upd)
 	t.Step = step
 	t.Tokens += int64(o.Accum * B * T)
 	t.FLOPs += grow.StepFLOPs(o.Model, m.Cfg.NumLayers, o.Accum*B*T)
@@ -155,14 +154,39 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 		Stage: o.StageAt(t.Step-1, t.Ends), Layers: m.Cfg.NumLayers, FLOPs: t.FLOPs}, nil
 }
 
+// updateTask clips (scales) the gradients and applies AdamW to chunks [lo, hi).
+type updateTask struct {
+	t     *Trainer
+	adam  optim.AdamW
+	scale float32
+	lr    float64
+	step  int
+}
+
+func (u *updateTask) Run(lo, hi int) {
+	t, m := u.t, u.t.Model
+	for _, c := range t.chunks[lo:hi] {
+		if u.scale != 1 {
+			optim.Scale(m.Grads, c.lo, c.hi, u.scale)
+		}
+		u.adam.Update(m.Params, m.Grads, t.M, t.V, c.lo, c.hi, c.decay, u.lr, u.step)
+	}
+}
+
+// normTask sums the squared gradients of chunks [lo, hi) into t.norms.
+type normTask struct{ t *Trainer }
+
+func (n *normTask) Run(lo, hi int) {
+	t := n.t
+	for i := lo; i < hi; i++ {
+		t.norms[i] = optim.SumSquares(t.Model.Grads, t.chunks[i].lo, t.chunks[i].hi)
+	}
+}
+
 // gradNorm is the global L2 norm, summed per chunk in parallel and then over chunks in order.
 func (t *Trainer) gradNorm() float64 {
-	g := t.Model.Grads
-	kern.ParallelFor(len(t.chunks), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			t.norms[i] = optim.SumSquares(g, t.chunks[i].lo, t.chunks[i].hi)
-		}
-	})
+	t.nrm = normTask{t}
+	kern.ParallelForTask(len(t.chunks), &t.nrm)
 	var s float64
 	for _, v := range t.norms {
 		s += v
