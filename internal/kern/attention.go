@@ -55,19 +55,22 @@ func causalSoftmax(s []float32, t int) {
 				mx = x
 			}
 		}
-		var sum float32
-		for j := 0; j <= i; j++ {
-			e := Exp32(row[j] - mx)
-			row[j] = e
-			sum += e
-		}
-		inv := 1 / sum
-		for j := 0; j <= i; j++ {
-			row[j] *= inv
-		}
-		for j := i + 1; j < t; j++ {
-			row[j] = 0
-		}
+		expNormalize(row[:i+1], mx)
+		clear(row[i+1:])
+	}
+}
+
+// expNormalize sets x[j] = Exp32(x[j] − mx) / Σ_k Exp32(x[k] − mx): the exponentials vectorized, their
+// sum taken in index order (so the result is the same for every backend), then x scaled by 1/sum.
+func expNormalize(x []float32, mx float32) {
+	expSub(x, x, mx)
+	var sum float32
+	for _, e := range x {
+		sum += e
+	}
+	inv := 1 / sum
+	for j := range x {
+		x[j] *= inv
 	}
 }
 
@@ -172,16 +175,7 @@ func (a *attCached) Run(lo, hi int) {
 			for _, x := range row[1 : last+1] {
 				mx = max(mx, x)
 			}
-			var sum float32
-			for j := 0; j <= last; j++ {
-				e := Exp32(row[j] - mx)
-				row[j] = e
-				sum += e
-			}
-			inv := 1 / sum
-			for j := 0; j <= last; j++ {
-				row[j] *= inv
-			}
+			expNormalize(row[:last+1], mx)
 			clear(row[last+1:])
 		}
 		GemmSerial(false, false, n, d, tk, 1, p, tk, vc[hh*d:], c, 0, y[hh*d:], c)

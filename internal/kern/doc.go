@@ -1,6 +1,9 @@
 // Package kern holds the float32 kernels of the model: matrix multiplication (Gemm, with SIMD backends
 // chosen at run time and an OpenBLAS backend under the openblas build tag), RMSNorm, rotary embedding,
-// SwiGLU, causal attention, softmax cross-entropy, and the worker pool they share.
+// SwiGLU, causal attention, softmax cross-entropy, and the worker pool they share (ParallelFor, and
+// ParallelForTask, which does not allocate). The exp-based elementwise loops (SwiGLU, softmax,
+// cross-entropy) have AVX-512 and AVX2 versions chosen at run time that are bitwise equal to their
+// scalar Go twins.
 //
 // Dimensions use single letters throughout: B batch, T time (sequence), C model dim, H heads, D head dim
 // (C = H·D), F FFN hidden dim, V vocabulary, N = B·T rows. Buffers are row-major []float32 and every
@@ -12,4 +15,5 @@
 //
 // Determinism: every kernel gives bitwise-identical results for any thread count. Work is split over
 // rows or columns, never over a reduction, so resumed training reproduces an uninterrupted run exactly.
+// The elementwise loops also give the same bits with or without SIMD.
 package kern

@@ -20,21 +20,24 @@ func Exp32(x float32) float32 {
 		ln2hi = 0.693359375
 		ln2lo = -2.12194440e-4
 	)
-	kf := x*log2e + 0.5
+	// The float32 conversions round every product before the sum that follows: they forbid fused
+	// multiply-adds (which GOAMD64=v3 would otherwise emit), so that Exp32 gives the same bits on
+	// every build and equals the SIMD versions in elem_amd64.s lane by lane.
+	kf := float32(x*log2e) + 0.5
 	if kf < 0 {
 		kf -= 1
 	}
 	k := int32(kf) // floor(x·log2e + 0.5)
-	r := x - float32(k)*ln2hi
-	r -= float32(k) * ln2lo
+	r := x - float32(float32(k)*ln2hi)
+	r -= float32(float32(k) * ln2lo)
 	// Minimax polynomial of exp on [-ln2/2, ln2/2] (the Cephes expf coefficients).
 	p := float32(1.9875691500e-4)
-	p = p*r + 1.3981999507e-3
-	p = p*r + 8.3334519073e-3
-	p = p*r + 4.1665795894e-2
-	p = p*r + 1.6666665459e-1
-	p = p*r + 5.0000001201e-1
-	y := p*r*r + r + 1
+	p = float32(p*r) + 1.3981999507e-3
+	p = float32(p*r) + 8.3334519073e-3
+	p = float32(p*r) + 4.1665795894e-2
+	p = float32(p*r) + 1.6666665459e-1
+	p = float32(p*r) + 5.0000001201e-1
+	y := float32(float32(p*r)*r) + r + 1
 	// Scale by 2^k in two steps so that k = -127 or 128 does not overflow the exponent field.
 	k1 := k / 2
 	k2 := k - k1

@@ -1,6 +1,6 @@
 package kern
 
-// SwiGLUForward computes out[n,f] = silu(gu[n,f]) · gu[n,F+f]: each row of gu holds the gate
+// SwiGLUForward computes out[n,f] = SiLU32(gu[n,f]) · gu[n,F+f] (siluMulGo is the reference loop): each row of gu holds the gate
 // projection in its first F columns and the up projection in the next F.
 // Shapes: out [N,F], gu [N,2F].
 func SwiGLUForward(out, gu []float32, n, f int) {
@@ -22,16 +22,15 @@ func (a *swigluFwd) Run(lo, hi int) {
 	for i := lo; i < hi; i++ {
 		g := gu[2*i*f : 2*i*f+f]
 		u := gu[2*i*f+f : 2*i*f+2*f]
-		o := out[i*f : i*f+f]
-		for j := range o {
-			o[j] = SiLU32(g[j]) * u[j]
-		}
+		siluMul(out[i*f:i*f+f], g, u)
 	}
 }
 
 // SwiGLUBackward writes the gradient with respect to gu given dout:
 //
-//	dgate = dout · u · σ(g)·(1 + g·(1−σ(g))),  dup = dout · silu(g).
+//	dgate = dout · u · σ(g)·(1 + g·(1−σ(g))),  dup = dout · silu(g)
+//
+// (swigluGradGo is the reference loop, with dup computed as dout·g·σ(g)).
 //
 // Shapes: dgu [N,2F], dout [N,F], gu [N,2F]. dgu must not alias gu.
 func SwiGLUBackward(dgu, dout, gu []float32, n, f int) {
@@ -56,11 +55,6 @@ func (a *swigluBwd) Run(lo, hi int) {
 		u := gu[2*i*f+f : 2*i*f+2*f]
 		dg := dgu[2*i*f : 2*i*f+f]
 		du := dgu[2*i*f+f : 2*i*f+2*f]
-		d := dout[i*f : i*f+f]
-		for j := range d {
-			s := Sigmoid32(g[j])
-			du[j] = d[j] * g[j] * s
-			dg[j] = d[j] * u[j] * s * (1 + g[j]*(1-s))
-		}
+		swigluGrad(dg, du, dout[i*f:i*f+f], g, u)
 	}
 }

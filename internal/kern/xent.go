@@ -53,19 +53,41 @@ func (a *xentArgs) Run(lo, hi int) {
 				mx = x
 			}
 		}
+		xt := row[tgt] // read first: d may alias row
 		var sum float64
-		for _, x := range row {
-			sum += float64(Exp32(x - mx))
-		}
-		losses[i] = float32(math.Log(sum) + float64(mx-row[tgt]))
+		var d []float32
 		if dlogits == nil {
+			sum = expSum(row, mx)
+		} else {
+			d = dlogits[i*v : i*v+v]
+			expSub(d, row, mx) // d holds the exponentials until it is scaled below
+			for _, e := range d {
+				sum += float64(e)
+			}
+		}
+		losses[i] = float32(math.Log(sum) + float64(mx-xt))
+		if d == nil {
 			continue
 		}
 		inv := float32(1 / sum)
-		d := dlogits[i*v : i*v+v]
-		for j, x := range row {
-			d[j] = Exp32(x-mx) * inv * scale
+		for j, e := range d {
+			d[j] = e * inv * scale
 		}
 		d[tgt] -= scale
 	}
+}
+
+// expSum is Σ_j Exp32(x[j] − mx) in float64, summed in index order; the exponentials go through a
+// stack buffer, 256 at a time, so that x is not written.
+func expSum(x []float32, mx float32) float64 {
+	var buf [256]float32
+	var sum float64
+	for lo := 0; lo < len(x); lo += len(buf) {
+		e := buf[:min(len(buf), len(x)-lo)]
+		expSub(e, x[lo:lo+len(e)], mx)
+		for _, v := range e {
+			sum += float64(v)
+		}
+	}
+	return sum
 }

@@ -1,0 +1,111 @@
+package kern
+
+// Elementwise loops built on Exp32: the hot spots of SwiGLU, the attention softmax and cross-entropy.
+// Each has a scalar twin (expSubGo, siluMulGo, swigluGradGo) that is its reference loop. The SIMD
+// versions (elem_amd64.s) evaluate the same float32 operations in the same order lane by lane, without
+// FMA, so every backend gives bitwise the same results as the twin, on any CPU and thread count.
+// elemLanes is the vector width in use (0: the scalar twins); the vector routines take a multiple of
+// it, and the wrappers below finish the remainder by running one more vector over a zero-padded
+// copy, so short rows (early causal-softmax rows) stay vectorized.
+
+// elemMaxLanes bounds elemLanes (AVX-512: 16 float32).
+const elemMaxLanes = 16
+
+// expSub sets dst[j] = Exp32(src[j] − m) for j < len(src). dst may alias src exactly.
+// Shapes: dst [n] with n = len(src) ≤ len(dst).
+func expSub(dst, src []float32, m float32) {
+	n := len(src)
+	dst = dst[:n]
+	w := elemLanes
+	if w == 0 || n == 0 {
+		expSubGo(dst, src, m)
+		return
+	}
+	full := n &^ (w - 1)
+	if full > 0 {
+		expSubVec(&dst[0], &src[0], full, m)
+	}
+	if full < n {
+		var a, b [elemMaxLanes]float32
+		copy(a[:], src[full:])
+		expSubVec(&b[0], &a[0], w, m)
+		copy(dst[full:], b[:n-full])
+	}
+}
+
+// expSubGo is the reference loop of expSub.
+func expSubGo(dst, src []float32, m float32) {
+	dst = dst[:len(src)]
+	for j, x := range src {
+		dst[j] = Exp32(x - m)
+	}
+}
+
+// siluMul sets o[j] = SiLU32(g[j]) · u[j]: the SwiGLU forward of one row.
+// Shapes: o, g, u [n] with n = len(o).
+func siluMul(o, g, u []float32) {
+	n := len(o)
+	g, u = g[:n], u[:n]
+	w := elemLanes
+	if w == 0 || n == 0 {
+		siluMulGo(o, g, u)
+		return
+	}
+	full := n &^ (w - 1)
+	if full > 0 {
+		siluMulVec(&o[0], &g[0], &u[0], full)
+	}
+	if full < n {
+		var a, b, c [elemMaxLanes]float32
+		copy(a[:], g[full:])
+		copy(b[:], u[full:])
+		siluMulVec(&c[0], &a[0], &b[0], w)
+		copy(o[full:], c[:n-full])
+	}
+}
+
+// siluMulGo is the reference loop of siluMul.
+func siluMulGo(o, g, u []float32) {
+	g, u = g[:len(o)], u[:len(o)]
+	for j := range o {
+		o[j] = SiLU32(g[j]) * u[j]
+	}
+}
+
+// swigluGrad is the SwiGLU backward of one row: with s = Sigmoid32(g[j]),
+//
+//	du[j] = d[j]·g[j]·s,  dg[j] = d[j]·u[j]·s·(1 + g[j]·(1−s))   (evaluated left to right).
+//
+// Shapes: dg, du, d, g, u [n] with n = len(d); the outputs must not alias the inputs.
+func swigluGrad(dg, du, d, g, u []float32) {
+	n := len(d)
+	dg, du, g, u = dg[:n], du[:n], g[:n], u[:n]
+	w := elemLanes
+	if w == 0 || n == 0 {
+		swigluGradGo(dg, du, d, g, u)
+		return
+	}
+	full := n &^ (w - 1)
+	if full > 0 {
+		swigluGradVec(&dg[0], &du[0], &d[0], &g[0], &u[0], full)
+	}
+	if full < n {
+		var a, b, c, x, y [elemMaxLanes]float32
+		copy(a[:], d[full:])
+		copy(b[:], g[full:])
+		copy(c[:], u[full:])
+		swigluGradVec(&x[0], &y[0], &a[0], &b[0], &c[0], w)
+		copy(dg[full:], x[:n-full])
+		copy(du[full:], y[:n-full])
+	}
+}
+
+// swigluGradGo is the reference loop of swigluGrad.
+func swigluGradGo(dg, du, d, g, u []float32) {
+	dg, du, g, u = dg[:len(d)], du[:len(d)], g[:len(d)], u[:len(d)]
+	for j := range d {
+		s := Sigmoid32(g[j])
+		du[j] = d[j] * g[j] * s
+		dg[j] = d[j] * u[j] * s * (1 + float32(g[j]*(1-s)))
+	}
+}

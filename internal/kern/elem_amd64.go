@@ -1,0 +1,72 @@
+//go:build !openblas
+
+package kern
+
+// Assembly in elem_amd64.s: n is a multiple of the lanes (16 or 8); see elem.go.
+
+//go:noescape
+func expSubAVX512(dst, src *float32, n int, m float32)
+
+//go:noescape
+func siluMulAVX512(o, gate, up *float32, n int)
+
+//go:noescape
+func swigluGradAVX512(dgate, dup, dout, gate, up *float32, n int)
+
+//go:noescape
+func expSubAVX2(dst, src *float32, n int, m float32)
+
+//go:noescape
+func siluMulAVX2(o, gate, up *float32, n int)
+
+//go:noescape
+func swigluGradAVX2(dgate, dup, dout, gate, up *float32, n int)
+
+// elemLanes is 16 (AVX-512), 8 (AVX2) or 0 (scalar Go), chosen from the CPU at start-up (tests
+// switch it to every entry of elemBackends).
+var elemLanes = elemLanesFor(gemmCPU)
+
+func elemLanesFor(f cpuFeatures) int {
+	switch {
+	case f.avx512:
+		return 16
+	case f.avx2FMA:
+		return 8
+	}
+	return 0
+}
+
+// elemBackends lists the lane counts this CPU supports, widest first, ending with 0 (scalar Go).
+func elemBackends() []int {
+	var l []int
+	for _, w := range []int{16, 8} {
+		if elemLanesFor(gemmCPU) >= w {
+			l = append(l, w)
+		}
+	}
+	return append(l, 0)
+}
+
+func expSubVec(dst, src *float32, n int, m float32) {
+	if elemLanes == 16 {
+		expSubAVX512(dst, src, n, m)
+	} else {
+		expSubAVX2(dst, src, n, m)
+	}
+}
+
+func siluMulVec(o, g, u *float32, n int) {
+	if elemLanes == 16 {
+		siluMulAVX512(o, g, u, n)
+	} else {
+		siluMulAVX2(o, g, u, n)
+	}
+}
+
+func swigluGradVec(dg, du, d, g, u *float32, n int) {
+	if elemLanes == 16 {
+		swigluGradAVX512(dg, du, d, g, u, n)
+	} else {
+		swigluGradAVX2(dg, du, d, g, u, n)
+	}
+}

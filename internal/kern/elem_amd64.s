@@ -1,0 +1,472 @@
+//go:build !openblas
+
+#include "textflag.h"
+
+// SIMD versions of the elementwise loops in elem.go. Each lane computes exactly the operations of the
+// scalar Go code, in the same order and with the same float32 roundings (no FMA), so the results are
+// bitwise equal to Exp32, SiLU32 and Sigmoid32. Every function handles the first n&^(lanes-1)
+// elements; the Go wrappers do the rest.
+
+// Constants of Exp32, each repeated over 32 bytes (an AVX2 memory operand; AVX-512 broadcasts the
+// first copy).
+
+// HI: 88.72283: above, exp overflows to +Inf
+DATA elemConst<>+0(SB)/4, $0x42b17217
+DATA elemConst<>+4(SB)/4, $0x42b17217
+DATA elemConst<>+8(SB)/4, $0x42b17217
+DATA elemConst<>+12(SB)/4, $0x42b17217
+DATA elemConst<>+16(SB)/4, $0x42b17217
+DATA elemConst<>+20(SB)/4, $0x42b17217
+DATA elemConst<>+24(SB)/4, $0x42b17217
+DATA elemConst<>+28(SB)/4, $0x42b17217
+// LO: -87.33654: below, exp flushes to 0
+DATA elemConst<>+32(SB)/4, $0xc2aeac4f
+DATA elemConst<>+36(SB)/4, $0xc2aeac4f
+DATA elemConst<>+40(SB)/4, $0xc2aeac4f
+DATA elemConst<>+44(SB)/4, $0xc2aeac4f
+DATA elemConst<>+48(SB)/4, $0xc2aeac4f
+DATA elemConst<>+52(SB)/4, $0xc2aeac4f
+DATA elemConst<>+56(SB)/4, $0xc2aeac4f
+DATA elemConst<>+60(SB)/4, $0xc2aeac4f
+// LOG2E: float32(1.44269504088896341)
+DATA elemConst<>+64(SB)/4, $0x3fb8aa3b
+DATA elemConst<>+68(SB)/4, $0x3fb8aa3b
+DATA elemConst<>+72(SB)/4, $0x3fb8aa3b
+DATA elemConst<>+76(SB)/4, $0x3fb8aa3b
+DATA elemConst<>+80(SB)/4, $0x3fb8aa3b
+DATA elemConst<>+84(SB)/4, $0x3fb8aa3b
+DATA elemConst<>+88(SB)/4, $0x3fb8aa3b
+DATA elemConst<>+92(SB)/4, $0x3fb8aa3b
+// HALF: 0.5
+DATA elemConst<>+96(SB)/4, $0x3f000000
+DATA elemConst<>+100(SB)/4, $0x3f000000
+DATA elemConst<>+104(SB)/4, $0x3f000000
+DATA elemConst<>+108(SB)/4, $0x3f000000
+DATA elemConst<>+112(SB)/4, $0x3f000000
+DATA elemConst<>+116(SB)/4, $0x3f000000
+DATA elemConst<>+120(SB)/4, $0x3f000000
+DATA elemConst<>+124(SB)/4, $0x3f000000
+// ONE: 1
+DATA elemConst<>+128(SB)/4, $0x3f800000
+DATA elemConst<>+132(SB)/4, $0x3f800000
+DATA elemConst<>+136(SB)/4, $0x3f800000
+DATA elemConst<>+140(SB)/4, $0x3f800000
+DATA elemConst<>+144(SB)/4, $0x3f800000
+DATA elemConst<>+148(SB)/4, $0x3f800000
+DATA elemConst<>+152(SB)/4, $0x3f800000
+DATA elemConst<>+156(SB)/4, $0x3f800000
+// LN2HI: 0.693359375
+DATA elemConst<>+160(SB)/4, $0x3f318000
+DATA elemConst<>+164(SB)/4, $0x3f318000
+DATA elemConst<>+168(SB)/4, $0x3f318000
+DATA elemConst<>+172(SB)/4, $0x3f318000
+DATA elemConst<>+176(SB)/4, $0x3f318000
+DATA elemConst<>+180(SB)/4, $0x3f318000
+DATA elemConst<>+184(SB)/4, $0x3f318000
+DATA elemConst<>+188(SB)/4, $0x3f318000
+// LN2LO: -2.12194440e-4
+DATA elemConst<>+192(SB)/4, $0xb95e8083
+DATA elemConst<>+196(SB)/4, $0xb95e8083
+DATA elemConst<>+200(SB)/4, $0xb95e8083
+DATA elemConst<>+204(SB)/4, $0xb95e8083
+DATA elemConst<>+208(SB)/4, $0xb95e8083
+DATA elemConst<>+212(SB)/4, $0xb95e8083
+DATA elemConst<>+216(SB)/4, $0xb95e8083
+DATA elemConst<>+220(SB)/4, $0xb95e8083
+// P0: 1.9875691500e-4
+DATA elemConst<>+224(SB)/4, $0x39506967
+DATA elemConst<>+228(SB)/4, $0x39506967
+DATA elemConst<>+232(SB)/4, $0x39506967
+DATA elemConst<>+236(SB)/4, $0x39506967
+DATA elemConst<>+240(SB)/4, $0x39506967
+DATA elemConst<>+244(SB)/4, $0x39506967
+DATA elemConst<>+248(SB)/4, $0x39506967
+DATA elemConst<>+252(SB)/4, $0x39506967
+// P1: 1.3981999507e-3
+DATA elemConst<>+256(SB)/4, $0x3ab743ce
+DATA elemConst<>+260(SB)/4, $0x3ab743ce
+DATA elemConst<>+264(SB)/4, $0x3ab743ce
+DATA elemConst<>+268(SB)/4, $0x3ab743ce
+DATA elemConst<>+272(SB)/4, $0x3ab743ce
+DATA elemConst<>+276(SB)/4, $0x3ab743ce
+DATA elemConst<>+280(SB)/4, $0x3ab743ce
+DATA elemConst<>+284(SB)/4, $0x3ab743ce
+// P2: 8.3334519073e-3
+DATA elemConst<>+288(SB)/4, $0x3c088908
+DATA elemConst<>+292(SB)/4, $0x3c088908
+DATA elemConst<>+296(SB)/4, $0x3c088908
+DATA elemConst<>+300(SB)/4, $0x3c088908
+DATA elemConst<>+304(SB)/4, $0x3c088908
+DATA elemConst<>+308(SB)/4, $0x3c088908
+DATA elemConst<>+312(SB)/4, $0x3c088908
+DATA elemConst<>+316(SB)/4, $0x3c088908
+// P3: 4.1665795894e-2
+DATA elemConst<>+320(SB)/4, $0x3d2aa9c1
+DATA elemConst<>+324(SB)/4, $0x3d2aa9c1
+DATA elemConst<>+328(SB)/4, $0x3d2aa9c1
+DATA elemConst<>+332(SB)/4, $0x3d2aa9c1
+DATA elemConst<>+336(SB)/4, $0x3d2aa9c1
+DATA elemConst<>+340(SB)/4, $0x3d2aa9c1
+DATA elemConst<>+344(SB)/4, $0x3d2aa9c1
+DATA elemConst<>+348(SB)/4, $0x3d2aa9c1
+// P4: 1.6666665459e-1
+DATA elemConst<>+352(SB)/4, $0x3e2aaaaa
+DATA elemConst<>+356(SB)/4, $0x3e2aaaaa
+DATA elemConst<>+360(SB)/4, $0x3e2aaaaa
+DATA elemConst<>+364(SB)/4, $0x3e2aaaaa
+DATA elemConst<>+368(SB)/4, $0x3e2aaaaa
+DATA elemConst<>+372(SB)/4, $0x3e2aaaaa
+DATA elemConst<>+376(SB)/4, $0x3e2aaaaa
+DATA elemConst<>+380(SB)/4, $0x3e2aaaaa
+// P5: 5.0000001201e-1 (rounds to 0.5)
+DATA elemConst<>+384(SB)/4, $0x3f000000
+DATA elemConst<>+388(SB)/4, $0x3f000000
+DATA elemConst<>+392(SB)/4, $0x3f000000
+DATA elemConst<>+396(SB)/4, $0x3f000000
+DATA elemConst<>+400(SB)/4, $0x3f000000
+DATA elemConst<>+404(SB)/4, $0x3f000000
+DATA elemConst<>+408(SB)/4, $0x3f000000
+DATA elemConst<>+412(SB)/4, $0x3f000000
+// INF: +Inf
+DATA elemConst<>+416(SB)/4, $0x7f800000
+DATA elemConst<>+420(SB)/4, $0x7f800000
+DATA elemConst<>+424(SB)/4, $0x7f800000
+DATA elemConst<>+428(SB)/4, $0x7f800000
+DATA elemConst<>+432(SB)/4, $0x7f800000
+DATA elemConst<>+436(SB)/4, $0x7f800000
+DATA elemConst<>+440(SB)/4, $0x7f800000
+DATA elemConst<>+444(SB)/4, $0x7f800000
+// I127: int32 127: the exponent bias
+DATA elemConst<>+448(SB)/4, $0x0000007f
+DATA elemConst<>+452(SB)/4, $0x0000007f
+DATA elemConst<>+456(SB)/4, $0x0000007f
+DATA elemConst<>+460(SB)/4, $0x0000007f
+DATA elemConst<>+464(SB)/4, $0x0000007f
+DATA elemConst<>+468(SB)/4, $0x0000007f
+DATA elemConst<>+472(SB)/4, $0x0000007f
+DATA elemConst<>+476(SB)/4, $0x0000007f
+// SIGN: the float32 sign bit
+DATA elemConst<>+480(SB)/4, $0x80000000
+DATA elemConst<>+484(SB)/4, $0x80000000
+DATA elemConst<>+488(SB)/4, $0x80000000
+DATA elemConst<>+492(SB)/4, $0x80000000
+DATA elemConst<>+496(SB)/4, $0x80000000
+DATA elemConst<>+500(SB)/4, $0x80000000
+DATA elemConst<>+504(SB)/4, $0x80000000
+DATA elemConst<>+508(SB)/4, $0x80000000
+GLOBL elemConst<>(SB), RODATA|NOPTR, $512
+
+#define HI elemConst<>+0(SB)
+#define LO elemConst<>+32(SB)
+#define LOG2E elemConst<>+64(SB)
+#define HALF elemConst<>+96(SB)
+#define ONE elemConst<>+128(SB)
+#define LN2HI elemConst<>+160(SB)
+#define LN2LO elemConst<>+192(SB)
+#define P0 elemConst<>+224(SB)
+#define P1 elemConst<>+256(SB)
+#define P2 elemConst<>+288(SB)
+#define P3 elemConst<>+320(SB)
+#define P4 elemConst<>+352(SB)
+#define P5 elemConst<>+384(SB)
+#define INF elemConst<>+416(SB)
+#define I127 elemConst<>+448(SB)
+#define SIGN elemConst<>+480(SB)
+
+// ---- AVX-512: 16 lanes. Z16-Z31 and Z15 hold constants, Z14 the softmax shift. ----
+
+#define CONST512 \
+	VBROADCASTSS HI, Z16; \
+	VBROADCASTSS LO, Z17; \
+	VBROADCASTSS LOG2E, Z18; \
+	VBROADCASTSS HALF, Z19; \
+	VBROADCASTSS ONE, Z20; \
+	VBROADCASTSS LN2HI, Z21; \
+	VBROADCASTSS LN2LO, Z22; \
+	VBROADCASTSS P0, Z23; \
+	VBROADCASTSS P1, Z24; \
+	VBROADCASTSS P2, Z25; \
+	VBROADCASTSS P3, Z26; \
+	VBROADCASTSS P4, Z27; \
+	VBROADCASTSS P5, Z28; \
+	VBROADCASTSS INF, Z29; \
+	VBROADCASTSS I127, Z30; \
+	VBROADCASTSS SIGN, Z31; \
+	VPXORD       Z15, Z15, Z15
+
+// EXP512 sets y = Exp32(x) lane-wise, keeping x; t1-t3 and K1 are clobbered. The steps follow
+// Exp32 line by line (Go's operand order: VSUBPS b, a, d is d = a - b).
+#define EXP512(x, y, t1, t2, t3) \
+	VMULPS     Z18, x, t1; \
+	VADDPS     Z19, t1, t1; \
+	VCMPPS     $1, Z15, t1, K1; \
+	VSUBPS     Z20, t1, K1, t1; \
+	VCVTTPS2DQ t1, t2; \
+	VCVTDQ2PS  t2, t1; \
+	VMULPS     Z21, t1, t3; \
+	VSUBPS     t3, x, t3; \
+	VMULPS     Z22, t1, t1; \
+	VSUBPS     t1, t3, t3; \
+	VMULPS     Z23, t3, y; \
+	VADDPS     Z24, y, y; \
+	VMULPS     t3, y, y; \
+	VADDPS     Z25, y, y; \
+	VMULPS     t3, y, y; \
+	VADDPS     Z26, y, y; \
+	VMULPS     t3, y, y; \
+	VADDPS     Z27, y, y; \
+	VMULPS     t3, y, y; \
+	VADDPS     Z28, y, y; \
+	VMULPS     t3, y, y; \
+	VMULPS     t3, y, y; \
+	VADDPS     t3, y, y; \
+	VADDPS     Z20, y, y; \
+	VPSRLD     $31, t2, t1; \
+	VPADDD     t1, t2, t1; \
+	VPSRAD     $1, t1, t1; \
+	VPSUBD     t1, t2, t2; \
+	VPADDD     Z30, t1, t1; \
+	VPSLLD     $23, t1, t1; \
+	VPADDD     Z30, t2, t2; \
+	VPSLLD     $23, t2, t2; \
+	VMULPS     t1, y, y; \
+	VMULPS     t2, y, y; \
+	VCMPPS     $14, Z16, x, K1; \
+	VMOVAPS    Z29, K1, y; \
+	VCMPPS     $1, Z17, x, K1; \
+	VMOVAPS    Z15, K1, y; \
+	VCMPPS     $3, x, x, K1; \
+	VMOVAPS    x, K1, y
+
+// func expSubAVX512(dst, src *float32, n int, m float32)
+TEXT ·expSubAVX512(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS m+24(FP), Z14
+	CONST512
+	SHRQ         $4, CX
+	JZ           expSub512Done
+
+expSub512Loop:
+	VMOVUPS (SI), Z0
+	VSUBPS  Z14, Z0, Z0
+	EXP512(Z0, Z1, Z2, Z3, Z4)
+	VMOVUPS Z1, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     expSub512Loop
+
+expSub512Done:
+	VZEROUPPER
+	RET
+
+// func siluMulAVX512(o, gate, up *float32, n int)
+TEXT ·siluMulAVX512(SB), NOSPLIT, $0-32
+	MOVQ o+0(FP), DI
+	MOVQ gate+8(FP), SI
+	MOVQ up+16(FP), DX
+	MOVQ n+24(FP), CX
+	CONST512
+	SHRQ $4, CX
+	JZ   siluMul512Done
+
+siluMul512Loop:
+	VMOVUPS (SI), Z0
+	VPXORD  Z31, Z0, Z5 // -g
+	EXP512(Z5, Z1, Z2, Z3, Z4)
+	VADDPS  Z20, Z1, Z1 // 1 + exp(-g)
+	VDIVPS  Z1, Z0, Z1  // silu = g / (1 + exp(-g))
+	VMULPS  (DX), Z1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     siluMul512Loop
+
+siluMul512Done:
+	VZEROUPPER
+	RET
+
+// func swigluGradAVX512(dgate, dup, dout, gate, up *float32, n int)
+TEXT ·swigluGradAVX512(SB), NOSPLIT, $0-48
+	MOVQ dgate+0(FP), DI
+	MOVQ dup+8(FP), R8
+	MOVQ dout+16(FP), R9
+	MOVQ gate+24(FP), SI
+	MOVQ up+32(FP), DX
+	MOVQ n+40(FP), CX
+	CONST512
+	SHRQ $4, CX
+	JZ   swigluGrad512Done
+
+swigluGrad512Loop:
+	VMOVUPS (SI), Z0
+	VPXORD  Z31, Z0, Z5 // -g
+	EXP512(Z5, Z1, Z2, Z3, Z4)
+	VADDPS  Z20, Z1, Z1 // 1 + exp(-g)
+	VDIVPS  Z1, Z20, Z1 // s = 1 / (1 + exp(-g))
+	VMOVUPS (R9), Z6    // d
+	VMULPS  Z0, Z6, Z8  // d·g
+	VMULPS  Z1, Z8, Z8  // ·s
+	VMOVUPS Z8, (R8)
+	VSUBPS  Z1, Z20, Z9 // 1 - s
+	VMULPS  Z9, Z0, Z9  // g·(1-s)
+	VADDPS  Z20, Z9, Z9 // 1 + g·(1-s)
+	VMULPS  (DX), Z6, Z10 // d·u
+	VMULPS  Z1, Z10, Z10  // ·s
+	VMULPS  Z9, Z10, Z10  // ·(1 + g·(1-s))
+	VMOVUPS Z10, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, R9
+	ADDQ    $64, R8
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     swigluGrad512Loop
+
+swigluGrad512Done:
+	VZEROUPPER
+	RET
+
+// ---- AVX2: 8 lanes. Constants are memory operands; Y15 holds zero, Y14 the softmax shift. ----
+
+// EXP256 is EXP512 for 8 lanes: masks live in vector registers and blends replace masked moves.
+#define EXP256(x, y, t1, t2, t3) \
+	VMULPS     LOG2E, x, t1; \
+	VADDPS     HALF, t1, t1; \
+	VCMPPS     $1, Y15, t1, t2; \
+	VANDPS     ONE, t2, t2; \
+	VSUBPS     t2, t1, t1; \
+	VCVTTPS2DQ t1, t2; \
+	VCVTDQ2PS  t2, t1; \
+	VMULPS     LN2HI, t1, t3; \
+	VSUBPS     t3, x, t3; \
+	VMULPS     LN2LO, t1, t1; \
+	VSUBPS     t1, t3, t3; \
+	VMULPS     P0, t3, y; \
+	VADDPS     P1, y, y; \
+	VMULPS     t3, y, y; \
+	VADDPS     P2, y, y; \
+	VMULPS     t3, y, y; \
+	VADDPS     P3, y, y; \
+	VMULPS     t3, y, y; \
+	VADDPS     P4, y, y; \
+	VMULPS     t3, y, y; \
+	VADDPS     P5, y, y; \
+	VMULPS     t3, y, y; \
+	VMULPS     t3, y, y; \
+	VADDPS     t3, y, y; \
+	VADDPS     ONE, y, y; \
+	VPSRLD     $31, t2, t1; \
+	VPADDD     t1, t2, t1; \
+	VPSRAD     $1, t1, t1; \
+	VPSUBD     t1, t2, t2; \
+	VPADDD     I127, t1, t1; \
+	VPSLLD     $23, t1, t1; \
+	VPADDD     I127, t2, t2; \
+	VPSLLD     $23, t2, t2; \
+	VMULPS     t1, y, y; \
+	VMULPS     t2, y, y; \
+	VCMPPS     $14, HI, x, t1; \
+	VBLENDVPS  t1, INF, y, y; \
+	VCMPPS     $1, LO, x, t1; \
+	VANDNPS    y, t1, y; \
+	VCMPPS     $3, x, x, t1; \
+	VBLENDVPS  t1, x, y, y
+
+// func expSubAVX2(dst, src *float32, n int, m float32)
+TEXT ·expSubAVX2(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS m+24(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	SHRQ         $3, CX
+	JZ           expSub256Done
+
+expSub256Loop:
+	VMOVUPS (SI), Y0
+	VSUBPS  Y14, Y0, Y0
+	EXP256(Y0, Y1, Y2, Y3, Y4)
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     expSub256Loop
+
+expSub256Done:
+	VZEROUPPER
+	RET
+
+// func siluMulAVX2(o, gate, up *float32, n int)
+TEXT ·siluMulAVX2(SB), NOSPLIT, $0-32
+	MOVQ   o+0(FP), DI
+	MOVQ   gate+8(FP), SI
+	MOVQ   up+16(FP), DX
+	MOVQ   n+24(FP), CX
+	VXORPS Y15, Y15, Y15
+	SHRQ   $3, CX
+	JZ     siluMul256Done
+
+siluMul256Loop:
+	VMOVUPS (SI), Y0
+	VXORPS  SIGN, Y0, Y5
+	EXP256(Y5, Y1, Y2, Y3, Y4)
+	VADDPS  ONE, Y1, Y1
+	VDIVPS  Y1, Y0, Y1
+	VMULPS  (DX), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     siluMul256Loop
+
+siluMul256Done:
+	VZEROUPPER
+	RET
+
+// func swigluGradAVX2(dgate, dup, dout, gate, up *float32, n int)
+TEXT ·swigluGradAVX2(SB), NOSPLIT, $0-48
+	MOVQ    dgate+0(FP), DI
+	MOVQ    dup+8(FP), R8
+	MOVQ    dout+16(FP), R9
+	MOVQ    gate+24(FP), SI
+	MOVQ    up+32(FP), DX
+	MOVQ    n+40(FP), CX
+	VXORPS  Y15, Y15, Y15
+	VMOVUPS ONE, Y13
+	SHRQ    $3, CX
+	JZ      swigluGrad256Done
+
+swigluGrad256Loop:
+	VMOVUPS (SI), Y0
+	VXORPS  SIGN, Y0, Y5
+	EXP256(Y5, Y1, Y2, Y3, Y4)
+	VADDPS  Y13, Y1, Y1
+	VDIVPS  Y1, Y13, Y1
+	VMOVUPS (R9), Y6
+	VMULPS  Y0, Y6, Y8
+	VMULPS  Y1, Y8, Y8
+	VMOVUPS Y8, (R8)
+	VSUBPS  Y1, Y13, Y9
+	VMULPS  Y9, Y0, Y9
+	VADDPS  Y13, Y9, Y9
+	VMULPS  (DX), Y6, Y10
+	VMULPS  Y1, Y10, Y10
+	VMULPS  Y9, Y10, Y10
+	VMOVUPS Y10, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, R9
+	ADDQ    $32, R8
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     swigluGrad256Loop
+
+swigluGrad256Done:
+	VZEROUPPER
+	RET

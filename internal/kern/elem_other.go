@@ -1,0 +1,13 @@
+//go:build !amd64 || openblas
+
+package kern
+
+// Other architectures, and the openblas build (cgo packages cannot hold Go assembly), run the scalar
+// twins of elem.go.
+var elemLanes = 0
+
+func elemBackends() []int { return []int{0} }
+
+func expSubVec(dst, src *float32, n int, m float32) { panic("kern: no vector elementwise kernels") }
+func siluMulVec(o, g, u *float32, n int)            { panic("kern: no vector elementwise kernels") }
+func swigluGradVec(dg, du, d, g, u *float32, n int) { panic("kern: no vector elementwise kernels") }

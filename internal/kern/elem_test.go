@@ -1,0 +1,202 @@
+package kern
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// withLanes runs f with each elementwise backend of this CPU (16, 8 and 0 lanes on AVX-512 machines).
+func withLanes(t *testing.T, f func(t *testing.T)) {
+	prev := elemLanes
+	defer func() { elemLanes = prev }()
+	for _, w := range elemBackends() {
+		elemLanes = w
+		t.Run("lanes"+itoa(w), f)
+	}
+}
+
+// sameBits reports whether a and b are the same float32, any NaN matching any NaN.
+func sameBits(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
+}
+
+// elemSpecial are inputs at the edges of Exp32: signed zeros, infinities, NaN, the two cut-offs and
+// their float32 neighbours, values whose exp is subnormal, and huge magnitudes.
+var elemSpecial = func() []float32 {
+	s := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
+		float32(math.NaN()), 88.72283, -87.33654, 1e30, -1e30, 1e-30, -1e-30, 80, -80, 0.34657359, -0.34657359}
+	for _, c := range []float32{88.72283, -87.33654, -86, -103} {
+		s = append(s, math.Nextafter32(c, 0), math.Nextafter32(c, float32(math.Inf(1))),
+			math.Nextafter32(c, float32(math.Inf(-1))))
+	}
+	return s
+}()
+
+// elemInput returns n values: mostly N(0, scale²), with the special values mixed in.
+func elemInput(r *rand.Rand, n int, scale float32) []float32 {
+	x := randSlice(r, n, scale)
+	for i := range x {
+		if r.IntN(8) == 0 {
+			x[i] = elemSpecial[r.IntN(len(elemSpecial))]
+		}
+	}
+	return x
+}
+
+// guarded returns a slice of n values surrounded by 8 guard values on each side, and a check that
+// the guards are intact.
+func guarded(t *testing.T, n int) ([]float32, func(name string)) {
+	const g, pad = -7.25, 8
+	buf := make([]float32, n+2*pad)
+	for i := range buf {
+		buf[i] = g
+	}
+	return buf[pad : pad+n : pad+n], func(name string) {
+		t.Helper()
+		for i, v := range buf {
+			if (i < pad || i >= pad+n) && v != g {
+				t.Fatalf("%s n=%d: guard %d overwritten with %v", name, n, i, v)
+			}
+		}
+	}
+}
+
+// elemLens covers empty, shorter than a vector, every remainder mod 16, and a few long rows.
+var elemLens = []int{0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 23, 31, 32, 33, 47, 63, 64, 65, 100, 255, 256, 683}
+
+func TestExpSub(t *testing.T) {
+	withLanes(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(11, 12))
+		for _, n := range elemLens {
+			for _, scale := range []float32{1, 30} {
+				src := elemInput(r, n, scale)
+				m := float32(r.NormFloat64())
+				want := make([]float32, n)
+				expSubGo(want, src, m)
+				got, check := guarded(t, n)
+				expSub(got, src, m)
+				check("expSub")
+				for j := range want {
+					if !sameBits(got[j], want[j]) {
+						t.Fatalf("n=%d: expSub[%d] of %v − %v = %v, want %v", n, j, src[j], m, got[j], want[j])
+					}
+				}
+				// In place, as the softmax uses it.
+				expSub(src, src, m)
+				for j := range want {
+					if !sameBits(src[j], want[j]) {
+						t.Fatalf("n=%d: in-place expSub[%d] = %v, want %v", n, j, src[j], want[j])
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestExpSubSweep compares the vector exp with Exp32 on every 4099th float32 bit pattern (about a
+// million inputs of every sign and exponent, NaNs and infinities included).
+func TestExpSubSweep(t *testing.T) {
+	src := make([]float32, 0, 1<<20+16)
+	for b := uint64(0); b < 1<<32; b += 4099 {
+		src = append(src, math.Float32frombits(uint32(b)))
+	}
+	if testing.Short() {
+		src = src[:len(src)/8]
+	}
+	withLanes(t, func(t *testing.T) {
+		got := make([]float32, len(src))
+		expSub(got, src, 0)
+		for j, x := range src {
+			if want := Exp32(x - 0); !sameBits(got[j], want) {
+				t.Fatalf("exp(%v) (bits %#x) = %v, want %v", x, math.Float32bits(x), got[j], want)
+			}
+		}
+	})
+}
+
+func TestSiLUMul(t *testing.T) {
+	withLanes(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(13, 14))
+		for _, n := range elemLens {
+			g, u := elemInput(r, n, 4), elemInput(r, n, 1)
+			want := make([]float32, n)
+			siluMulGo(want, g, u)
+			got, check := guarded(t, n)
+			siluMul(got, g, u)
+			check("siluMul")
+			for j := range want {
+				if !sameBits(got[j], want[j]) {
+					t.Fatalf("n=%d: siluMul[%d] of g=%v u=%v = %v, want %v", n, j, g[j], u[j], got[j], want[j])
+				}
+			}
+		}
+	})
+}
+
+func TestSwiGLUGrad(t *testing.T) {
+	withLanes(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(15, 16))
+		for _, n := range elemLens {
+			d, g, u := elemInput(r, n, 1), elemInput(r, n, 4), elemInput(r, n, 1)
+			wantG, wantU := make([]float32, n), make([]float32, n)
+			swigluGradGo(wantG, wantU, d, g, u)
+			gotG, checkG := guarded(t, n)
+			gotU, checkU := guarded(t, n)
+			swigluGrad(gotG, gotU, d, g, u)
+			checkG("swigluGrad dg")
+			checkU("swigluGrad du")
+			for j := range wantG {
+				if !sameBits(gotG[j], wantG[j]) || !sameBits(gotU[j], wantU[j]) {
+					t.Fatalf("n=%d: swigluGrad[%d] of d=%v g=%v u=%v = (%v, %v), want (%v, %v)",
+						n, j, d[j], g[j], u[j], gotG[j], gotU[j], wantG[j], wantU[j])
+				}
+			}
+		}
+	})
+}
+
+// TestSwiGLUTwins: the twins are the old per-element formulas, SiLU32(g)·u and the σ-based gradient.
+func TestSwiGLUTwins(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	n := 200
+	d, g, u := elemInput(r, n, 1), elemInput(r, n, 4), elemInput(r, n, 1)
+	o, dg, du := make([]float32, n), make([]float32, n), make([]float32, n)
+	siluMulGo(o, g, u)
+	swigluGradGo(dg, du, d, g, u)
+	for j := range g {
+		s := Sigmoid32(g[j])
+		if wo, wu, wg := SiLU32(g[j])*u[j], d[j]*g[j]*s, d[j]*u[j]*s*(1+g[j]*(1-s)); !sameBits(o[j], wo) ||
+			!sameBits(du[j], wu) || !sameBits(dg[j], wg) {
+			t.Fatalf("j=%d: (%v %v %v), want (%v %v %v)", j, o[j], du[j], dg[j], wo, wu, wg)
+		}
+	}
+}
+
+// BenchmarkElem times the elementwise loops on a row of the small preset's FFN width (F = 683) and
+// on a full softmax row (T = 256), per backend.
+func BenchmarkElem(b *testing.B) {
+	prev := elemLanes
+	defer func() { elemLanes = prev }()
+	r := rand.New(rand.NewPCG(1, 1))
+	d, g, u := randSlice(r, 683, 1), randSlice(r, 683, 4), randSlice(r, 683, 1)
+	o, dg, du := make([]float32, 683), make([]float32, 683), make([]float32, 683)
+	for _, w := range elemBackends() {
+		elemLanes = w
+		b.Run("expSub256/lanes"+itoa(w), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				expSub(o[:256], g[:256], 1)
+			}
+		})
+		b.Run("siluMul683/lanes"+itoa(w), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				siluMul(o, g, u)
+			}
+		})
+		b.Run("swigluGrad683/lanes"+itoa(w), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				swigluGrad(dg, du, d, g, u)
+			}
+		})
+	}
+}
