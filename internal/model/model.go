@@ -114,6 +114,26 @@ func (m *Model) ensure(b, t int) {
 	}
 }
 
+// ActivationBytes is the memory, in bytes, of the activation and backward-scratch buffers that a
+// forward and backward pass over a [b, t] batch allocates in a fresh model: what ensure makes for
+// N = b·t rows (slice headers aside), 4 bytes per float of
+//
+//	per layer  N·(7C + 3F + 2) + B·H·T²      (residuals in and mid, two norm outputs and rstds, qkv,
+//	                                         y, gate|up, act; the attention probabilities)
+//	once       N·(8C + 3F + V + 2) + B·H·T²  (final residual, norm output and rstd, logits, losses;
+//	                                         backward scratch dres, dh, dy, dqkv, dgu, dact, datt)
+//
+// A model keeps the buffers of its largest batch so far.
+func (m *Model) ActivationBytes(b, t int) int64 {
+	c, f, v, h, L := int64(m.Cfg.Dim), int64(m.Cfg.FFNDim), int64(m.Cfg.VocabSize), int64(m.Cfg.NumHeads), int64(m.Cfg.NumLayers)
+	n, att := int64(b)*int64(t), int64(b)*int64(t)*int64(t)*h
+	// Per layer: res[l], rstd1, h1, qkv, att, y, res2, rstd2, h2, gu, act.
+	perLayer := n*c + n + n*c + 3*n*c + att + n*c + n*c + n + n*c + 2*n*f + n*f
+	// Once: res[L], rstdF, hF, logit, loss; backward scratch dres, dh, dy, dqkv, datt, dgu, dact.
+	once := n*c + n + n*c + n*v + n + 3*n*c + 3*n*c + att + 2*n*f + n*f
+	return 4 * (L*perLayer + once)
+}
+
 // Forward runs the model on tokens [B·T] (row-major [B][T], T ≤ SeqLen) and returns the logits [B·T, V].
 // The returned slice is owned by the model and overwritten by the next call.
 func (m *Model) Forward(tokens []int32, b, t int) []float32 {
