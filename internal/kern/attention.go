@@ -60,8 +60,9 @@ func causalSoftmax(s []float32, t int) {
 	}
 }
 
-// expNormalize sets x[j] = Exp32(x[j] − mx) / Σ_k Exp32(x[k] − mx): the exponentials vectorized, their
-// sum taken in index order (so the result is the same for every backend), then x scaled by 1/sum.
+// expNormalize is the softmax of x shifted by its maximum mx, in place: e[j] = Exp32(x[j] − mx)
+// (vectorized), sum = Σ_j e[j] in float32 in index order, x[j] = e[j]·(1/sum) — the loop it replaced,
+// so the bits are those of every backend and of earlier versions.
 func expNormalize(x []float32, mx float32) {
 	expSub(x, x, mx)
 	var sum float32
