@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -78,8 +80,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 }
 
 // benchOnce trains cfg on random tokens with AdamW (lr 3e-4, weight decay 0.1, no clipping: the
-// reference's bench) and prints the median step time and tokens/s.
+// reference's bench) and prints the median step time and tokens/s, then the round's peak resident
+// memory next to an estimate of what training needs.
 func benchOnce(cfg model.Config, batch, steps, warm, threads int, stdout io.Writer) (float64, error) {
+	// Start from a clean heap (the previous round's model is garbage) and restart the peak-RSS mark,
+	// so that peak_rss_mb is this round's, not the largest of all rounds so far.
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS()
 	kern.SetThreads(threads)
 	m, err := model.New(cfg)
 	if err != nil {
@@ -113,10 +121,32 @@ func benchOnce(cfg model.Config, batch, steps, warm, threads int, stdout io.Writ
 	fmt.Fprintf(stdout, "midas %s threads %d params %d\n", kern.Backend(), threads, len(m.Params))
 	fmt.Fprintf(stdout, "step_ms %.1f\n", med*1e3)
 	fmt.Fprintf(stdout, "tokens_per_s %.0f\n", tps)
+	// The estimate: parameters, gradients and both AdamW moments (4 floats per parameter), the
+	// activations of one micro-batch, and this benchmark's own random tokens (int32).
+	const mb = 1 << 20
+	state := 4 * 4 * int64(len(m.Params))
+	acts := m.ActivationBytes(batch, cfg.SeqLen)
+	toks := 4 * int64(len(tokens))
+	est := state + acts + toks
+	fmt.Fprintf(stdout, "estimate_mb %.0f  (params+grads+AdamW %.1f, activations %.1f, bench tokens %.2f)\n",
+		float64(est)/mb, float64(state)/mb, float64(acts)/mb, float64(toks)/mb)
 	if peak := peakRSS(); peak > 0 {
-		fmt.Fprintf(stdout, "peak_rss_mb %.0f\n", float64(peak)/(1<<20))
+		fmt.Fprintf(stdout, "peak_rss_mb %.0f\n", float64(peak)/mb)
+		fmt.Fprintf(stdout, "peak_over_estimate %.2f\n", float64(peak)/float64(est))
 	}
+	runtime.KeepAlive(tr) // the model, moments and tokens count until the peak is read
 	return tps, nil
+}
+
+// resetPeakRSS restarts the kernel's peak-RSS mark (VmHWM) at the current resident set, where Linux
+// allows it (/proc/self/clear_refs, value 5); elsewhere the peak stays the process's.
+func resetPeakRSS() {
+	f, err := os.OpenFile("/proc/self/clear_refs", os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	f.Write([]byte("5"))
+	f.Close()
 }
 
 // torchBench runs `python ref bench flags` and returns its tokens_per_s, echoing its output.
