@@ -18,7 +18,7 @@ type command struct {
 var commands = []command{
 	{"train", "train a model (on the embedded synthetic corpus unless --data is given)", runTrain},
 	{"compare", "train baseline, gradstack and midas on the same data and seeds; write a report with plots", runCompare},
-	{"demo", "the main job: a small baseline/gradstack/midas comparison on the synthetic corpus (~10 min)", runDemo},
+	{"demo", "the main job: a small baseline/gradstack/midas comparison on the synthetic corpus (~6 min)", runDemo},
 	{"eval", "validation loss, k-shot accuracy on reasoning primitives and held-out questions", runEval},
 	{"primitives", "print reasoning-primitive examples (copy, varassign, psm) as JSONL", runPrimitives},
 	{"score", "mean next-token loss of token lists under a checkpoint", runScore},

@@ -7,7 +7,7 @@ import (
 )
 
 // runDemo is the main job: a small baseline / gradstack / midas comparison on the embedded synthetic
-// corpus, sized to finish in about 10 minutes on 2 cores, ending with where its report is.
+// corpus, sized to finish in about 6 minutes on 2 cores, ending with where its report is.
 func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", "[--out DIR] [--steps N]", stderr)
 	out := fs.String("out", "runs/demo", "directory of the comparison and its report")
