@@ -1,11 +1,15 @@
 package data
 
-import "testing"
+import (
+	"testing"
+
+	"midas/internal/splitmix"
+)
 
 func TestSplitmix64Reference(t *testing.T) {
 	// The first outputs of splitmix64 from state 0, as printed by the reference C
 	// implementation (Vigna, splitmix64.c).
-	r := rng{s: 0}
+	r := rng{splitmix.Source{S: 0}}
 	for i, want := range []uint64{0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4, 0x06c45d188009454f} {
 		if got := r.next(); got != want {
 			t.Fatalf("output %d = %#x, want %#x", i, got, want)
