@@ -21,7 +21,7 @@ import (
 )
 
 func runBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", "[--layers N --dim N --heads N --ffn N --vocab N --seq N --batch N] [--vs-torch]", stderr)
+	fs := newFlags("bench", "[--layers N --dim N --heads N --ffn N --vocab N --seq N --batch N] [--vs-torch | --gemm]", stderr)
 	def := model.Config{VocabSize: 512, Dim: 256, NumLayers: 4, NumHeads: 4, FFNDim: 683, SeqLen: 256, RopeTheta: 10000, NormEps: 1e-5}
 	mf := addModelFlags(fs, def, 8)
 	steps := fs.Int("steps", 20, "timed steps")
@@ -30,8 +30,12 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	vsTorch := fs.Bool("vs-torch", false, "also run the PyTorch reference (llama_ref.py bench) and print the ratio")
 	ref := fs.String("ref", "../shared/ref/llama_ref.py", "path of llama_ref.py (for --vs-torch)")
 	python := fs.String("python", "/usr/bin/python3", "python with torch (for --vs-torch)")
-	rounds := fs.Int("rounds", 1, "with --vs-torch: alternate the two this many times and report medians")
+	rounds := fs.Int("rounds", 1, "with --vs-torch or --gemm: alternate the contenders this many times and report medians")
 	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the midas steps to this file")
+	gemm := fs.Bool("gemm", false, "time the GEMM shapes of one training step (and 1024³) per backend at 1 and --threads threads instead")
+	backends := fs.String("backends", "", "with --gemm: comma-separated GEMM backends (default: the fastest native one, and openblas if built in)")
+	square := fs.Int("square", 1024, "with --gemm: also time an N×N×N product (0: skip)")
+	minTime := fs.Duration("mintime", 100*time.Millisecond, "with --gemm: time each measurement for at least this long")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,6 +46,23 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if *steps < 1 || *warm < 0 || *threads < 1 || *rounds < 1 || batch < 1 {
 		return fmt.Errorf("--steps, --threads, --rounds and --batch must be positive and --warmup not negative")
+	}
+	if *gemm {
+		if *square < 0 {
+			return fmt.Errorf("--square must not be negative")
+		}
+		if *vsTorch {
+			return fmt.Errorf("--gemm and --vs-torch are separate benchmarks; give one")
+		}
+		var bes []string
+		if *backends != "" {
+			bes = strings.Split(*backends, ",")
+		}
+		ths := []int{1}
+		if *threads > 1 {
+			ths = append(ths, *threads)
+		}
+		return runBenchGemm(cfg, batch, bes, ths, *rounds, *square, *minTime, stdout, stderr)
 	}
 	flags := fmt.Sprintf("--layers %d --dim %d --heads %d --ffn %d --vocab %d --seq %d --batch %d --steps %d --warmup %d --threads %d",
 		cfg.NumLayers, cfg.Dim, cfg.NumHeads, cfg.FFNDim, cfg.VocabSize, cfg.SeqLen, batch, *steps, *warm, *threads)

@@ -1,5 +1,3 @@
-//go:build !openblas
-
 package kern
 
 // cpuid executes CPUID with the given leaf (EAX) and subleaf (ECX).

@@ -1,5 +1,3 @@
-//go:build !openblas
-
 #include "textflag.h"
 
 // func cpuid(eaxIn, ecxIn uint32) (eax, ebx, ecx, edx uint32)

@@ -1,5 +1,5 @@
 // Package kern holds the float32 kernels of the model: matrix multiplication (Gemm, with SIMD backends
-// chosen at run time and an OpenBLAS backend under the openblas build tag), RMSNorm, rotary embedding,
+// chosen at run time; the openblas build adds OpenBLAS from package kern/openblas, see RegisterGemm), RMSNorm, rotary embedding,
 // SwiGLU, causal attention, softmax cross-entropy, and the worker pool they share (ParallelFor, and
 // ParallelForTask, which does not allocate). The exp-based elementwise loops (SwiGLU, softmax,
 // cross-entropy) have AVX-512 and AVX2 versions chosen at run time that are bitwise equal to their

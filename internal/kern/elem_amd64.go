@@ -1,5 +1,3 @@
-//go:build !openblas
-
 package kern
 
 // Assembly in elem_amd64.s: n is a multiple of the lanes (16 or 8); see elem.go.

@@ -1,5 +1,3 @@
-//go:build !openblas
-
 #include "textflag.h"
 
 // SIMD versions of the elementwise loops in elem.go. Each lane computes exactly the operations of the

@@ -1,9 +1,8 @@
-//go:build !amd64 || openblas
+//go:build !amd64
 
 package kern
 
-// Other architectures, and the openblas build (cgo packages cannot hold Go assembly), run the scalar
-// twins of elem.go.
+// Other architectures run the scalar twins of elem.go.
 var elemLanes = 0
 
 func elemBackends() []int { return []int{0} }

@@ -1,5 +1,3 @@
-//go:build !openblas
-
 package kern
 
 // Assembly in gemm_amd64.s. The micro-kernels follow gemmKernFunc, the packs gemmPackT and gemmPackN.

@@ -1,5 +1,3 @@
-//go:build !openblas
-
 #include "textflag.h"
 
 // GEMM micro-kernels and packing routines for amd64. See gemm_generic.go for the packed layouts and
@@ -498,7 +496,20 @@ TEXT ·gemmPackNAVX2(SB), NOSPLIT, $0-48
 	TESTQ BX, BX
 	JZ packn_done
 
+	MOVQ R9, R15
+	IMULQ BX, R15 // bytes per source row span (panels·w·4)
+
 packn_row:
+	// Fetch the source row 4 rows ahead: the rows are short runs far apart (A of dW = dYᵀ·X is
+	// packed 96 floats of each 1366-float row), which the hardware prefetcher does not follow.
+	// Prefetches past the matrix are harmless (they never fault).
+	LEAQ (SI)(DX*4), R14
+	XORQ R8, R8
+packn_pf:
+	PREFETCHT0 (R14)(R8*1)
+	ADDQ $64, R8
+	CMPQ R8, R15
+	JL packn_pf
 	MOVQ SI, R11 // src cursor in row p
 	MOVQ DI, R12 // dst cursor: row p of panel q
 	MOVQ BX, R13

@@ -7,9 +7,11 @@ import (
 )
 
 // gemmBench is one benchmark problem. The names give the transposition (nn, nt, tn) and the role in
-// training with M = batch·seq = 2048 tokens and model width 256, FFN hidden 683 (SPEC.md):
-// nt = forward Y = X·Wᵀ, nn = backward dX = dY·W, tn = backward dW += dYᵀ·X (m = out, n = in,
-// k = tokens, beta = 1); attn = one attention head of width 64 as a strided view of a 256-wide matrix.
+// training the small model (SPEC.md; `midas bench --gemm` derives the same list from any config):
+// M = batch·seq = 2048 tokens, width 256, FFN hidden 683 (gate|up fused: 1366), q|k|v fused (768),
+// vocabulary 512. nt = forward Y = X·Wᵀ, nn = backward dX = dY·W, tn = backward dW += dYᵀ·X
+// (m = out, n = in, k = tokens, beta = 1); attn = one attention head of width 64 as a strided view
+// of a 256-wide matrix.
 type gemmBench struct {
 	name           string
 	transA, transB bool
@@ -20,28 +22,34 @@ type gemmBench struct {
 
 var gemmBenches = []gemmBench{
 	{name: "nn", m: 1024, n: 1024, k: 1024},
-	{name: "nt", transB: true, m: 2048, n: 256, k: 256},
-	{name: "nt", transB: true, m: 2048, n: 683, k: 256},
-	{name: "nt", transB: true, m: 2048, n: 256, k: 683},
+	{name: "nt", transB: true, m: 2048, n: 768, k: 256},
+	{name: "nt", transB: true, m: 2048, n: 256, k: 256, beta: 1},
+	{name: "nt", transB: true, m: 2048, n: 1366, k: 256},
+	{name: "nt", transB: true, m: 2048, n: 256, k: 683, beta: 1},
 	{name: "nt", transB: true, m: 2048, n: 512, k: 256},
-	{name: "nn", m: 2048, n: 256, k: 256},
-	{name: "nn", m: 2048, n: 256, k: 683},
+	{name: "nn", m: 2048, n: 256, k: 512},
 	{name: "nn", m: 2048, n: 683, k: 256},
-	{name: "tn", transA: true, m: 256, n: 256, k: 2048, beta: 1},
-	{name: "tn", transA: true, m: 683, n: 256, k: 2048, beta: 1},
-	{name: "tn", transA: true, m: 256, n: 683, k: 2048, beta: 1},
+	{name: "nn", m: 2048, n: 256, k: 1366},
+	{name: "nn", m: 2048, n: 256, k: 256},
+	{name: "nn", m: 2048, n: 256, k: 768},
 	{name: "tn", transA: true, m: 512, n: 256, k: 2048, beta: 1},
+	{name: "tn", transA: true, m: 256, n: 683, k: 2048, beta: 1},
+	{name: "tn", transA: true, m: 1366, n: 256, k: 2048, beta: 1},
+	{name: "tn", transA: true, m: 256, n: 256, k: 2048, beta: 1},
+	{name: "tn", transA: true, m: 768, n: 256, k: 2048, beta: 1},
 	{name: "attnNT", transB: true, m: 256, n: 256, k: 64, lda: 256, ldb: 256, ldc: 256},
 	{name: "attnNN", m: 256, n: 64, k: 256, lda: 256, ldb: 256, ldc: 256},
 }
 
-// BenchmarkGemm reports GFLOP/s (2·m·n·k per call) as BenchmarkGemm/<backend>/<name>_<M>x<N>x<K>/t<threads>
-// for every backend of this build, so that a default and an openblas run can be compared by name.
+// BenchmarkGemm reports GFLOP/s (2·m·n·k per call) as BenchmarkGemm/<name>_<M>x<N>x<K>/t<threads>/<backend>
+// for every backend of this build. The backends of one shape run next to each other, so that in the
+// openblas build (which holds the native backends too) each comparison is made in one process, close
+// in time: `go test -tags openblas -bench Gemm -count 5 ./internal/kern/`.
 func BenchmarkGemm(b *testing.B) {
-	for _, be := range gemmBackendNames() {
-		for _, g := range gemmBenches {
-			for _, threads := range []int{1, 2} {
-				name := fmt.Sprintf("%s/%s_%dx%dx%d/t%d", be, g.name, g.m, g.n, g.k, threads)
+	for _, g := range gemmBenches {
+		for _, threads := range []int{1, 2} {
+			for _, be := range Backends() {
+				name := fmt.Sprintf("%s_%dx%dx%d/t%d/%s", g.name, g.m, g.n, g.k, threads, be)
 				b.Run(name, func(b *testing.B) {
 					withBackend(b, be, func() {
 						withThreads(threads, func() { benchGemm(b, g) })

@@ -1,5 +1,3 @@
-//go:build !openblas
-
 package kern
 
 import (
@@ -49,6 +47,30 @@ type gemmBackend struct {
 	kernT      gemmKernDFunc // nil: always pack a transposed A
 	packT      gemmPackT     // nil: pack in Go
 	packN      gemmPackN     // nil: pack in Go
+
+	// An external backend (RegisterGemm) does the whole call itself; the fields above are unused.
+	external   GemmFunc
+	setThreads func(n int)
+}
+
+// GemmFunc is a complete GEMM with Gemm's contract, called with checked, non-trivial arguments
+// (m, n, k ≥ 1, alpha ≠ 0).
+type GemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+// gemmExternal holds the registered external backends (RegisterGemm), in registration order.
+var gemmExternal []*gemmBackend
+
+// RegisterGemm adds an external GEMM backend (the openblas build registers cblas_sgemm from package
+// internal/kern/openblas) and makes it the one in use. setThreads, if not nil, is called with the
+// pool size now and on every SetThreads, since such a library threads on its own. It is meant for
+// package init functions; an external backend need not be bitwise independent of the thread count.
+func RegisterGemm(name string, gemm GemmFunc, setThreads func(n int)) {
+	be := &gemmBackend{name: name, external: gemm, setThreads: setThreads}
+	gemmExternal = append(gemmExternal, be)
+	if setThreads != nil {
+		setThreads(max(Threads(), 1))
+	}
+	gemmCur.Store(be)
 }
 
 var gemmGeneric = &gemmBackend{name: "generic", mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, kern: gemmKernGo4x4}
@@ -62,11 +84,21 @@ func init() { gemmCur.Store(gemmAvailable()[0]) }
 // Backend names the implementation in use: "avx512", "avx2", "generic" or "openblas".
 func Backend() string { return gemmCur.Load().name }
 
+// Backends lists the GEMM backends SetBackend accepts on this CPU in this build, fastest native one
+// first, then the registered external ones (RegisterGemm).
+func Backends() []string {
+	var names []string
+	for _, be := range append(gemmAvailable(), gemmExternal...) {
+		names = append(names, be.name)
+	}
+	return names
+}
+
 // SetBackend forces "avx512", "avx2" or "generic". It returns an error if the CPU (or OS) lacks the
 // instructions or the name is unknown. It is meant for tests and benchmarks (it is global: every
 // later Gemm uses the new backend).
 func SetBackend(name string) error {
-	for _, be := range gemmAvailable() {
+	for _, be := range append(gemmAvailable(), gemmExternal...) {
 		if be.name == name {
 			gemmCur.Store(be)
 			return nil
@@ -81,8 +113,14 @@ func SetBackend(name string) error {
 	return fmt.Errorf("kern: SetBackend: unknown backend %q", name)
 }
 
-// gemmSetThreadsHook lets a backend follow SetThreads (only OpenBLAS needs it).
-func gemmSetThreadsHook(int) {}
+// gemmSetThreadsHook lets external backends follow SetThreads.
+func gemmSetThreadsHook(n int) {
+	for _, be := range gemmExternal {
+		if be.setThreads != nil {
+			be.setThreads(max(n, 1))
+		}
+	}
+}
 
 // gemmParallelMin is the number of multiply-adds (m·n·k) below which Gemm stays on the calling
 // goroutine: waking a worker costs a few microseconds, about 2^20 multiply-adds of work.
@@ -161,8 +199,13 @@ func gemmRoundUp(x, m int) int { return (x + m - 1) / m * m }
 
 // gemmRun runs a checked, non-trivial GEMM with the current backend, over the pool if parallel.
 func gemmRun(parallel bool, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	be := gemmCur.Load()
+	if be.external != nil {
+		be.external(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	j := gemmGetJob()
-	*j = gemmJob{be: gemmCur.Load(), transA: transA, transB: transB, m: m, n: n, k: k,
+	*j = gemmJob{be: be, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
 	j.directA = gemmDirectA(j)
 	// Splitting M makes every worker pack all of op(B) (k·n), splitting N all of op(A) (m·k):

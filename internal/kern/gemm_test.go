@@ -8,17 +8,6 @@ import (
 	"testing"
 )
 
-// gemmBackendNames lists the backends usable in this build on this CPU (SetBackend accepts them).
-func gemmBackendNames() []string {
-	var names []string
-	for _, n := range []string{"avx512", "avx2", "generic", "openblas"} {
-		if SetBackend(n) == nil {
-			names = append(names, n)
-		}
-	}
-	return names
-}
-
 // withBackend runs f with the named backend selected and restores the previous one.
 func withBackend(t testing.TB, name string, f func()) {
 	t.Helper()
@@ -157,7 +146,7 @@ func checkGemmAgainstNaive(t *testing.T, fn func(bool, bool, int, int, int, floa
 // TestGemmMatchesNaive checks every available backend, Gemm and GemmSerial, against the oracle over
 // the shape table, all transpose combinations, alpha ∈ {1, 0.5}, beta ∈ {0, 1, -0.3}.
 func TestGemmMatchesNaive(t *testing.T) {
-	for _, be := range gemmBackendNames() {
+	for _, be := range Backends() {
 		withBackend(t, be, func() {
 			for _, tc := range gemmShapes {
 				for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
@@ -186,7 +175,7 @@ func TestGemmStridedViews(t *testing.T) {
 	v := make([]float32, tt*c)
 	gemmFill(rng, q)
 	gemmFill(rng, v)
-	for _, be := range gemmBackendNames() {
+	for _, be := range Backends() {
 		withBackend(t, be, func() {
 			for hh := 0; hh < h; hh++ {
 				s, sWant := make([]float32, tt*tt), make([]float32, tt*tt)
@@ -210,7 +199,7 @@ func TestGemmStridedViews(t *testing.T) {
 // the same as GemmSerial, for shapes above the parallel threshold split along M and along N.
 func TestGemmThreadIndependence(t *testing.T) {
 	cases := []gemmCase{{200, 150, 300, 1}, {70, 300, 260, 0}, {257, 97, 64, 0}}
-	for _, be := range gemmBackendNames() {
+	for _, be := range Backends() {
 		if be == "openblas" {
 			continue // OpenBLAS does not promise thread-count independence
 		}
@@ -302,7 +291,7 @@ func TestSetBackend(t *testing.T) {
 	if err := SetBackend("sse9"); err == nil || !strings.HasPrefix(err.Error(), "kern: ") {
 		t.Fatalf("unknown backend: err = %v", err)
 	}
-	for _, name := range gemmBackendNames() {
+	for _, name := range Backends() {
 		if err := SetBackend(name); err != nil || Backend() != name {
 			t.Fatalf("SetBackend(%q) = %v, Backend() = %q", name, err, Backend())
 		}
@@ -321,7 +310,7 @@ func TestGemmRandomShapes(t *testing.T) {
 		n = 30
 	}
 	scalars := []float32{0, 1, -1, 0.5, 2.25, -0.3}
-	for _, be := range gemmBackendNames() {
+	for _, be := range Backends() {
 		withBackend(t, be, func() {
 			for i := 0; i < n; i++ {
 				tc := gemmCase{m: 1 + rng.Intn(40), n: 1 + rng.Intn(70), k: 1 + rng.Intn(300), pad: rng.Intn(4)}
