@@ -43,5 +43,9 @@ func gemmAvailable() []*gemmBackend {
 	if gemmCPU.avx2FMA {
 		l = append(l, gemmAVX2)
 	}
-	return append(l, gemmGeneric)
+	l = append(l, gemmGeneric)
+	if amxSupported() {
+		l = append(l, gemmAMX) // not exact: last, so never the default
+	}
+	return l
 }

@@ -48,6 +48,12 @@ type gemmBackend struct {
 	packT      gemmPackT     // nil: pack in Go
 	packN      gemmPackN     // nil: pack in Go
 
+	// bf16 backends round op(A) and op(B) to bfloat16 (accumulating in float32): faster, not exact.
+	// region, if set, replaces gemmRegion's loop nest (mr, nr still give the parallel split).
+	bf16   bool
+	region func(j *gemmJob, s *gemmScratch, i0, i1, j0, j1 int)
+	enable func() error // called by SetBackend before first use, if set
+
 	// An external backend (RegisterGemm) does the whole call itself; the fields above are unused.
 	external   GemmFunc
 	setThreads func(n int)
@@ -100,6 +106,11 @@ func Backends() []string {
 func SetBackend(name string) error {
 	for _, be := range append(gemmAvailable(), gemmExternal...) {
 		if be.name == name {
+			if be.enable != nil {
+				if err := be.enable(); err != nil {
+					return fmt.Errorf("kern: SetBackend: backend %q: %v", name, err)
+				}
+			}
 			gemmCur.Store(be)
 			return nil
 		}
@@ -142,6 +153,7 @@ type gemmJob struct {
 // gemmScratch holds one goroutine's packing buffers; they grow on demand and are reused.
 type gemmScratch struct {
 	a, b, tmp []float32
+	a16, b16  []uint16 // bf16 panels
 }
 
 // gemmFree recycles jobs and scratch buffers (a plain free list: unlike sync.Pool it is not emptied
@@ -260,6 +272,10 @@ func (j *gemmJob) Run(lo, hi int) {
 // gemmRegion computes C[i0:i1, j0:j1] with the blocked loop nest described at the top of the file.
 func gemmRegion(j *gemmJob, s *gemmScratch, i0, i1, j0, j1 int) {
 	be := j.be
+	if be.region != nil {
+		be.region(j, s, i0, i1, j0, j1)
+		return
+	}
 	mr, nr := be.mr, be.nr
 	direct := j.directA
 	for jc := j0; jc < j1; jc += be.nc {

@@ -108,6 +108,25 @@ func gemmAt(x []float32, trans bool, ld, r, q int) float32 {
 	return x[r*ld+q]
 }
 
+// bf16Round returns alpha·x with every element rounded to bfloat16, as a bf16 backend packs it.
+func bf16Round(alpha float32, x []float32) []float32 {
+	r := make([]float32, len(x))
+	for i, v := range x {
+		r[i] = math.Float32frombits(uint32(bf16(alpha*v)) << 16)
+	}
+	return r
+}
+
+// oracleInputs returns what GemmNaive must multiply to be the current backend's twin: the operands
+// themselves, or for a bf16 backend alpha·A and B rounded to bf16 (with alpha then 1). The
+// float32 tolerance then applies to both.
+func oracleInputs(alpha float32, a, b []float32) (float32, []float32, []float32) {
+	if !gemmCur.Load().bf16 {
+		return alpha, a, b
+	}
+	return 1, bf16Round(alpha, a), bf16Round(1, b)
+}
+
 // checkGemmAgainstNaive runs fn and GemmNaive on the same case and compares them element-wise with
 // gemmTolerance, and checks that the guard zone and the ld padding of C are untouched.
 func checkGemmAgainstNaive(t *testing.T, fn func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int), tc gemmCase, transA, transB bool, alpha, beta float32) {
@@ -117,6 +136,7 @@ func checkGemmAgainstNaive(t *testing.T, fn func(bool, bool, int, int, int, floa
 	want := append([]float32(nil), got...)
 	cin := append([]float32(nil), got...)
 	fn(transA, transB, tc.m, tc.n, tc.k, alpha, a, lda, b, ldb, beta, got[gemmGuard:len(got)-gemmGuard], ldc)
+	alpha, a, b = oracleInputs(alpha, a, b)
 	GemmNaive(transA, transB, tc.m, tc.n, tc.k, alpha, a, lda, b, ldb, beta, want[gemmGuard:len(want)-gemmGuard], ldc)
 	for idx := range got {
 		pos := idx - gemmGuard
@@ -180,10 +200,18 @@ func TestGemmStridedViews(t *testing.T) {
 			for hh := 0; hh < h; hh++ {
 				s, sWant := make([]float32, tt*tt), make([]float32, tt*tt)
 				GemmSerial(false, true, tt, tt, d, 0.25, q[hh*d:], c, q[hh*d:], c, 0, s, tt)
-				GemmNaive(false, true, tt, tt, d, 0.25, q[hh*d:], c, q[hh*d:], c, 0, sWant, tt)
+				alpha, qa, qb := oracleInputs(0.25, q, q)
+				GemmNaive(false, true, tt, tt, d, alpha, qa[hh*d:], c, qb[hh*d:], c, 0, sWant, tt)
+				for i := range s {
+					// |q·q| ≤ 16 with k = 16: (16+4)·2^-23·0.25·16 bounds both.
+					if d := math.Abs(float64(s[i] - sWant[i])); d > 20*0x1p-23*4 {
+						t.Fatalf("%s head %d: s[%d] = %v, naive %v", be, hh, i, s[i], sWant[i])
+					}
+				}
 				y, yWant := make([]float32, tt*c), make([]float32, tt*c)
 				Gemm(false, false, tt, d, tt, 1, s, tt, v[hh*d:], c, 0, y[hh*d:], c)
-				GemmNaive(false, false, tt, d, tt, 1, sWant, tt, v[hh*d:], c, 0, yWant[hh*d:], c)
+				alpha, sa, vb := oracleInputs(1, s, v)
+				GemmNaive(false, false, tt, d, tt, alpha, sa, tt, vb[hh*d:], c, 0, yWant[hh*d:], c)
 				for i := range y {
 					// |s| ≤ 0.25·16 and |v| ≤ 1 with k = 40: (40+4)·2^-24·2·(16·4·40) bounds both products.
 					if d := math.Abs(float64(y[i] - yWant[i])); d > 44*0x1p-23*2560 {
