@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"midas/internal/cli"
+	"midas/internal/kern"
 )
 
 // The CLI tests are scripts in testdata/script (the cmd/go style): each runs the real midas binary
@@ -37,6 +39,9 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			if cond == "torch" {
 				return exec.Command("/usr/bin/python3", "-c", "import torch").Run() == nil, nil
+			}
+			if cond == "amx" {
+				return slices.Contains(kern.Backends(), "amx-bf16"), nil
 			}
 			return false, nil
 		},

@@ -32,6 +32,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	python := fs.String("python", "/usr/bin/python3", "python with torch (for --vs-torch)")
 	rounds := fs.Int("rounds", 1, "with --vs-torch or --gemm: alternate the contenders this many times and report medians")
 	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the midas steps to this file")
+	matmul := fs.String("matmul", "float32", "matrix-multiply precision of the midas side: float32 or bf16 (AMX)")
 	gemm := fs.Bool("gemm", false, "time the GEMM shapes of one training step (and 1024³) per backend at 1 and --threads threads instead")
 	backends := fs.String("backends", "", "with --gemm: comma-separated GEMM backends (default: the fastest native one, and openblas if built in)")
 	square := fs.Int("square", 1024, "with --gemm: also time an N×N×N product (0: skip)")
@@ -46,6 +47,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if *steps < 1 || *warm < 0 || *threads < 1 || *rounds < 1 || batch < 1 {
 		return fmt.Errorf("--steps, --threads, --rounds and --batch must be positive and --warmup not negative")
+	}
+	if err := setMatmul(*matmul); err != nil {
+		return err
 	}
 	if *gemm {
 		if *square < 0 {

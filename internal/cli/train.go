@@ -58,7 +58,7 @@ func (f modelFlags) apply(set map[string]bool, cfg *model.Config, batch *int) {
 
 // trainFlags are the flags that define a training run (shared by train and compare).
 type trainFlags struct {
-	preset, cfgFile, sched, growth, stages, growOptim                  *string
+	preset, cfgFile, sched, growth, stages, growOptim, matmul          *string
 	data                                                               listFlag
 	steps, accum, warmup, block, rewarm, decaySteps, threads, synBytes *int
 	evalEvery, evalBatches, evalN, evalShots, saveEvery                *int
@@ -93,6 +93,7 @@ func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
 	f.wd = fs.Float64("weight-decay", def.WeightDecay, "AdamW decoupled weight decay")
 	f.clip = fs.Float64("clip", def.Clip, "global gradient-norm clip (0: off)")
 	f.threads = fs.Int("threads", def.Threads, "worker threads (0: all cores)")
+	f.matmul = fs.String("matmul", train.MatmulFloat32, "matrix-multiply precision: float32, or bf16 (operands rounded to bfloat16 on Intel AMX; faster, not exact)")
 	f.evalEvery = fs.Int("eval-every", def.EvalEvery, "steps between evaluations (validation loss and task accuracy)")
 	f.evalBatches = fs.Int("eval-batches", def.EvalBatches, "validation batches per evaluation")
 	f.evalN = fs.Int("eval-n", def.EvalTasks, "held-out examples per task at each evaluation (0: loss only)")
@@ -146,7 +147,7 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		"schedule": func() { opt.Stages = *f.stages }, "rewarm-steps": func() { opt.RewarmSteps = *f.rewarm },
 		"grow-optim": func() { opt.GrowOptim = *f.growOptim }, "identity": func() { opt.GrowIdentity = *f.identity },
 		"weight-decay": func() { opt.WeightDecay = *f.wd }, "clip": func() { opt.Clip = *f.clip },
-		"threads": func() { opt.Threads = *f.threads }, "synthetic-bytes": func() { opt.SyntheticBytes = *f.synBytes },
+		"threads": func() { opt.Threads = *f.threads }, "matmul": func() { opt.Matmul = *f.matmul }, "synthetic-bytes": func() { opt.SyntheticBytes = *f.synBytes },
 	} {
 		if set[name] {
 			apply()
@@ -230,6 +231,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 // It reports whether the run stopped early (Ctrl-C or --stop-at) with its checkpoint saved.
 func trainRun(opt train.Options, st *train.State, resumeDir, dir string, stopAt int, stdout, stderr io.Writer) (stopped bool, err error) {
 	kern.SetThreads(opt.Threads)
+	if err := setMatmul(opt.Matmul); err != nil {
+		return false, err
+	}
 	var tk *tok.Tokenizer
 	if st != nil {
 		var err error
@@ -462,3 +466,24 @@ func taskAccuracies(t *train.Trainer, corpus *train.Corpus, opt train.Options) (
 	}
 	return out, nil
 }
+
+// setMatmul selects the GEMM backend for a matmul precision: bf16 needs the amx-bf16 backend; float32
+// (or "") keeps the build's default exact backend.
+func setMatmul(precision string) error {
+	switch precision {
+	case "", train.MatmulFloat32:
+		if kern.Backend() == amxBackend {
+			return kern.SetBackend(kern.Backends()[0])
+		}
+		return nil
+	case train.MatmulBF16:
+		if !slices.Contains(kern.Backends(), amxBackend) {
+			return fmt.Errorf("--matmul bf16 needs Intel AMX-BF16 (Xeon Sapphire Rapids or later); this CPU or build has only %s", strings.Join(kern.Backends(), ", "))
+		}
+		return kern.SetBackend(amxBackend)
+	}
+	return fmt.Errorf("--matmul must be float32 or bf16, got %q", precision)
+}
+
+// amxBackend is the kern backend behind --matmul bf16.
+const amxBackend = "amx-bf16"

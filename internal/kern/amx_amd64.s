@@ -193,10 +193,15 @@ TEXT ·bf16Pairs(SB), NOSPLIT, $0-44
 	MOVQ ld+24(FP), BX
 	SHLQ $2, BX
 	MOVQ count+32(FP), CX
+	MOVQ BX, R9
+	SHLQ $4, R9              // 16 rows ahead
+	LEAQ (R9)(BX*1), R10     // 17 rows ahead
 	BF16CONSTS(alpha+40)
 	TESTQ CX, CX
 	JZ pairs_done
 pairs_loop:
+	PREFETCHT0 (SI)(R9*1) // the pair 8 ahead: strided rows defeat the hardware prefetcher
+	PREFETCHT0 (SI)(R10*1)
 	VMOVUPS (SI), Z0
 	VMOVUPS (SI)(BX*1), Z1
 	BF16CVT(Z0)
@@ -224,12 +229,17 @@ TEXT ·bf16PairsScatter(SB), NOSPLIT, $0-56
 	MOVQ ld+24(FP), BX
 	SHLQ $2, BX
 	MOVQ count+32(FP), CX
+	MOVQ BX, R9
+	SHLQ $4, R9              // 16 rows ahead
+	LEAQ (R9)(BX*1), R10     // 17 rows ahead
 	MOVQ idx+48(FP), AX
 	VMOVDQU32 (AX), Z23
 	BF16CONSTS(alpha+40)
 	TESTQ CX, CX
 	JZ pairss_done
 pairss_loop:
+	PREFETCHT0 (SI)(R9*1) // the pair 8 ahead: strided rows defeat the hardware prefetcher
+	PREFETCHT0 (SI)(R10*1)
 	VMOVUPS (SI), Z0
 	VMOVUPS (SI)(BX*1), Z1
 	BF16CVT(Z0)

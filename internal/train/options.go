@@ -32,6 +32,7 @@ type Options struct {
 	Clip            float64      `json:"clip"`             // global gradient-norm clip (0: off)
 	Seed            uint64       `json:"seed"`             // weights, data order, synthetic world
 	Threads         int          `json:"threads"`          // kernel workers (part of the determinism contract)
+	Matmul          string       `json:"matmul,omitempty"` // float32 (default, "") | bf16: GEMM operands rounded to bfloat16 (AMX)
 	EvalEvery       int          `json:"eval_every"`       // steps between validation losses (0: only at the end)
 	EvalBatches     int          `json:"eval_batches"`     // validation batches per evaluation
 	EvalTasks       int          `json:"eval_tasks"`       // held-out examples per task at each evaluation (0: loss only)
@@ -50,6 +51,12 @@ type Options struct {
 	GrowOptim    string `json:"grow_optim"`    // AdamW moments of copied layers: copy | zero
 	GrowIdentity bool   `json:"grow_identity"` // zero the copies' o_proj and down_proj (function-preserving growth)
 }
+
+// Matmul precisions (Options.Matmul).
+const (
+	MatmulFloat32 = "float32"
+	MatmulBF16    = "bf16"
+)
 
 // DefaultOptions are the defaults of `midas train` for a model config.
 func DefaultOptions(cfg model.Config) Options {
@@ -116,6 +123,9 @@ func (o Options) Validate() error {
 	nonneg("eval-n", o.EvalTasks)
 	nonneg("eval-shots", o.EvalShots)
 	nonneg("threads", o.Threads)
+	if o.Matmul != "" && o.Matmul != MatmulFloat32 && o.Matmul != MatmulBF16 {
+		p = append(p, fmt.Sprintf("matmul must be float32 or bf16, got %q", o.Matmul))
+	}
 	if o.Steps > 0 {
 		if err := o.LRSchedule().Validate(); err != nil {
 			p = append(p, strings.TrimPrefix(err.Error(), "optim: "))
