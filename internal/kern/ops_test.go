@@ -1,6 +1,7 @@
 package kern
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -115,27 +116,46 @@ func TestSwiGLUBackward(t *testing.T) {
 	checkGrad(t, "dgu", gu, dgu, obj)
 }
 
+// TestAttentionBackward checks the gradient by finite differences, for one row block (T = 5) and
+// for several with a partial last one (T = 2·attBlock+5). The probability and scratch buffers start
+// as NaN: the kernels must write every entry they read.
 func TestAttentionBackward(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
-	b, tt, h, d := 2, 5, 2, 3
-	c := h * d
-	qkv := randSlice(r, b*tt*3*c, 1)
-	R := randSlice(r, b*tt*c, 1)
-	y, att := make([]float32, b*tt*c), make([]float32, b*h*tt*tt)
-	f := func() float64 { AttentionForward(y, att, qkv, b, tt, h, d); return dot64(y, R) }
-	f()
-	dqkv, datt := make([]float32, len(qkv)), make([]float32, len(att))
-	AttentionBackward(dqkv, datt, R, qkv, att, b, tt, h, d)
-	checkGrad(t, "dqkv", qkv, dqkv, f)
+	for _, tt := range []int{5, 2*attBlock + 5} {
+		r := rand.New(rand.NewPCG(7, 8))
+		b, h, d := 2, 2, 3
+		c := h * d
+		qkv := randSlice(r, b*tt*3*c, 1)
+		R := randSlice(r, b*tt*c, 1)
+		y, att := make([]float32, b*tt*c), nanSlice(b*h*tt*tt)
+		f := func() float64 { AttentionForward(y, att, qkv, b, tt, h, d); return dot64(y, R) }
+		f()
+		dqkv, datt := make([]float32, len(qkv)), nanSlice(len(att))
+		AttentionBackward(dqkv, datt, R, qkv, att, b, tt, h, d)
+		checkGrad(t, fmt.Sprintf("dqkv T=%d", tt), qkv, dqkv, f)
+	}
+}
+
+func nanSlice(n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(math.NaN())
+	}
+	return x
 }
 
 // TestAttentionNaive compares AttentionForward with the definition evaluated in float64.
 func TestAttentionNaive(t *testing.T) {
+	for _, tt := range []int{7, 2*attBlock + 5} {
+		testAttentionNaive(t, tt)
+	}
+}
+
+func testAttentionNaive(t *testing.T, tt int) {
 	r := rand.New(rand.NewPCG(9, 10))
-	b, tt, h, d := 2, 7, 3, 4
+	b, h, d := 2, 3, 4
 	c := h * d
 	qkv := randSlice(r, b*tt*3*c, 1)
-	y, att := make([]float32, b*tt*c), make([]float32, b*h*tt*tt)
+	y, att := make([]float32, b*tt*c), nanSlice(b*h*tt*tt)
 	AttentionForward(y, att, qkv, b, tt, h, d)
 	for bi := 0; bi < b; bi++ {
 		for hh := 0; hh < h; hh++ {
@@ -161,7 +181,17 @@ func TestAttentionNaive(t *testing.T) {
 					}
 					got := y[(bi*tt+i)*c+hh*d+e]
 					if math.Abs(float64(got)-want) > 1e-5 {
-						t.Fatalf("y[b%d h%d t%d e%d] = %v, want %v", bi, hh, i, e, got, want)
+						t.Fatalf("T=%d: y[b%d h%d t%d e%d] = %v, want %v", tt, bi, hh, i, e, got, want)
+					}
+				}
+				row := att[((bi*h+hh)*tt+i)*tt : ((bi*h+hh)*tt+i+1)*tt]
+				for j, got := range row {
+					want := 0.0
+					if j <= i {
+						want = s[j] / sum
+					}
+					if !(math.Abs(float64(got)-want) <= 1e-6) {
+						t.Fatalf("T=%d: P[b%d h%d %d,%d] = %v, want %v", tt, bi, hh, i, j, got, want)
 					}
 				}
 			}
