@@ -134,6 +134,11 @@ func (p compareRun) execute(finalN, ft int, stdout, stderr io.Writer) (eval.RunR
 	if raw, err := os.ReadFile(evalPath); err == nil && json.Unmarshal(raw, &res.Final) == nil {
 		return res, false, nil
 	}
+	// The final evaluation (and its fine-tuning) is float32 whatever the run trained with, so that
+	// runs trained with --matmul bf16 are measured like the others.
+	if err := setMatmul(train.MatmulFloat32); err != nil {
+		return res, false, err
+	}
 	fmt.Fprintf(stdout, "  final evaluation (%d examples per task)...\n", finalN)
 	tk, err := tok.Load(filepath.Join(p.dir, train.FileTokenizer))
 	if err != nil {
