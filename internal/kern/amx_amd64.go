@@ -1,11 +1,6 @@
 package kern
 
-import (
-	"errors"
-	"math"
-	"sync"
-	"syscall"
-)
+import "sync"
 
 // The "amx-bf16" GEMM backend: Intel AMX tiles (Sapphire Rapids and later) multiply bfloat16 pairs
 // and accumulate in float32. It rounds op(A) (times alpha) and op(B) to bf16 (round to nearest even)
@@ -54,26 +49,9 @@ func amxSupported() bool {
 	return xcr0&(xcrTileCfg|xcrTileData) == xcrTileCfg|xcrTileData
 }
 
-var amxPerm = sync.OnceValue(func() error {
-	// Linux (5.16+) gives a process the large AMX register state only on request:
-	// arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA).
-	const archReqXcompPerm, xfeatureXtileData = 0x1023, 18
-	if _, _, e := syscall.Syscall(syscall.SYS_ARCH_PRCTL, archReqXcompPerm, xfeatureXtileData, 0); e != 0 {
-		return errors.New("the kernel refused AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM): " + e.Error())
-	}
-	return nil
-})
+var amxPerm = sync.OnceValue(amxRequestPerm)
 
 func amxEnable() error { return amxPerm() }
-
-// bf16 rounds x to bfloat16 (round to nearest, ties to even), keeping NaNs NaN.
-func bf16(x float32) uint16 {
-	b := math.Float32bits(x)
-	if b&0x7fffffff > 0x7f800000 {
-		return uint16(b>>16) | 0x40
-	}
-	return uint16((b + 0x7fff + (b>>16)&1) >> 16)
-}
 
 // amxPackA packs alpha·op(A)[i0:i0+rows, p0:p0+kc] (rows ≤ 32) into one A panel of chunks k chunks,
 // zero beyond rows and kc. Whole 32-wide chunks (and, for a transposed A, whole 16-row halves) go
