@@ -1,6 +1,9 @@
 package kern
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // The "amx-bf16" GEMM backend: Intel AMX tiles (Sapphire Rapids and later) multiply bfloat16 pairs
 // and accumulate in float32. It rounds op(A) (times alpha) and op(B) to bf16 (round to nearest even)
@@ -34,9 +37,9 @@ var amxConfig = func() *[64]byte {
 var gemmAMX = &gemmBackend{name: "amx-bf16", mr: 32, nr: 32, kc: 512, mc: 128, nc: 512, bf16: true,
 	region: gemmRegionAMX, enable: amxEnable}
 
-// amxSupported reports AMX-TILE and AMX-BF16 in CPUID and the tile state enabled in XCR0.
+// amxSupported reports AMX-TILE and AMX-BF16 in CPUID and the tile state enabled in XCR0, on Linux.
 func amxSupported() bool {
-	if !gemmCPU.avx512 {
+	if !gemmCPU.avx512 || runtime.GOOS != "linux" { // amxRequestPerm is Linux-only
 		return false
 	}
 	_, _, _, edx7 := cpuid(7, 0)
