@@ -57,92 +57,84 @@ var amxPerm = sync.OnceValue(amxRequestPerm)
 func amxEnable() error { return amxPerm() }
 
 // amxPackA packs alpha·op(A)[i0:i0+rows, p0:p0+kc] (rows ≤ 32) into one A panel of chunks k chunks,
-// zero beyond rows and kc. Whole 32-wide chunks (and, for a transposed A, whole 16-row halves) go
-// through the assembly; the edges through amxPackAElems.
-func amxPackA(dst []uint16, j *gemmJob, i0, rows, p0, kc, chunks int) {
+// zero beyond rows and kc. Everything goes through the assembly: whole chunks straight from A, edge
+// chunks (fewer than 32 k, or a partial 16-row half of a transposed A) from a zero-padded copy.
+func amxPackA(dst []uint16, s *gemmScratch, j *gemmJob, i0, rows, p0, kc, chunks int) {
 	clear(dst[:chunks*1024])
-	full := kc / 32
-	done := 0 // rows done by the assembly for every full chunk
-	if full > 0 {
-		if j.transA { // op(A)[i,p] = a[p·lda+i]: pairs of stored rows, scattered down tile rows
-			for h := 0; 16*h+16 <= rows; h++ {
-				for c := 0; c < full; c++ {
-					src := j.a[(p0+32*c)*j.lda+i0+16*h:]
-					_ = src[31*j.lda+15]
-					bf16PairsScatter(&dst[c*1024+h*512], 2, &src[0], j.lda, 16, j.alpha, &amxScatterIdx)
-				}
-				done = 16*h + 16
+	full, tail := kc/32, kc%32
+	if !j.transA { // op(A)[i,p] = a[i·lda+p]: each row converts in place, 32 k per tile row
+		for i := 0; i < rows; i++ {
+			src := j.a[(i0+i)*j.lda+p0 : (i0+i)*j.lda+p0+kc]
+			d := dst[(i/16)*512+(i%16)*32:]
+			if full > 0 {
+				bf16Rows(&d[0], 1024, &src[0], 32, full, j.alpha)
 			}
-		} else {
-			for i := 0; i < rows; i++ {
-				src := j.a[(i0+i)*j.lda+p0:]
-				_ = src[32*full-1]
-				bf16Rows(&dst[(i/16)*512+(i%16)*32], 1024, &src[0], 32, full, j.alpha)
+			if tail > 0 {
+				pad := gemmGrow(&s.pad, 32)
+				clear(pad[copy(pad, src[32*full:]):])
+				bf16Rows(&d[full*1024], 1024, &pad[0], 32, 1, j.alpha)
 			}
-			done = rows
 		}
+		return
 	}
-	amxPackAElems(dst, j, i0, done, rows, p0, 0, 32*full)
-	amxPackAElems(dst, j, i0, 0, rows, p0, 32*full, kc)
-}
-
-// amxPackAElems packs rows [iLo, iHi) and columns [pLo, pHi) of the A panel in Go.
-func amxPackAElems(dst []uint16, j *gemmJob, i0, iLo, iHi, p0, pLo, pHi int) {
-	for i := iLo; i < iHi; i++ {
-		base := (i/16)*512 + (i%16)*32
-		for p := pLo; p < pHi; p++ {
-			var x float32
-			if j.transA {
-				x = j.a[(p0+p)*j.lda+i0+i]
-			} else {
-				x = j.a[(i0+i)*j.lda+p0+p]
+	// op(A)[i,p] = a[p·lda+i]: pairs of stored rows, scattered down the tile rows.
+	for h := 0; 16*h < rows; h++ {
+		w := min(16, rows-16*h)
+		for c := 0; c < chunks; c++ {
+			kk := min(32, kc-32*c)
+			src := j.a[(p0+32*c)*j.lda+i0+16*h:]
+			if w == 16 && kk == 32 {
+				_ = src[31*j.lda+15]
+				bf16PairsScatter(&dst[c*1024+h*512], 2, &src[0], j.lda, 16, j.alpha, &amxScatterIdx)
+				continue
 			}
-			dst[(p/32)*1024+base+p%32] = bf16(j.alpha * x)
+			pad := gemmGrow(&s.pad, 32*16)
+			clear(pad)
+			for r := 0; r < kk; r++ {
+				copy(pad[r*16:r*16+w], src[r*j.lda:])
+			}
+			bf16PairsScatter(&dst[c*1024+h*512], 2, &pad[0], 16, 16, j.alpha, &amxScatterIdx)
 		}
 	}
 }
 
-// amxPackB packs op(B)[p0:p0+kc, j0:j0+cols] (cols ≤ 32) into one B panel, zero beyond cols and kc.
-// Whole chunks (and, for B not transposed, whole 16-column halves) go through the assembly.
-func amxPackB(dst []uint16, j *gemmJob, j0, cols, p0, kc, chunks int) {
+// amxPackB packs op(B)[p0:p0+kc, j0:j0+cols] (cols ≤ 32) into one B panel, zero beyond cols and kc,
+// like amxPackA: whole chunks straight from B, edges from a zero-padded copy.
+func amxPackB(dst []uint16, s *gemmScratch, j *gemmJob, j0, cols, p0, kc, chunks int) {
 	clear(dst[:chunks*1024])
-	full := kc / 32
-	done := 0 // columns done by the assembly for every full chunk
-	if full > 0 {
-		if j.transB { // op(B)[p,jj] = b[jj·ldb+p]: each stored row is one tile column of pairs
-			for jj := 0; jj < cols; jj++ {
-				src := j.b[(j0+jj)*j.ldb+p0:]
-				_ = src[32*full-1]
-				bf16RowsScatter(&dst[(jj/16)*512+(jj%16)*2], 1024, &src[0], 32, full, 1, &amxScatterIdx)
+	full, tail := kc/32, kc%32
+	if j.transB { // op(B)[p,jj] = b[jj·ldb+p]: each stored row is one tile column of pairs
+		for jj := 0; jj < cols; jj++ {
+			src := j.b[(j0+jj)*j.ldb+p0 : (j0+jj)*j.ldb+p0+kc]
+			d := dst[(jj/16)*512+(jj%16)*2:]
+			if full > 0 {
+				bf16RowsScatter(&d[0], 1024, &src[0], 32, full, 1, &amxScatterIdx)
 			}
-			done = cols
-		} else { // op(B)[p,jj] = b[p·ldb+jj]: pairs of stored rows make tile rows
-			for h := 0; 16*h+16 <= cols; h++ {
-				for c := 0; c < full; c++ {
-					src := j.b[(p0+32*c)*j.ldb+j0+16*h:]
-					_ = src[31*j.ldb+15]
-					bf16Pairs(&dst[c*1024+h*512], 32, &src[0], j.ldb, 16, 1)
-				}
-				done = 16*h + 16
+			if tail > 0 {
+				pad := gemmGrow(&s.pad, 32)
+				clear(pad[copy(pad, src[32*full:]):])
+				bf16RowsScatter(&d[full*1024], 1024, &pad[0], 32, 1, 1, &amxScatterIdx)
 			}
 		}
+		return
 	}
-	amxPackBElems(dst, j, j0, done, cols, p0, 0, 32*full)
-	amxPackBElems(dst, j, j0, 0, cols, p0, 32*full, kc)
-}
-
-// amxPackBElems packs columns [jLo, jHi) and k rows [pLo, pHi) of the B panel in Go.
-func amxPackBElems(dst []uint16, j *gemmJob, j0, jLo, jHi, p0, pLo, pHi int) {
-	for p := pLo; p < pHi; p++ {
-		off := (p/32)*1024 + (p%32/2)*32 + p%2
-		for jj := jLo; jj < jHi; jj++ {
-			var x float32
-			if j.transB {
-				x = j.b[(j0+jj)*j.ldb+p0+p]
-			} else {
-				x = j.b[(p0+p)*j.ldb+j0+jj]
+	// op(B)[p,jj] = b[p·ldb+jj]: pairs of stored rows make tile rows.
+	for h := 0; 16*h < cols; h++ {
+		w := min(16, cols-16*h)
+		for c := 0; c < chunks; c++ {
+			kk := min(32, kc-32*c)
+			src := j.b[(p0+32*c)*j.ldb+j0+16*h:]
+			if w == 16 && kk == 32 {
+				_ = src[31*j.ldb+15]
+				bf16Pairs(&dst[c*1024+h*512], 32, &src[0], j.ldb, 16, 1)
+				continue
 			}
-			dst[off+(jj/16)*512+(jj%16)*2] = bf16(x)
+			pad := gemmGrow(&s.pad, 32*16)
+			clear(pad)
+			for r := 0; r < kk; r++ {
+				copy(pad[r*16:r*16+w], src[r*j.ldb:])
+			}
+			bf16Pairs(&dst[c*1024+h*512], 32, &pad[0], 16, 16, 1)
 		}
 	}
 }
@@ -169,14 +161,14 @@ func gemmRegionAMX(j *gemmJob, s *gemmScratch, i0, i1, j0, j1 int) {
 			load := pc > 0 || j.beta != 0
 			bp := gemmGrow16(&s.b16, npan*chunks*1024)
 			for q := 0; q < npan; q++ {
-				amxPackB(bp[q*chunks*1024:], j, jc+q*32, min(32, nc-q*32), pc, kc, chunks)
+				amxPackB(bp[q*chunks*1024:], s, j, jc+q*32, min(32, nc-q*32), pc, kc, chunks)
 			}
 			for ic := i0; ic < i1; ic += be.mc {
 				mc := min(be.mc, i1-ic)
 				mpan := (mc + 31) / 32
 				ap := gemmGrow16(&s.a16, mpan*chunks*1024)
 				for r := 0; r < mpan; r++ {
-					amxPackA(ap[r*chunks*1024:], j, ic+r*32, min(32, mc-r*32), pc, kc, chunks)
+					amxPackA(ap[r*chunks*1024:], s, j, ic+r*32, min(32, mc-r*32), pc, kc, chunks)
 				}
 				for q := 0; q < npan; q++ {
 					cols := min(32, nc-q*32)

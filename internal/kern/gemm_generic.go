@@ -153,7 +153,8 @@ type gemmJob struct {
 // gemmScratch holds one goroutine's packing buffers; they grow on demand and are reused.
 type gemmScratch struct {
 	a, b, tmp []float32
-	a16, b16  []uint16 // bf16 panels
+	pad       []float32 // zero-padded edge blocks for the bf16 packers
+	a16, b16  []uint16  // bf16 panels
 }
 
 // gemmFree recycles jobs and scratch buffers (a plain free list: unlike sync.Pool it is not emptied
