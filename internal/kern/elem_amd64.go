@@ -20,6 +20,20 @@ func siluMulAVX2(o, gate, up *float32, n int)
 //go:noescape
 func swigluGradAVX2(dgate, dup, dout, gate, up *float32, n int)
 
+//go:noescape
+func ropeRotAVX512(x1, x2, cs, sn *float32, n int, sign float32)
+
+//go:noescape
+func ropeRotAVX2(x1, x2, cs, sn *float32, n int, sign float32)
+
+func ropeRotVec(x1, x2, cs, sn *float32, n int, sign float32) {
+	if elemLanes == 16 {
+		ropeRotAVX512(x1, x2, cs, sn, n, sign)
+	} else {
+		ropeRotAVX2(x1, x2, cs, sn, n, sign)
+	}
+}
+
 // elemLanes is 16 (AVX-512), 8 (AVX2) or 0 (scalar Go), chosen from the CPU at start-up (tests
 // switch it to every entry of elemBackends).
 var elemLanes = elemLanesFor(gemmCPU)

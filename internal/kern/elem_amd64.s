@@ -468,3 +468,78 @@ swigluGrad256Loop:
 swigluGrad256Done:
 	VZEROUPPER
 	RET
+
+// func ropeRotAVX512(x1, x2, cs, sn *float32, n int, sign float32)
+//
+// For j < n (a multiple of 16): with s = sign·sn[j], x1[j], x2[j] = x1·cs − x2·s, x2·cs + x1·s, each
+// product rounded before the sum (no FMA), as ropeArgs.Run's scalar loop.
+TEXT ·ropeRotAVX512(SB), NOSPLIT, $0-44
+	MOVQ x1+0(FP), DI
+	MOVQ x2+8(FP), SI
+	MOVQ cs+16(FP), DX
+	MOVQ sn+24(FP), BX
+	MOVQ n+32(FP), CX
+	VBROADCASTSS sign+40(FP), Z7
+	SHRQ $4, CX
+	JZ   rope512Done
+
+rope512Loop:
+	VMOVUPS (DI), Z0      // a = x1
+	VMOVUPS (SI), Z1      // c = x2
+	VMOVUPS (DX), Z2      // cos
+	VMULPS  (BX), Z7, Z3  // s = sign·sin
+	VMULPS  Z2, Z0, Z4    // a·cos
+	VMULPS  Z3, Z1, Z5    // c·s
+	VSUBPS  Z5, Z4, Z4    // a·cos − c·s
+	VMULPS  Z2, Z1, Z5    // c·cos
+	VMULPS  Z3, Z0, Z6    // a·s
+	VADDPS  Z6, Z5, Z5    // c·cos + a·s
+	VMOVUPS Z4, (DI)
+	VMOVUPS Z5, (SI)
+	ADDQ    $64, DI
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, BX
+	DECQ    CX
+	JNZ     rope512Loop
+
+rope512Done:
+	VZEROUPPER
+	RET
+
+// func ropeRotAVX2(x1, x2, cs, sn *float32, n int, sign float32)
+//
+// ropeRotAVX512 with 8 lanes (n a multiple of 8).
+TEXT ·ropeRotAVX2(SB), NOSPLIT, $0-44
+	MOVQ x1+0(FP), DI
+	MOVQ x2+8(FP), SI
+	MOVQ cs+16(FP), DX
+	MOVQ sn+24(FP), BX
+	MOVQ n+32(FP), CX
+	VBROADCASTSS sign+40(FP), Y7
+	SHRQ $3, CX
+	JZ   rope256Done
+
+rope256Loop:
+	VMOVUPS (DI), Y0
+	VMOVUPS (SI), Y1
+	VMOVUPS (DX), Y2
+	VMULPS  (BX), Y7, Y3
+	VMULPS  Y2, Y0, Y4
+	VMULPS  Y3, Y1, Y5
+	VSUBPS  Y5, Y4, Y4
+	VMULPS  Y2, Y1, Y5
+	VMULPS  Y3, Y0, Y6
+	VADDPS  Y6, Y5, Y5
+	VMOVUPS Y4, (DI)
+	VMOVUPS Y5, (SI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, BX
+	DECQ    CX
+	JNZ     rope256Loop
+
+rope256Done:
+	VZEROUPPER
+	RET

@@ -10,3 +10,6 @@ func elemBackends() []int { return []int{0} }
 func expSubVec(dst, src *float32, n int, m float32) { panic("kern: no vector elementwise kernels") }
 func siluMulVec(o, g, u *float32, n int)            { panic("kern: no vector elementwise kernels") }
 func swigluGradVec(dg, du, d, g, u *float32, n int) { panic("kern: no vector elementwise kernels") }
+func ropeRotVec(x1, x2, cs, sn *float32, n int, sign float32) {
+	panic("kern: no vector elementwise kernels")
+}

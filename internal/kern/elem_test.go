@@ -200,3 +200,31 @@ func BenchmarkElem(b *testing.B) {
 		})
 	}
 }
+
+// TestRoPERotMatchesGo checks ropeRot on every elementwise backend against ropeRotGo, bit for bit,
+// for lengths around the vector widths, both signs, special values included.
+func TestRoPERotMatchesGo(t *testing.T) {
+	withLanes(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(21, 22))
+		for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 32, 33, 64} {
+			for _, sign := range []float32{1, -1} {
+				x1, x2 := elemInput(r, n, 2), elemInput(r, n, 2)
+				cs, sn := randSlice(r, n, 1), randSlice(r, n, 1)
+				w1, w2 := append([]float32(nil), x1...), append([]float32(nil), x2...)
+				g1, check1 := guarded(t, n)
+				g2, check2 := guarded(t, n)
+				copy(g1, x1)
+				copy(g2, x2)
+				ropeRot(g1, g2, cs, sn, sign)
+				ropeRotGo(w1, w2, cs, sn, sign)
+				check1("ropeRot x1")
+				check2("ropeRot x2")
+				for i := range w1 {
+					if !sameBits(g1[i], w1[i]) || !sameBits(g2[i], w2[i]) {
+						t.Fatalf("n=%d sign=%v i=%d: got (%v, %v), want (%v, %v)", n, sign, i, g1[i], g2[i], w1[i], w2[i])
+					}
+				}
+			}
+		}
+	})
+}

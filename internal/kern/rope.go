@@ -74,14 +74,33 @@ func (a *ropeArgs) Run(lo, hi int) {
 		sn := a.tb.Sin[p*half : p*half+half]
 		row := x[r*ld : r*ld+h*d]
 		for hh := 0; hh < h; hh++ {
-			x1 := row[hh*d : hh*d+half]
-			x2 := row[hh*d+half : hh*d+d]
-			for i := range x1 {
-				a, c := x1[i], x2[i]
-				s := sign * sn[i]
-				x1[i] = a*cs[i] - c*s
-				x2[i] = c*cs[i] + a*s
-			}
+			ropeRot(row[hh*d:hh*d+half], row[hh*d+half:hh*d+d], cs, sn, sign)
 		}
+	}
+}
+
+// ropeRot rotates the pairs (x1[i], x2[i]) by the angles of cs, sn (times sign): vectorized over the
+// whole multiple of elemLanes, the rest by ropeRotGo — bitwise the same either way.
+func ropeRot(x1, x2, cs, sn []float32, sign float32) {
+	n := len(x1)
+	x2, cs, sn = x2[:n], cs[:n], sn[:n]
+	full := 0
+	if w := elemLanes; w > 0 {
+		full = n &^ (w - 1)
+	}
+	if full > 0 {
+		ropeRotVec(&x1[0], &x2[0], &cs[0], &sn[0], full, sign)
+	}
+	ropeRotGo(x1[full:], x2[full:], cs[full:], sn[full:], sign)
+}
+
+// ropeRotGo is the reference loop of ropeRot.
+func ropeRotGo(x1, x2, cs, sn []float32, sign float32) {
+	x2, cs, sn = x2[:len(x1)], cs[:len(x1)], sn[:len(x1)]
+	for i := range x1 {
+		a, c := x1[i], x2[i]
+		s := sign * sn[i]
+		x1[i] = a*cs[i] - c*s
+		x2[i] = c*cs[i] + a*s
 	}
 }
