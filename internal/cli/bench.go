@@ -36,6 +36,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	gemm := fs.Bool("gemm", false, "time the GEMM shapes of one training step (and 1024³) per backend at 1 and --threads threads instead")
 	backends := fs.String("backends", "", "with --gemm: comma-separated GEMM backends (default: the fastest native one, and openblas if built in)")
 	square := fs.Int("square", 1024, "with --gemm: also time an N×N×N product (0: skip)")
+	plotPrefix := fs.String("plot", "", "with --gemm: also draw GFLOP/s per shape and backend as PREFIX-t<threads>.png")
 	minTime := fs.Duration("mintime", 100*time.Millisecond, "with --gemm: time each measurement for at least this long")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -66,7 +67,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		if *threads > 1 {
 			ths = append(ths, *threads)
 		}
-		return runBenchGemm(cfg, batch, bes, ths, *rounds, *square, *minTime, stdout, stderr)
+		return runBenchGemm(cfg, batch, bes, ths, *rounds, *square, *minTime, *plotPrefix, stdout, stderr)
 	}
 	flags := fmt.Sprintf("--layers %d --dim %d --heads %d --ffn %d --vocab %d --seq %d --batch %d --steps %d --warmup %d --threads %d",
 		cfg.NumLayers, cfg.Dim, cfg.NumHeads, cfg.FFNDim, cfg.VocabSize, cfg.SeqLen, batch, *steps, *warm, *threads)

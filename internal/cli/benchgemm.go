@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"midas/internal/eval"
 	"midas/internal/kern"
 	"midas/internal/model"
 )
@@ -63,7 +64,7 @@ func (p *gemmProblem) gflops(minTime time.Duration) float64 {
 // backend right after the other on the same shape — so that the ratios compare like with like on a
 // shared, noisy machine. It prints medians over rounds, the ratio of the first backend to the last,
 // and the same for the whole step's GEMM time (each shape weighted by its calls per step).
-func runBenchGemm(cfg model.Config, batch int, backends []string, threads []int, rounds, square int, minTime time.Duration, stdout, stderr io.Writer) error {
+func runBenchGemm(cfg model.Config, batch int, backends []string, threads []int, rounds, square int, minTime time.Duration, plotPrefix string, stdout, stderr io.Writer) error {
 	avail := kern.Backends()
 	if len(backends) == 0 {
 		backends = []string{avail[0]}
@@ -161,5 +162,27 @@ func runBenchGemm(cfg model.Config, batch int, backends []string, threads []int,
 		fmt.Fprintln(stdout, line)
 	}
 	fmt.Fprintf(stdout, "medians of %d interleaved round(s), each measurement ≥ %v; batch %d × seq %d tokens\n", rounds, minTime, batch, cfg.SeqLen)
+	if plotPrefix == "" {
+		return nil
+	}
+	names := make([]string, len(probs))
+	for i, p := range probs {
+		names[i] = p.Name
+	}
+	for t, th := range threads {
+		bars := make([]eval.Bars, len(backends))
+		for b, be := range backends {
+			bars[b].Name = be
+			for i := range probs {
+				bars[b].Values = append(bars[b].Values, median(res[i][t][b]))
+			}
+		}
+		path := fmt.Sprintf("%s-t%d.png", plotPrefix, th)
+		title := fmt.Sprintf("GEMM of one training step, %d thread(s) (median of %d rounds)", th, rounds)
+		if err := eval.BarPlot(path, title, "GFLOP/s", names, bars...); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "plot: %s\n", path)
+	}
 	return nil
 }

@@ -222,6 +222,11 @@ func BarPlot(path, title, ylabel string, categories []string, bars ...Bars) erro
 	p := newPlot(title, "", ylabel)
 	p.NominalX(categories...)
 	p.X.Tick.Label.Font.Size = vg.Points(11)
+	if len(categories) > 8 { // too many to sit side by side: read them upwards
+		p.X.Tick.Label.Rotation = math.Pi / 2
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.X.Tick.Label.YAlign = draw.YCenter
+	}
 	g := &barGroups{bars: bars, n: len(categories)}
 	p.Add(g)
 	padRange(&p.Y, 0.05)
