@@ -37,7 +37,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	backends := fs.String("backends", "", "with --gemm: comma-separated GEMM backends (default: the fastest native one, and openblas if built in)")
 	square := fs.Int("square", 1024, "with --gemm: also time an N×N×N product (0: skip)")
 	plotPrefix := fs.String("plot", "", "with --gemm: also draw GFLOP/s per shape and backend as PREFIX-t<threads>.png")
-	minTime := fs.Duration("mintime", 100*time.Millisecond, "with --gemm: time each measurement for at least this long")
+	minTime := fs.Duration("mintime", 100*time.Millisecond, "with --gemm: time each backend for at least this long per round and shape (calls alternate between backends)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -48,22 +48,38 @@ func (p *gemmProblem) run() {
 // flops is 2·m·n·k, the multiply-adds of one call counted as two operations.
 func (p *gemmProblem) flops() float64 { return 2 * float64(p.M) * float64(p.N) * float64(p.K) }
 
-// gflops times repeated calls for at least minTime (at least two calls, after one untimed call).
-func (p *gemmProblem) gflops(minTime time.Duration) float64 {
-	p.run()
-	calls, t0 := 0, time.Now()
-	for calls < 2 || time.Since(t0) < minTime {
+// alternate times single calls with each backend in turn — one call each, round robin — until every
+// backend has had at least two calls and the round has lasted len(backends)·minTime, after one untimed
+// call each. It appends each call's GFLOP/s to out[b]. Alternating call by call puts every backend
+// under the same contention, however short its bursts on a shared machine.
+func (p *gemmProblem) alternate(backends []string, minTime time.Duration, out [][]float64) error {
+	for _, be := range backends {
+		if err := kern.SetBackend(be); err != nil {
+			return err
+		}
 		p.run()
-		calls++
 	}
-	return p.flops() * float64(calls) / time.Since(t0).Seconds() / 1e9
+	budget := time.Duration(len(backends)) * minTime
+	start := time.Now()
+	for calls := 0; calls < 2 || time.Since(start) < budget; calls++ {
+		for b, be := range backends {
+			if err := kern.SetBackend(be); err != nil {
+				return err
+			}
+			t0 := time.Now()
+			p.run()
+			out[b] = append(out[b], p.flops()/time.Since(t0).Seconds()/1e9)
+		}
+	}
+	return nil
 }
 
 // runBenchGemm times every GEMM shape of one training step of cfg (and square³ if square > 0) with each backend
-// and thread count. The measurements are interleaved — round after round, and within a round every
-// backend right after the other on the same shape — so that the ratios compare like with like on a
-// shared, noisy machine. It prints medians over rounds, the ratio of the first backend to the last,
-// and the same for the whole step's GEMM time (each shape weighted by its calls per step).
+// and thread count. The measurements are interleaved — round after round over all shapes, and within a
+// round the backends alternate call by call on the same shape — so that the ratios compare like with
+// like on a shared, noisy machine. It prints the median over all timed calls, the ratio of the first
+// backend to the last, and the same for the whole step's GEMM time (each shape weighted by its calls
+// per step).
 func runBenchGemm(cfg model.Config, batch int, backends []string, threads []int, rounds, square int, minTime time.Duration, plotPrefix string, stdout, stderr io.Writer) error {
 	avail := kern.Backends()
 	if len(backends) == 0 {
@@ -92,7 +108,7 @@ func runBenchGemm(cfg model.Config, batch int, backends []string, threads []int,
 	for i, s := range shapes {
 		probs[i] = newGemmProblem(s, rng)
 	}
-	// res[shape][thread][backend] collects one GFLOP/s per round.
+	// res[shape][thread][backend] collects the GFLOP/s of every timed call.
 	res := make([][][][]float64, len(probs))
 	for i := range res {
 		res[i] = make([][][]float64, len(threads))
@@ -100,19 +116,21 @@ func runBenchGemm(cfg model.Config, batch int, backends []string, threads []int,
 			res[i][t] = make([][]float64, len(backends))
 		}
 	}
-	if ct := os.Getenv("OPENBLAS_CORETYPE"); slices.Contains(backends, "openblas") && ct == "" {
-		fmt.Fprintln(stderr, "bench --gemm: OPENBLAS_CORETYPE is not set; under a hypervisor OpenBLAS may pick slow kernels (set OPENBLAS_CORETYPE=SapphireRapids or SkylakeX)")
+	if slices.Contains(backends, "openblas") {
+		if os.Getenv("OPENBLAS_CORETYPE") == "" {
+			fmt.Fprintln(stderr, "bench --gemm: OPENBLAS_CORETYPE is not set; under a hypervisor OpenBLAS may pick slow kernels (set OPENBLAS_CORETYPE=SapphireRapids or SkylakeX)")
+		}
+		if os.Getenv("OPENBLAS_THREAD_TIMEOUT") == "" && slices.Max(threads) > 1 {
+			fmt.Fprintln(stderr, "bench --gemm: OPENBLAS_THREAD_TIMEOUT is not set; OpenBLAS's threads then spin for ~0.1 s after each call and slow whatever runs next on the other cores (set OPENBLAS_THREAD_TIMEOUT=4 for a fair comparison)")
+		}
 	}
 	prog := newProgress(stderr, int64(rounds*len(probs)), "gemm")
 	for r := 0; r < rounds; r++ {
 		for i, p := range probs {
 			for t, th := range threads {
 				kern.SetThreads(th)
-				for b, be := range backends {
-					if err := kern.SetBackend(be); err != nil {
-						return err
-					}
-					res[i][t][b] = append(res[i][t][b], p.gflops(minTime))
+				if err := p.alternate(backends, minTime, res[i][t]); err != nil {
+					return err
 				}
 			}
 			prog.Set(int64(r*len(probs)+i+1), fmt.Sprintf("gemm round %d/%d", r+1, rounds))
@@ -161,7 +179,7 @@ func runBenchGemm(cfg model.Config, batch int, backends []string, threads []int,
 		}
 		fmt.Fprintln(stdout, line)
 	}
-	fmt.Fprintf(stdout, "medians of %d interleaved round(s), each measurement ≥ %v; batch %d × seq %d tokens\n", rounds, minTime, batch, cfg.SeqLen)
+	fmt.Fprintf(stdout, "medians of single calls: %d round(s), backends alternating call by call for ≥ %v each per round and shape; batch %d × seq %d tokens\n", rounds, minTime, batch, cfg.SeqLen)
 	if plotPrefix == "" {
 		return nil
 	}
@@ -178,7 +196,7 @@ func runBenchGemm(cfg model.Config, batch int, backends []string, threads []int,
 			}
 		}
 		path := fmt.Sprintf("%s-t%d.png", plotPrefix, th)
-		title := fmt.Sprintf("GEMM of one training step, %d thread(s) (median of %d rounds)", th, rounds)
+		title := fmt.Sprintf("GEMM of one training step, %d thread(s) (medians of single calls)", th)
 		if err := eval.BarPlot(path, title, "GFLOP/s", names, bars...); err != nil {
 			return err
 		}
