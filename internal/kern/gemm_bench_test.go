@@ -44,7 +44,10 @@ var gemmBenches = []gemmBench{
 // BenchmarkGemm reports GFLOP/s (2·m·n·k per call) as BenchmarkGemm/<name>_<M>x<N>x<K>/t<threads>/<backend>
 // for every backend of this build. The backends of one shape run next to each other, so that in the
 // openblas build (which holds the native backends too) each comparison is made in one process, close
-// in time: `go test -tags openblas -bench Gemm -count 5 ./internal/kern/`.
+// in time: `OPENBLAS_THREAD_TIMEOUT=4 OPENBLAS_CORETYPE=SapphireRapids go test -tags openblas -bench Gemm
+// ./internal/kern/` (without the timeout, OpenBLAS's threads spin ~0.1 s after its last call and slow the
+// benchmark that follows; without the core type, Debian's OpenBLAS may pick SSE3 kernels in a VM).
+// `midas bench --gemm` makes the same comparison alternating the backends call by call.
 func BenchmarkGemm(b *testing.B) {
 	for _, g := range gemmBenches {
 		for _, threads := range []int{1, 2} {
