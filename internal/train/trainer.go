@@ -131,10 +131,14 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 		m.Backward(1 / float32(o.Accum))
 		loss += float64(l) / float64(o.Accum)
 	}
-	if name := m.GradNonFinite(); name != "" {
-		return Metrics{}, fmt.Errorf("train: step %d: gradient of %s is NaN or Inf", t.Step+1, name)
-	}
+	// The float64 sum of squares is NaN or Inf exactly when some gradient is (float32 squares cannot
+	// overflow it), so the serial scan that names the tensor runs only then.
 	norm := t.gradNorm()
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		if name := m.GradNonFinite(); name != "" {
+			return Metrics{}, fmt.Errorf("train: step %d: gradient of %s is NaN or Inf", t.Step+1, name)
+		}
+	}
 	lr := t.sched.LR(t.Step)
 	scale := float32(1)
 	if o.Clip > 0 {
