@@ -8,7 +8,7 @@ import (
 // The "amx-bf16" GEMM backend: Intel AMX tiles (Sapphire Rapids and later) multiply bfloat16 pairs
 // and accumulate in float32. It rounds op(A) (times alpha) and op(B) to bf16 (round to nearest even)
 // while packing them, so it is not exact: each product carries a relative error of up to 2^-8 from
-// each operand. It is never chosen by default; SetBackend("amx-bf16") (midas --bf16) opts in.
+// each operand. It is never chosen by default; SetBackend("amx-bf16") (midas --matmul bf16) opts in.
 // Like the float32 backends, every C element sees the same operations whatever the thread count: K is
 // blocked in fixed chunks and tiles are split only along M and N.
 //
