@@ -70,9 +70,7 @@ func amxPackA(dst []uint16, s *gemmScratch, j *gemmJob, i0, rows, p0, kc, chunks
 				bf16Rows(&d[0], 1024, &src[0], 32, full, j.alpha)
 			}
 			if tail > 0 {
-				pad := gemmGrow(&s.pad, 32)
-				clear(pad[copy(pad, src[32*full:]):])
-				bf16Rows(&d[full*1024], 1024, &pad[0], 32, 1, j.alpha)
+				bf16Rows(&d[full*1024], 1024, &amxPadRow(s, src[32*full:])[0], 32, 1, j.alpha)
 			}
 		}
 		return
@@ -88,11 +86,7 @@ func amxPackA(dst []uint16, s *gemmScratch, j *gemmJob, i0, rows, p0, kc, chunks
 				bf16PairsScatter(&dst[c*1024+h*512], 2, &src[0], j.lda, 16, j.alpha, &amxScatterIdx)
 				continue
 			}
-			pad := gemmGrow(&s.pad, 32*16)
-			clear(pad)
-			for r := 0; r < kk; r++ {
-				copy(pad[r*16:r*16+w], src[r*j.lda:])
-			}
+			pad := amxPadBlock(s, src, j.lda, kk, w)
 			bf16PairsScatter(&dst[c*1024+h*512], 2, &pad[0], 16, 16, j.alpha, &amxScatterIdx)
 		}
 	}
@@ -111,9 +105,7 @@ func amxPackB(dst []uint16, s *gemmScratch, j *gemmJob, j0, cols, p0, kc, chunks
 				bf16RowsScatter(&d[0], 1024, &src[0], 32, full, 1, &amxScatterIdx)
 			}
 			if tail > 0 {
-				pad := gemmGrow(&s.pad, 32)
-				clear(pad[copy(pad, src[32*full:]):])
-				bf16RowsScatter(&d[full*1024], 1024, &pad[0], 32, 1, 1, &amxScatterIdx)
+				bf16RowsScatter(&d[full*1024], 1024, &amxPadRow(s, src[32*full:])[0], 32, 1, 1, &amxScatterIdx)
 			}
 		}
 		return
@@ -129,14 +121,28 @@ func amxPackB(dst []uint16, s *gemmScratch, j *gemmJob, j0, cols, p0, kc, chunks
 				bf16Pairs(&dst[c*1024+h*512], 32, &src[0], j.ldb, 16, 1)
 				continue
 			}
-			pad := gemmGrow(&s.pad, 32*16)
-			clear(pad)
-			for r := 0; r < kk; r++ {
-				copy(pad[r*16:r*16+w], src[r*j.ldb:])
-			}
+			pad := amxPadBlock(s, src, j.ldb, kk, w)
 			bf16Pairs(&dst[c*1024+h*512], 32, &pad[0], 16, 16, 1)
 		}
 	}
+}
+
+// amxPadRow returns the (fewer than 32) floats of src followed by zeros up to 32, in s's scratch.
+func amxPadRow(s *gemmScratch, src []float32) []float32 {
+	pad := gemmGrow(&s.pad, 32)
+	clear(pad[copy(pad, src):])
+	return pad
+}
+
+// amxPadBlock returns a 32×16 block (row stride 16) holding rows × cols floats of src (row stride ld)
+// and zeros elsewhere, in s's scratch: an edge of a packed panel, for the assembly packers.
+func amxPadBlock(s *gemmScratch, src []float32, ld, rows, cols int) []float32 {
+	pad := gemmGrow(&s.pad, 32*16)
+	clear(pad)
+	for r := 0; r < rows; r++ {
+		copy(pad[r*16:r*16+cols], src[r*ld:])
+	}
+	return pad
 }
 
 // gemmRegionAMX computes C[i0:i1, j0:j1] with the loop nest of gemmRegion on bf16 panels. The tiles
