@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -94,6 +95,11 @@ func runBenchGemm(cfg model.Config, batch int, backends []string, threads []int,
 	for _, be := range backends {
 		if !slices.Contains(avail, be) {
 			return fmt.Errorf("--backends: %q is not available here (have %s)", be, strings.Join(avail, ", "))
+		}
+	}
+	if plotPrefix != "" { // fail before the long measurement, not after it
+		if fi, err := os.Stat(filepath.Dir(plotPrefix)); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--plot: directory %s does not exist", filepath.Dir(plotPrefix))
 		}
 	}
 	prev, prevThreads := kern.Backend(), kern.Threads()
