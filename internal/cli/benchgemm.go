@@ -143,7 +143,18 @@ func runBenchGemm(cfg model.Config, batch int, backends []string, threads []int,
 		}
 	}
 	prog.Done()
+	printGemmTable(probs, backends, threads, res, stdout)
+	fmt.Fprintf(stdout, "medians of single calls: %d round(s), backends alternating call by call for ≥ %v each per round and shape; batch %d × seq %d tokens\n", rounds, minTime, batch, cfg.SeqLen)
+	if plotPrefix == "" {
+		return nil
+	}
+	return plotGemm(plotPrefix, probs, backends, threads, res, stdout)
+}
 
+// printGemmTable prints the median GFLOP/s of every shape, thread count and backend (res[shape][thread]
+// [backend] holds the single calls' figures), the first/last backend ratio, and each backend's GEMM
+// time for one training step (every shape times its calls per step, at the median rate).
+func printGemmTable(probs []*gemmProblem, backends []string, threads []int, res [][][][]float64, stdout io.Writer) {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	hdr := "shape\top\tm×n×k\tthreads\t"
 	for _, be := range backends {
@@ -185,10 +196,10 @@ func runBenchGemm(cfg model.Config, batch int, backends []string, threads []int,
 		}
 		fmt.Fprintln(stdout, line)
 	}
-	fmt.Fprintf(stdout, "medians of single calls: %d round(s), backends alternating call by call for ≥ %v each per round and shape; batch %d × seq %d tokens\n", rounds, minTime, batch, cfg.SeqLen)
-	if plotPrefix == "" {
-		return nil
-	}
+}
+
+// plotGemm draws PREFIX-t<threads>.png: median GFLOP/s per shape, one bar per backend.
+func plotGemm(plotPrefix string, probs []*gemmProblem, backends []string, threads []int, res [][][][]float64, stdout io.Writer) error {
 	names := make([]string, len(probs))
 	for i, p := range probs {
 		names[i] = p.Name
