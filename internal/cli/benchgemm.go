@@ -189,7 +189,7 @@ func printGemmTable(probs []*gemmProblem, backends []string, threads []int, res 
 	for t, th := range threads {
 		line := fmt.Sprintf("step GEMM time (all shapes × calls per step), threads %d:", th)
 		for b, be := range backends {
-			line += fmt.Sprintf("  %s %.1f ms", be, stepTime[t][b]*1e3)
+			line += fmt.Sprintf("  %s %.4g ms", be, stepTime[t][b]*1e3)
 		}
 		if len(backends) > 1 {
 			line += fmt.Sprintf("  speed ratio %s/%s %.2f", backends[0], backends[len(backends)-1], stepTime[t][len(backends)-1]/stepTime[t][0])
