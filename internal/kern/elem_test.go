@@ -173,8 +173,8 @@ func TestSwiGLUTwins(t *testing.T) {
 	}
 }
 
-// BenchmarkElem times the elementwise loops on a row of the small preset's FFN width (F = 683) and
-// on a full softmax row (T = 256), per backend.
+// BenchmarkElem times the elementwise loops on a row of the small preset's FFN width (F = 683), on a
+// full softmax row (T = 256) and on one rotary half-head (32 pairs), per backend.
 func BenchmarkElem(b *testing.B) {
 	prev := elemLanes
 	defer func() { elemLanes = prev }()
@@ -196,6 +196,11 @@ func BenchmarkElem(b *testing.B) {
 		b.Run("swigluGrad683/lanes"+itoa(w), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				swigluGrad(dg, du, d, g, u)
+			}
+		})
+		b.Run("ropeRot32/lanes"+itoa(w), func(b *testing.B) { // one head half of D = 64
+			for i := 0; i < b.N; i++ {
+				ropeRot(o[:32], du[:32], d[:32], u[:32], 1)
 			}
 		})
 	}
