@@ -109,3 +109,72 @@ func swigluGradGo(dg, du, d, g, u []float32) {
 		dg[j] = d[j] * u[j] * s * (1 + float32(g[j]*(1-s)))
 	}
 }
+
+// Row reductions (RMSNorm). A float32 sum in index order is one long dependency chain; these sum in
+// sumLanes interleaved partial sums instead — element j goes to partial j%16, each partial in index
+// order — and then add the partials pairwise (p[l] += p[l+8], then +4, +2, +1). The order is fixed by
+// the length alone, so the vector and scalar versions give the same bits, on any CPU and thread count.
+const sumLanes = 16
+
+// sumSq returns Σ x[j]² in the sumLanes order.
+func sumSq(x []float32) float32 {
+	var p [sumLanes]float32
+	full := 0
+	if elemLanes > 0 {
+		full = len(x) &^ (sumLanes - 1)
+		if full > 0 {
+			sumSqVec(&p, &x[0], full)
+		}
+	}
+	for j := full; j < len(x); j++ {
+		p[j%sumLanes] += float32(x[j] * x[j])
+	}
+	return reduceLanes(&p)
+}
+
+// sumSqGo is the reference loop of sumSq.
+func sumSqGo(x []float32) float32 {
+	var p [sumLanes]float32
+	for j, v := range x {
+		p[j%sumLanes] += float32(v * v)
+	}
+	return reduceLanes(&p)
+}
+
+// dot3 returns Σ (a[j]·b[j])·c[j] in the sumLanes order. Shapes: a, b, c [n] with n = len(a).
+func dot3(a, b, c []float32) float32 {
+	n := len(a)
+	b, c = b[:n], c[:n]
+	var p [sumLanes]float32
+	full := 0
+	if elemLanes > 0 {
+		full = n &^ (sumLanes - 1)
+		if full > 0 {
+			dot3Vec(&p, &a[0], &b[0], &c[0], full)
+		}
+	}
+	for j := full; j < n; j++ {
+		p[j%sumLanes] += float32(float32(a[j]*b[j]) * c[j])
+	}
+	return reduceLanes(&p)
+}
+
+// dot3Go is the reference loop of dot3.
+func dot3Go(a, b, c []float32) float32 {
+	b, c = b[:len(a)], c[:len(a)]
+	var p [sumLanes]float32
+	for j := range a {
+		p[j%sumLanes] += float32(float32(a[j]*b[j]) * c[j])
+	}
+	return reduceLanes(&p)
+}
+
+// reduceLanes adds the partial sums pairwise: p[l] += p[l+8] for l < 8, then +4, +2, +1.
+func reduceLanes(p *[sumLanes]float32) float32 {
+	for s := sumLanes / 2; s > 0; s /= 2 {
+		for l := 0; l < s; l++ {
+			p[l] += p[l+s]
+		}
+	}
+	return p[0]
+}

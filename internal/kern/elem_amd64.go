@@ -34,6 +34,34 @@ func ropeRotVec(x1, x2, cs, sn *float32, n int, sign float32) {
 	}
 }
 
+//go:noescape
+func sumSqAVX512(p *[sumLanes]float32, x *float32, n int)
+
+//go:noescape
+func dot3AVX512(p *[sumLanes]float32, a, b, c *float32, n int)
+
+//go:noescape
+func sumSqAVX2(p *[sumLanes]float32, x *float32, n int)
+
+//go:noescape
+func dot3AVX2(p *[sumLanes]float32, a, b, c *float32, n int)
+
+func sumSqVec(p *[sumLanes]float32, x *float32, n int) {
+	if elemLanes == 16 {
+		sumSqAVX512(p, x, n)
+	} else {
+		sumSqAVX2(p, x, n)
+	}
+}
+
+func dot3Vec(p *[sumLanes]float32, a, b, c *float32, n int) {
+	if elemLanes == 16 {
+		dot3AVX512(p, a, b, c, n)
+	} else {
+		dot3AVX2(p, a, b, c, n)
+	}
+}
+
 // elemLanes is 16 (AVX-512), 8 (AVX2) or 0 (scalar Go), chosen from the CPU at start-up (tests
 // switch it to every entry of elemBackends).
 var elemLanes = elemLanesFor(gemmCPU)

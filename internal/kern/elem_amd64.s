@@ -543,3 +543,121 @@ rope256Loop:
 rope256Done:
 	VZEROUPPER
 	RET
+
+// func sumSqAVX512(p *[16]float32, x *float32, n int)
+//
+// p[l] += x[j]·x[j] for j < n (a multiple of 16) with j%16 = l, in index order per lane: the lane
+// order of sumSq (elem.go). The product is rounded before the sum (no FMA), as in sumSqGo.
+TEXT ·sumSqAVX512(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VMOVUPS (DI), Z0
+	SHRQ $4, CX
+	JZ   sumSq512Done
+
+sumSq512Loop:
+	VMOVUPS (SI), Z1
+	VMULPS  Z1, Z1, Z1
+	VADDPS  Z1, Z0, Z0
+	ADDQ    $64, SI
+	DECQ    CX
+	JNZ     sumSq512Loop
+
+sumSq512Done:
+	VMOVUPS Z0, (DI)
+	VZEROUPPER
+	RET
+
+// func dot3AVX512(p *[16]float32, a, b, c *float32, n int)
+//
+// p[l] += (a[j]·b[j])·c[j] for j < n (a multiple of 16) with j%16 = l, in index order per lane.
+TEXT ·dot3AVX512(SB), NOSPLIT, $0-40
+	MOVQ p+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ c+24(FP), BX
+	MOVQ n+32(FP), CX
+	VMOVUPS (DI), Z0
+	SHRQ $4, CX
+	JZ   dot3512Done
+
+dot3512Loop:
+	VMOVUPS (SI), Z1
+	VMULPS  (DX), Z1, Z1
+	VMULPS  (BX), Z1, Z1
+	VADDPS  Z1, Z0, Z0
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, BX
+	DECQ    CX
+	JNZ     dot3512Loop
+
+dot3512Done:
+	VMOVUPS Z0, (DI)
+	VZEROUPPER
+	RET
+
+// func sumSqAVX2(p *[16]float32, x *float32, n int)
+//
+// sumSqAVX512 with two 8-lane accumulators (lanes 0-7 and 8-15): the same 16 partial sums.
+TEXT ·sumSqAVX2(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	SHRQ $4, CX
+	JZ   sumSq256Done
+
+sumSq256Loop:
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y3
+	VMULPS  Y2, Y2, Y2
+	VMULPS  Y3, Y3, Y3
+	VADDPS  Y2, Y0, Y0
+	VADDPS  Y3, Y1, Y1
+	ADDQ    $64, SI
+	DECQ    CX
+	JNZ     sumSq256Loop
+
+sumSq256Done:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VZEROUPPER
+	RET
+
+// func dot3AVX2(p *[16]float32, a, b, c *float32, n int)
+//
+// dot3AVX512 with two 8-lane accumulators.
+TEXT ·dot3AVX2(SB), NOSPLIT, $0-40
+	MOVQ p+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ c+24(FP), BX
+	MOVQ n+32(FP), CX
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	SHRQ $4, CX
+	JZ   dot3256Done
+
+dot3256Loop:
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y3
+	VMULPS  (DX), Y2, Y2
+	VMULPS  32(DX), Y3, Y3
+	VMULPS  (BX), Y2, Y2
+	VMULPS  32(BX), Y3, Y3
+	VADDPS  Y2, Y0, Y0
+	VADDPS  Y3, Y1, Y1
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, BX
+	DECQ    CX
+	JNZ     dot3256Loop
+
+dot3256Done:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VZEROUPPER
+	RET

@@ -13,3 +13,7 @@ func swigluGradVec(dg, du, d, g, u *float32, n int) { panic("kern: no vector ele
 func ropeRotVec(x1, x2, cs, sn *float32, n int, sign float32) {
 	panic("kern: no vector elementwise kernels")
 }
+func sumSqVec(p *[sumLanes]float32, x *float32, n int) { panic("kern: no vector elementwise kernels") }
+func dot3Vec(p *[sumLanes]float32, a, b, c *float32, n int) {
+	panic("kern: no vector elementwise kernels")
+}

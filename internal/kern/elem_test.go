@@ -233,3 +233,33 @@ func TestRoPERotMatchesGo(t *testing.T) {
 		}
 	})
 }
+
+// TestRowSumsMatchGo checks sumSq and dot3 on every elementwise backend against their scalar twins,
+// bit for bit, for lengths around the lane count, and against float64 sums (a length-n float32 sum is
+// within about n·2^-24·Σ|terms| of the exact one).
+func TestRowSumsMatchGo(t *testing.T) {
+	withLanes(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(23, 24))
+		for _, n := range []int{0, 1, 15, 16, 17, 31, 32, 33, 256, 683} {
+			a, b, c := randSlice(r, n, 2), randSlice(r, n, 1), randSlice(r, n, 3)
+			var ss, sa, d, da float64
+			for j := range a {
+				ss += float64(a[j]) * float64(a[j])
+				p := float64(a[j]) * float64(b[j]) * float64(c[j])
+				d += p
+				da += math.Abs(p)
+			}
+			sa = ss
+			if got, want := sumSq(a), sumSqGo(a); !sameBits(got, want) {
+				t.Fatalf("n=%d: sumSq = %v, twin %v", n, got, want)
+			} else if math.Abs(float64(got)-ss) > float64(n+2)*0x1p-24*sa {
+				t.Fatalf("n=%d: sumSq = %v, exact %v", n, got, ss)
+			}
+			if got, want := dot3(a, b, c), dot3Go(a, b, c); !sameBits(got, want) {
+				t.Fatalf("n=%d: dot3 = %v, twin %v", n, got, want)
+			} else if math.Abs(float64(got)-d) > float64(n+4)*0x1p-24*da {
+				t.Fatalf("n=%d: dot3 = %v, exact %v", n, got, d)
+			}
+		}
+	})
+}

@@ -3,7 +3,8 @@ package kern
 import "math"
 
 // RMSNormForward computes out[n,:] = x[n,:] · rstd[n] · w, with rstd[n] = 1/sqrt(mean(x[n,:]²) + eps),
-// the reference's `x * rsqrt(mean(x²) + eps) * w`.
+// the reference's `x * rsqrt(mean(x²) + eps) * w`. The sum of squares is sumSq's (16 interleaved
+// partial sums, elem.go).
 // Shapes: out [N,C], rstd [N], x [N,C], w [C]. out may alias x.
 func RMSNormForward(out, rstd, x, w []float32, n, c int, eps float32) {
 	need("RMSNormForward", "x", x, n*c)
@@ -27,10 +28,7 @@ func (a *rmsNormFwd) Run(lo, hi int) {
 	for i := lo; i < hi; i++ {
 		xr := x[i*c : i*c+c]
 		or := out[i*c : i*c+c]
-		var ss float32
-		for _, v := range xr {
-			ss += v * v
-		}
+		ss := sumSq(xr)
 		r := float32(1 / math.Sqrt(float64(ss/float32(c)+eps)))
 		rstd[i] = r
 		for j, v := range xr {
@@ -45,7 +43,8 @@ func (a *rmsNormFwd) Run(lo, hi int) {
 //	dw[j]   += Σ_n dout[n,j]·x[n,j]·rstd[n]
 //
 // Shapes: dx [N,C], dw [C], dout [N,C], x [N,C], w [C], rstd [N]. dx must not alias dout.
-// dw is reduced over rows column by column in row order, so it does not depend on the thread count.
+// The row sum Σ_j is dot3's (16 interleaved partial sums, elem.go); dw is reduced over rows column by
+// column in row order. Neither depends on the thread count.
 func RMSNormBackward(dx, dw, dout, x, w, rstd []float32, n, c int) {
 	need("RMSNormBackward", "dx", dx, n*c)
 	need("RMSNormBackward", "dout", dout, n*c)
@@ -80,10 +79,7 @@ func (a *rmsNormBwdRows) Run(lo, hi int) {
 	for i := lo; i < hi; i++ {
 		xr, dr, dxr := x[i*c:i*c+c], dout[i*c:i*c+c], dx[i*c:i*c+c]
 		r := rstd[i]
-		var dot float32
-		for j := range xr {
-			dot += dr[j] * w[j] * xr[j]
-		}
+		dot := dot3(dr, w[:c], xr)
 		k := dot * r * r * r / float32(c)
 		for j := range xr {
 			dxr[j] += r*dr[j]*w[j] - k*xr[j]
