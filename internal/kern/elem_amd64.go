@@ -62,6 +62,48 @@ func dot3Vec(p *[sumLanes]float32, a, b, c *float32, n int) {
 	}
 }
 
+//go:noescape
+func rmsScaleAVX512(out, x, w *float32, n int, r float32)
+
+//go:noescape
+func rmsBwdRowAVX512(dx, dr, w, x *float32, n int, r, k float32)
+
+//go:noescape
+func rmsBwdColAVX512(dw, dr, x *float32, n int, r float32)
+
+//go:noescape
+func rmsScaleAVX2(out, x, w *float32, n int, r float32)
+
+//go:noescape
+func rmsBwdRowAVX2(dx, dr, w, x *float32, n int, r, k float32)
+
+//go:noescape
+func rmsBwdColAVX2(dw, dr, x *float32, n int, r float32)
+
+func rmsScaleVec(out, x, w *float32, n int, r float32) {
+	if elemLanes == 16 {
+		rmsScaleAVX512(out, x, w, n, r)
+	} else {
+		rmsScaleAVX2(out, x, w, n, r)
+	}
+}
+
+func rmsBwdRowVec(dx, dr, w, x *float32, n int, r, k float32) {
+	if elemLanes == 16 {
+		rmsBwdRowAVX512(dx, dr, w, x, n, r, k)
+	} else {
+		rmsBwdRowAVX2(dx, dr, w, x, n, r, k)
+	}
+}
+
+func rmsBwdColVec(dw, dr, x *float32, n int, r float32) {
+	if elemLanes == 16 {
+		rmsBwdColAVX512(dw, dr, x, n, r)
+	} else {
+		rmsBwdColAVX2(dw, dr, x, n, r)
+	}
+}
+
 // elemLanes is 16 (AVX-512), 8 (AVX2) or 0 (scalar Go), chosen from the CPU at start-up (tests
 // switch it to every entry of elemBackends).
 var elemLanes = elemLanesFor(gemmCPU)

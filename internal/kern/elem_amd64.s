@@ -661,3 +661,157 @@ dot3256Done:
 	VMOVUPS Y1, 32(DI)
 	VZEROUPPER
 	RET
+
+// RMSNorm's elementwise sweeps (norm.go). Each rounds every product before the next operation (no
+// FMA), in the order of its Go twin, so the results are bitwise the same. n is a multiple of the lanes.
+
+// func rmsScaleAVX512(out, x, w *float32, n int, r float32)
+// out[j] = (x[j]·r)·w[j]
+TEXT ·rmsScaleAVX512(SB), NOSPLIT, $0-36
+	MOVQ out+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS r+32(FP), Z7
+	SHRQ $4, CX
+	JZ   rmsScale512Done
+rmsScale512Loop:
+	VMULPS  (SI), Z7, Z0
+	VMULPS  (DX), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     rmsScale512Loop
+rmsScale512Done:
+	VZEROUPPER
+	RET
+
+// func rmsBwdRowAVX512(dx, dr, w, x *float32, n int, r, k float32)
+// dx[j] += ((r·dr[j])·w[j]) − k·x[j]
+TEXT ·rmsBwdRowAVX512(SB), NOSPLIT, $0-48
+	MOVQ dx+0(FP), DI
+	MOVQ dr+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ x+24(FP), BX
+	MOVQ n+32(FP), CX
+	VBROADCASTSS r+40(FP), Z7
+	VBROADCASTSS k+44(FP), Z6
+	SHRQ $4, CX
+	JZ   rmsBwdRow512Done
+rmsBwdRow512Loop:
+	VMULPS  (SI), Z7, Z0
+	VMULPS  (DX), Z0, Z0
+	VMULPS  (BX), Z6, Z1
+	VSUBPS  Z1, Z0, Z0
+	VADDPS  (DI), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, BX
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     rmsBwdRow512Loop
+rmsBwdRow512Done:
+	VZEROUPPER
+	RET
+
+// func rmsBwdColAVX512(dw, dr, x *float32, n int, r float32)
+// dw[j] += (dr[j]·x[j])·r
+TEXT ·rmsBwdColAVX512(SB), NOSPLIT, $0-36
+	MOVQ dw+0(FP), DI
+	MOVQ dr+8(FP), SI
+	MOVQ x+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS r+32(FP), Z7
+	SHRQ $4, CX
+	JZ   rmsBwdCol512Done
+rmsBwdCol512Loop:
+	VMOVUPS (SI), Z0
+	VMULPS  (DX), Z0, Z0
+	VMULPS  Z7, Z0, Z0
+	VADDPS  (DI), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     rmsBwdCol512Loop
+rmsBwdCol512Done:
+	VZEROUPPER
+	RET
+
+// func rmsScaleAVX2(out, x, w *float32, n int, r float32)
+TEXT ·rmsScaleAVX2(SB), NOSPLIT, $0-36
+	MOVQ out+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS r+32(FP), Y7
+	SHRQ $3, CX
+	JZ   rmsScale256Done
+rmsScale256Loop:
+	VMULPS  (SI), Y7, Y0
+	VMULPS  (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     rmsScale256Loop
+rmsScale256Done:
+	VZEROUPPER
+	RET
+
+// func rmsBwdRowAVX2(dx, dr, w, x *float32, n int, r, k float32)
+TEXT ·rmsBwdRowAVX2(SB), NOSPLIT, $0-48
+	MOVQ dx+0(FP), DI
+	MOVQ dr+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ x+24(FP), BX
+	MOVQ n+32(FP), CX
+	VBROADCASTSS r+40(FP), Y7
+	VBROADCASTSS k+44(FP), Y6
+	SHRQ $3, CX
+	JZ   rmsBwdRow256Done
+rmsBwdRow256Loop:
+	VMULPS  (SI), Y7, Y0
+	VMULPS  (DX), Y0, Y0
+	VMULPS  (BX), Y6, Y1
+	VSUBPS  Y1, Y0, Y0
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, BX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     rmsBwdRow256Loop
+rmsBwdRow256Done:
+	VZEROUPPER
+	RET
+
+// func rmsBwdColAVX2(dw, dr, x *float32, n int, r float32)
+TEXT ·rmsBwdColAVX2(SB), NOSPLIT, $0-36
+	MOVQ dw+0(FP), DI
+	MOVQ dr+8(FP), SI
+	MOVQ x+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS r+32(FP), Y7
+	SHRQ $3, CX
+	JZ   rmsBwdCol256Done
+rmsBwdCol256Loop:
+	VMOVUPS (SI), Y0
+	VMULPS  (DX), Y0, Y0
+	VMULPS  Y7, Y0, Y0
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     rmsBwdCol256Loop
+rmsBwdCol256Done:
+	VZEROUPPER
+	RET

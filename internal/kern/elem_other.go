@@ -17,3 +17,8 @@ func sumSqVec(p *[sumLanes]float32, x *float32, n int) { panic("kern: no vector 
 func dot3Vec(p *[sumLanes]float32, a, b, c *float32, n int) {
 	panic("kern: no vector elementwise kernels")
 }
+func rmsScaleVec(out, x, w *float32, n int, r float32) { panic("kern: no vector elementwise kernels") }
+func rmsBwdRowVec(dx, dr, w, x *float32, n int, r, k float32) {
+	panic("kern: no vector elementwise kernels")
+}
+func rmsBwdColVec(dw, dr, x *float32, n int, r float32) { panic("kern: no vector elementwise kernels") }

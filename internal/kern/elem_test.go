@@ -263,3 +263,46 @@ func TestRowSumsMatchGo(t *testing.T) {
 		}
 	})
 }
+
+// TestRMSNormSweepsMatchGo checks rmsScale, rmsBwdRow and rmsBwdCol on every elementwise backend
+// against their scalar twins, bit for bit, with guard values around the outputs.
+func TestRMSNormSweepsMatchGo(t *testing.T) {
+	withLanes(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(25, 26))
+		for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 33, 256, 683} {
+			x, w, dr, acc := elemInput(r, n, 2), randSlice(r, n, 1), elemInput(r, n, 1), randSlice(r, n, 1)
+			const rs, k = 0.7, -0.3
+			out, check := guarded(t, n)
+			want := make([]float32, n)
+			rmsScale(out, x, w, rs)
+			rmsScaleGo(want, x, w, rs)
+			check("rmsScale")
+			cmpBits(t, "rmsScale", out, want)
+
+			dx, check := guarded(t, n)
+			copy(dx, acc)
+			want = append(want[:0], acc...)
+			rmsBwdRow(dx, dr, w, x, rs, k)
+			rmsBwdRowGo(want, dr, w, x, rs, k)
+			check("rmsBwdRow")
+			cmpBits(t, "rmsBwdRow", dx, want)
+
+			dw, check := guarded(t, n)
+			copy(dw, acc)
+			want = append(want[:0], acc...)
+			rmsBwdCol(dw, dr, x, rs)
+			rmsBwdColGo(want, dr, x, rs)
+			check("rmsBwdCol")
+			cmpBits(t, "rmsBwdCol", dw, want)
+		}
+	})
+}
+
+func cmpBits(t *testing.T, name string, got, want []float32) {
+	t.Helper()
+	for j := range want {
+		if !sameBits(got[j], want[j]) {
+			t.Fatalf("%s n=%d j=%d: %v, twin %v", name, len(want), j, got[j], want[j])
+		}
+	}
+}

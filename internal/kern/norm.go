@@ -31,9 +31,7 @@ func (a *rmsNormFwd) Run(lo, hi int) {
 		ss := sumSq(xr)
 		r := float32(1 / math.Sqrt(float64(ss/float32(c)+eps)))
 		rstd[i] = r
-		for j, v := range xr {
-			or[j] = v * r * w[j]
-		}
+		rmsScale(or, xr, w, r)
 	}
 }
 
@@ -81,9 +79,7 @@ func (a *rmsNormBwdRows) Run(lo, hi int) {
 		r := rstd[i]
 		dot := dot3(dr, w[:c], xr)
 		k := dot * r * r * r / float32(c)
-		for j := range xr {
-			dxr[j] += r*dr[j]*w[j] - k*xr[j]
-		}
+		rmsBwdRow(dxr, dr, w, xr, r, k)
 	}
 }
 
@@ -91,14 +87,78 @@ func (a *rmsNormBwdCols) Run(lo, hi int) {
 	dw, dout, x, rstd, n, c := a.dw, a.dout, a.x, a.rstd, a.n, a.c
 	for i := 0; i < n; i++ {
 		xr, dr := x[i*c:i*c+c], dout[i*c:i*c+c]
-		r := rstd[i]
-		for j := lo; j < hi; j++ {
-			dw[j] += dr[j] * xr[j] * r
-		}
+		rmsBwdCol(dw[lo:hi], dr[lo:hi], xr[lo:hi], rstd[i])
 	}
 }
 
 // need panics when a buffer is shorter than the shapes require.
+// rmsScale sets out[j] = (x[j]·r)·w[j]: vectorized over the whole multiple of elemLanes, the rest by
+// rmsScaleGo — bitwise the same either way (as rmsBwdRow and rmsBwdCol). Shapes: out, x, w [n], n = len(out).
+func rmsScale(out, x, w []float32, r float32) {
+	n := len(out)
+	x, w = x[:n], w[:n]
+	full := elemFull(n)
+	if full > 0 {
+		rmsScaleVec(&out[0], &x[0], &w[0], full, r)
+	}
+	rmsScaleGo(out[full:], x[full:], w[full:], r)
+}
+
+// rmsScaleGo is the reference loop of rmsScale.
+func rmsScaleGo(out, x, w []float32, r float32) {
+	x, w = x[:len(out)], w[:len(out)]
+	for j := range out {
+		out[j] = float32(x[j]*r) * w[j]
+	}
+}
+
+// rmsBwdRow adds ((r·dr[j])·w[j]) − k·x[j] to dx[j]. Shapes: dx, dr, w, x [n], n = len(dx).
+func rmsBwdRow(dx, dr, w, x []float32, r, k float32) {
+	n := len(dx)
+	dr, w, x = dr[:n], w[:n], x[:n]
+	full := elemFull(n)
+	if full > 0 {
+		rmsBwdRowVec(&dx[0], &dr[0], &w[0], &x[0], full, r, k)
+	}
+	rmsBwdRowGo(dx[full:], dr[full:], w[full:], x[full:], r, k)
+}
+
+// rmsBwdRowGo is the reference loop of rmsBwdRow.
+func rmsBwdRowGo(dx, dr, w, x []float32, r, k float32) {
+	dr, w, x = dr[:len(dx)], w[:len(dx)], x[:len(dx)]
+	for j := range dx {
+		dx[j] += float32(float32(r*dr[j])*w[j]) - float32(k*x[j])
+	}
+}
+
+// rmsBwdCol adds (dr[j]·x[j])·r to dw[j]. Shapes: dw, dr, x [n], n = len(dw).
+func rmsBwdCol(dw, dr, x []float32, r float32) {
+	n := len(dw)
+	dr, x = dr[:n], x[:n]
+	full := elemFull(n)
+	if full > 0 {
+		rmsBwdColVec(&dw[0], &dr[0], &x[0], full, r)
+	}
+	rmsBwdColGo(dw[full:], dr[full:], x[full:], r)
+}
+
+// rmsBwdColGo is the reference loop of rmsBwdCol.
+func rmsBwdColGo(dw, dr, x []float32, r float32) {
+	dr, x = dr[:len(dw)], x[:len(dw)]
+	for j := range dw {
+		dw[j] += float32(dr[j]*x[j]) * r
+	}
+}
+
+// elemFull is the part of a length-n loop the vector routines take: n rounded down to a multiple of
+// elemLanes (0 for the scalar backend).
+func elemFull(n int) int {
+	if elemLanes == 0 {
+		return 0
+	}
+	return n &^ (elemLanes - 1)
+}
+
 func need(fn, name string, buf []float32, n int) {
 	if len(buf) < n {
 		panic("kern: " + fn + ": len(" + name + ") = " + itoa(len(buf)) + " < " + itoa(n))

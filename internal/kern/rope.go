@@ -84,10 +84,7 @@ func (a *ropeArgs) Run(lo, hi int) {
 func ropeRot(x1, x2, cs, sn []float32, sign float32) {
 	n := len(x1)
 	x2, cs, sn = x2[:n], cs[:n], sn[:n]
-	full := 0
-	if w := elemLanes; w > 0 {
-		full = n &^ (w - 1)
-	}
+	full := elemFull(n)
 	if full > 0 {
 		ropeRotVec(&x1[0], &x2[0], &cs[0], &sn[0], full, sign)
 	}
