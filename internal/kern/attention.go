@@ -72,19 +72,12 @@ func causalSoftmaxRows(s []float32, t, i0, i1 int) {
 	}
 }
 
-// expNormalize is the softmax of x shifted by its maximum mx, in place: e[j] = Exp32(x[j] − mx)
-// (vectorized), sum = Σ_j e[j] in float32 in index order, x[j] = e[j]·(1/sum) — the loop it replaced,
-// so the bits are those of every backend and of earlier versions.
+// expNormalize is the softmax of x shifted by its maximum mx, in place: e[j] = Exp32(x[j] − mx),
+// s = Σ_j e[j] in the lane order of sum (elem.go), x[j] = e[j]·(1/s); every step vectorized and
+// bitwise the same on every backend.
 func expNormalize(x []float32, mx float32) {
 	expSub(x, x, mx)
-	var sum float32
-	for _, e := range x {
-		sum += e
-	}
-	inv := 1 / sum
-	for j := range x {
-		x[j] *= inv
-	}
+	scaleRow(x, 1/sum(x))
 }
 
 // AttentionBackward writes the gradient with respect to qkv (overwriting dqkv) given dy, using the
@@ -130,13 +123,7 @@ func (a *attBwd) Run(lo, hi int) {
 			GemmSerial(false, true, i1-i0, i1, d, 1, g[i0*c:], c, v, 3*c, 0, dp[i0*t:], t)
 			for i := i0; i < i1; i++ {
 				pr, dr := p[i*t:i*t+i+1], dp[i*t:i*t+t]
-				var dot float32
-				for j, pv := range pr {
-					dot += pv * dr[j]
-				}
-				for j, pv := range pr {
-					dr[j] = pv * (dr[j] - dot) * scale
-				}
+				softmaxBwd(dr[:i+1], pr, dot2(pr, dr), scale)
 				clear(dr[i+1:])
 			}
 			GemmSerial(false, false, i1-i0, d, i1, 1, dp[i0*t:], t, k, 3*c, 0, dq[i0*3*c:], 3*c)

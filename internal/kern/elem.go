@@ -169,6 +169,93 @@ func dot3Go(a, b, c []float32) float32 {
 	return reduceLanes(&p)
 }
 
+// sum returns Σ x[j] in the sumLanes order.
+func sum(x []float32) float32 {
+	var p [sumLanes]float32
+	full := len(x) &^ (sumLanes - 1)
+	if elemLanes == 0 {
+		full = 0
+	}
+	if full > 0 {
+		sumVec(&p, &x[0], full)
+	}
+	for j := full; j < len(x); j++ {
+		p[j%sumLanes] += x[j]
+	}
+	return reduceLanes(&p)
+}
+
+// sumGo is the reference loop of sum.
+func sumGo(x []float32) float32 {
+	var p [sumLanes]float32
+	for j, v := range x {
+		p[j%sumLanes] += v
+	}
+	return reduceLanes(&p)
+}
+
+// dot2 returns Σ a[j]·b[j] in the sumLanes order. Shapes: a, b [n] with n = len(a).
+func dot2(a, b []float32) float32 {
+	b = b[:len(a)]
+	var p [sumLanes]float32
+	full := len(a) &^ (sumLanes - 1)
+	if elemLanes == 0 {
+		full = 0
+	}
+	if full > 0 {
+		dot2Vec(&p, &a[0], &b[0], full)
+	}
+	for j := full; j < len(a); j++ {
+		p[j%sumLanes] += float32(a[j] * b[j])
+	}
+	return reduceLanes(&p)
+}
+
+// dot2Go is the reference loop of dot2.
+func dot2Go(a, b []float32) float32 {
+	b = b[:len(a)]
+	var p [sumLanes]float32
+	for j := range a {
+		p[j%sumLanes] += float32(a[j] * b[j])
+	}
+	return reduceLanes(&p)
+}
+
+// scaleRow sets x[j] = x[j]·s (vectorized, bitwise the same as scaleRowGo).
+func scaleRow(x []float32, s float32) {
+	full := elemFull(len(x))
+	if full > 0 {
+		scaleRowVec(&x[0], full, s)
+	}
+	scaleRowGo(x[full:], s)
+}
+
+// scaleRowGo is the reference loop of scaleRow.
+func scaleRowGo(x []float32, s float32) {
+	for j := range x {
+		x[j] *= s
+	}
+}
+
+// softmaxBwd sets dr[j] = (p[j]·(dr[j] − dot))·scale: the softmax backward of one row given
+// dot = Σ p·dr (vectorized, bitwise the same as softmaxBwdGo). Shapes: dr, p [n] with n = len(dr).
+func softmaxBwd(dr, p []float32, dot, scale float32) {
+	p = p[:len(dr)]
+	full := elemFull(len(dr))
+	if full > 0 {
+		softmaxBwdVec(&dr[0], &p[0], full, dot, scale)
+	}
+	softmaxBwdGo(dr[full:], p[full:], dot, scale)
+}
+
+// softmaxBwdGo is the reference loop of softmaxBwd.
+func softmaxBwdGo(dr, p []float32, dot, scale float32) {
+	p = p[:len(dr)]
+	for j := range dr {
+		dr[j] = float32(p[j]*(dr[j]-dot)) * scale
+	}
+}
+
 // reduceLanes adds the partial sums pairwise: p[l] += p[l+8] for l < 8, then +4, +2, +1.
 func reduceLanes(p *[sumLanes]float32) float32 {
 	for s := sumLanes / 2; s > 0; s /= 2 {

@@ -104,6 +104,62 @@ func rmsBwdColVec(dw, dr, x *float32, n int, r float32) {
 	}
 }
 
+//go:noescape
+func sumAVX512(p *[sumLanes]float32, x *float32, n int)
+
+//go:noescape
+func sumAVX2(p *[sumLanes]float32, x *float32, n int)
+
+func sumVec(p *[sumLanes]float32, x *float32, n int) {
+	if elemLanes == 16 {
+		sumAVX512(p, x, n)
+	} else {
+		sumAVX2(p, x, n)
+	}
+}
+
+//go:noescape
+func dot2AVX512(p *[sumLanes]float32, a, b *float32, n int)
+
+//go:noescape
+func dot2AVX2(p *[sumLanes]float32, a, b *float32, n int)
+
+func dot2Vec(p *[sumLanes]float32, a, b *float32, n int) {
+	if elemLanes == 16 {
+		dot2AVX512(p, a, b, n)
+	} else {
+		dot2AVX2(p, a, b, n)
+	}
+}
+
+//go:noescape
+func scaleRowAVX512(x *float32, n int, s float32)
+
+//go:noescape
+func scaleRowAVX2(x *float32, n int, s float32)
+
+func scaleRowVec(x *float32, n int, s float32) {
+	if elemLanes == 16 {
+		scaleRowAVX512(x, n, s)
+	} else {
+		scaleRowAVX2(x, n, s)
+	}
+}
+
+//go:noescape
+func softmaxBwdAVX512(dr, p *float32, n int, dot, scale float32)
+
+//go:noescape
+func softmaxBwdAVX2(dr, p *float32, n int, dot, scale float32)
+
+func softmaxBwdVec(dr, p *float32, n int, dot, scale float32) {
+	if elemLanes == 16 {
+		softmaxBwdAVX512(dr, p, n, dot, scale)
+	} else {
+		softmaxBwdAVX2(dr, p, n, dot, scale)
+	}
+}
+
 // elemLanes is 16 (AVX-512), 8 (AVX2) or 0 (scalar Go), chosen from the CPU at start-up (tests
 // switch it to every entry of elemBackends).
 var elemLanes = elemLanesFor(gemmCPU)

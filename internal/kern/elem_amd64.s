@@ -815,3 +815,178 @@ rmsBwdCol256Loop:
 rmsBwdCol256Done:
 	VZEROUPPER
 	RET
+
+// Softmax sweeps (attention.go): lane-ordered sums as sumSq's, and elementwise passes in the order of
+// their Go twins (no FMA).
+
+// func sumAVX512(p *[16]float32, x *float32, n int)
+// p[l] += x[j] for j < n (a multiple of 16) with j%16 = l, in index order per lane.
+TEXT ·sumAVX512(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VMOVUPS (DI), Z0
+	SHRQ $4, CX
+	JZ   sum512Done
+sum512Loop:
+	VADDPS  (SI), Z0, Z0
+	ADDQ    $64, SI
+	DECQ    CX
+	JNZ     sum512Loop
+sum512Done:
+	VMOVUPS Z0, (DI)
+	VZEROUPPER
+	RET
+
+// func dot2AVX512(p *[16]float32, a, b *float32, n int)
+// p[l] += a[j]·b[j] for j < n (a multiple of 16) with j%16 = l, in index order per lane.
+TEXT ·dot2AVX512(SB), NOSPLIT, $0-32
+	MOVQ p+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	VMOVUPS (DI), Z0
+	SHRQ $4, CX
+	JZ   dot2512Done
+dot2512Loop:
+	VMOVUPS (SI), Z1
+	VMULPS  (DX), Z1, Z1
+	VADDPS  Z1, Z0, Z0
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	DECQ    CX
+	JNZ     dot2512Loop
+dot2512Done:
+	VMOVUPS Z0, (DI)
+	VZEROUPPER
+	RET
+
+// func scaleRowAVX512(x *float32, n int, s float32)
+// x[j] = x[j]·s
+TEXT ·scaleRowAVX512(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), DI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS s+16(FP), Z7
+	SHRQ $4, CX
+	JZ   scale512Done
+scale512Loop:
+	VMULPS  (DI), Z7, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     scale512Loop
+scale512Done:
+	VZEROUPPER
+	RET
+
+// func softmaxBwdAVX512(dr, p *float32, n int, dot, scale float32)
+// dr[j] = (p[j]·(dr[j] − dot))·scale
+TEXT ·softmaxBwdAVX512(SB), NOSPLIT, $0-32
+	MOVQ dr+0(FP), DI
+	MOVQ p+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS dot+24(FP), Z6
+	VBROADCASTSS scale+28(FP), Z7
+	SHRQ $4, CX
+	JZ   softmaxBwd512Done
+softmaxBwd512Loop:
+	VMOVUPS (DI), Z0
+	VSUBPS  Z6, Z0, Z0
+	VMULPS  (SI), Z0, Z0
+	VMULPS  Z7, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	ADDQ    $64, SI
+	DECQ    CX
+	JNZ     softmaxBwd512Loop
+softmaxBwd512Done:
+	VZEROUPPER
+	RET
+
+// func sumAVX2(p *[16]float32, x *float32, n int)
+TEXT ·sumAVX2(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	SHRQ $4, CX
+	JZ   sum256Done
+sum256Loop:
+	VADDPS  (SI), Y0, Y0
+	VADDPS  32(SI), Y1, Y1
+	ADDQ    $64, SI
+	DECQ    CX
+	JNZ     sum256Loop
+sum256Done:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VZEROUPPER
+	RET
+
+// func dot2AVX2(p *[16]float32, a, b *float32, n int)
+TEXT ·dot2AVX2(SB), NOSPLIT, $0-32
+	MOVQ p+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	SHRQ $4, CX
+	JZ   dot2256Done
+dot2256Loop:
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y3
+	VMULPS  (DX), Y2, Y2
+	VMULPS  32(DX), Y3, Y3
+	VADDPS  Y2, Y0, Y0
+	VADDPS  Y3, Y1, Y1
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	DECQ    CX
+	JNZ     dot2256Loop
+dot2256Done:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VZEROUPPER
+	RET
+
+// func scaleRowAVX2(x *float32, n int, s float32)
+TEXT ·scaleRowAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), DI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS s+16(FP), Y7
+	SHRQ $3, CX
+	JZ   scale256Done
+scale256Loop:
+	VMULPS  (DI), Y7, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     scale256Loop
+scale256Done:
+	VZEROUPPER
+	RET
+
+// func softmaxBwdAVX2(dr, p *float32, n int, dot, scale float32)
+TEXT ·softmaxBwdAVX2(SB), NOSPLIT, $0-32
+	MOVQ dr+0(FP), DI
+	MOVQ p+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS dot+24(FP), Y6
+	VBROADCASTSS scale+28(FP), Y7
+	SHRQ $3, CX
+	JZ   softmaxBwd256Done
+softmaxBwd256Loop:
+	VMOVUPS (DI), Y0
+	VSUBPS  Y6, Y0, Y0
+	VMULPS  (SI), Y0, Y0
+	VMULPS  Y7, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     softmaxBwd256Loop
+softmaxBwd256Done:
+	VZEROUPPER
+	RET

@@ -22,3 +22,11 @@ func rmsBwdRowVec(dx, dr, w, x *float32, n int, r, k float32) {
 	panic("kern: no vector elementwise kernels")
 }
 func rmsBwdColVec(dw, dr, x *float32, n int, r float32) { panic("kern: no vector elementwise kernels") }
+func sumVec(p *[sumLanes]float32, x *float32, n int)    { panic("kern: no vector elementwise kernels") }
+func dot2Vec(p *[sumLanes]float32, a, b *float32, n int) {
+	panic("kern: no vector elementwise kernels")
+}
+func scaleRowVec(x *float32, n int, s float32) { panic("kern: no vector elementwise kernels") }
+func softmaxBwdVec(dr, p *float32, n int, dot, scale float32) {
+	panic("kern: no vector elementwise kernels")
+}

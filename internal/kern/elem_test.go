@@ -306,3 +306,35 @@ func cmpBits(t *testing.T, name string, got, want []float32) {
 		}
 	}
 }
+
+// TestSoftmaxSweepsMatchGo checks sum, dot2, scaleRow and softmaxBwd on every elementwise backend
+// against their scalar twins, bit for bit, special values included, with guard values around outputs.
+func TestSoftmaxSweepsMatchGo(t *testing.T) {
+	withLanes(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(27, 28))
+		for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 33, 256} {
+			a, b := elemInput(r, n, 2), elemInput(r, n, 1)
+			if got, want := sum(a), sumGo(a); !sameBits(got, want) {
+				t.Fatalf("n=%d: sum = %v, twin %v", n, got, want)
+			}
+			if got, want := dot2(a, b), dot2Go(a, b); !sameBits(got, want) {
+				t.Fatalf("n=%d: dot2 = %v, twin %v", n, got, want)
+			}
+			x, check := guarded(t, n)
+			copy(x, a)
+			want := append([]float32(nil), a...)
+			scaleRow(x, 0.37)
+			scaleRowGo(want, 0.37)
+			check("scaleRow")
+			cmpBits(t, "scaleRow", x, want)
+
+			dr, check := guarded(t, n)
+			copy(dr, b)
+			want = append(want[:0], b...)
+			softmaxBwd(dr, a, 0.25, 0.125)
+			softmaxBwdGo(want, a, 0.25, 0.125)
+			check("softmaxBwd")
+			cmpBits(t, "softmaxBwd", dr, want)
+		}
+	})
+}
