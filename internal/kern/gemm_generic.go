@@ -158,11 +158,45 @@ type gemmScratch struct {
 }
 
 // gemmFree recycles jobs and scratch buffers (a plain free list: unlike sync.Pool it is not emptied
-// by the garbage collector, so steady-state training does not allocate).
+// by the garbage collector). To make "a training step allocates nothing" hold from the second step on,
+// whatever the scheduling, the list keeps at least Threads()+1 scratches (at most Threads() goroutines
+// multiply at once), and every scratch in it is grown to the largest buffers any scratch has needed
+// (hw): which scratch serves which product depends on timing, so they must all be able to serve any.
 var gemmFree struct {
 	sync.Mutex
-	jobs    []*gemmJob
-	scratch []*gemmScratch
+	jobs            []*gemmJob
+	scratch         []*gemmScratch
+	nJobs, nScratch int           // how many were ever made
+	hw              gemmScratchHW // the largest capacities seen, per buffer
+}
+
+// gemmScratchHW holds capacities of the buffers of a gemmScratch.
+type gemmScratchHW struct{ a, b, tmp, pad, a16, b16 int }
+
+func (s *gemmScratch) caps() gemmScratchHW {
+	return gemmScratchHW{cap(s.a), cap(s.b), cap(s.tmp), cap(s.pad), cap(s.a16), cap(s.b16)}
+}
+
+func (h gemmScratchHW) max(o gemmScratchHW) gemmScratchHW {
+	return gemmScratchHW{max(h.a, o.a), max(h.b, o.b), max(h.tmp, o.tmp), max(h.pad, o.pad), max(h.a16, o.a16), max(h.b16, o.b16)}
+}
+
+// fit grows s's buffers to at least the capacities of h.
+func (s *gemmScratch) fit(h gemmScratchHW) {
+	for _, b := range []struct {
+		buf *[]float32
+		n   int
+	}{{&s.a, h.a}, {&s.b, h.b}, {&s.tmp, h.tmp}, {&s.pad, h.pad}} {
+		if cap(*b.buf) < b.n {
+			*b.buf = make([]float32, b.n)
+		}
+	}
+	if cap(s.a16) < h.a16 {
+		s.a16 = make([]uint16, h.a16)
+	}
+	if cap(s.b16) < h.b16 {
+		s.b16 = make([]uint16, h.b16)
+	}
 }
 
 func gemmGetJob() *gemmJob {
@@ -173,13 +207,18 @@ func gemmGetJob() *gemmJob {
 		gemmFree.jobs = gemmFree.jobs[:n-1]
 		return j
 	}
+	gemmFree.nJobs++
 	return new(gemmJob)
 }
 
 func gemmPutJob(j *gemmJob) {
 	*j = gemmJob{} // drop the references to the caller's matrices
+	want := Threads() + 1
 	gemmFree.Lock()
 	gemmFree.jobs = append(gemmFree.jobs, j)
+	for ; gemmFree.nJobs < want; gemmFree.nJobs++ {
+		gemmFree.jobs = append(gemmFree.jobs, new(gemmJob))
+	}
 	gemmFree.Unlock()
 }
 
@@ -191,13 +230,25 @@ func gemmGetScratch() *gemmScratch {
 		gemmFree.scratch = gemmFree.scratch[:n-1]
 		return s
 	}
-	return new(gemmScratch)
+	gemmFree.nScratch++
+	s := new(gemmScratch)
+	s.fit(gemmFree.hw)
+	return s
 }
 
 func gemmPutScratch(s *gemmScratch) {
+	want := Threads() + 1
 	gemmFree.Lock()
-	gemmFree.scratch = append(gemmFree.scratch, s)
-	gemmFree.Unlock()
+	defer gemmFree.Unlock()
+	f := &gemmFree
+	f.hw = f.hw.max(s.caps())
+	f.scratch = append(f.scratch, s)
+	for ; f.nScratch < want; f.nScratch++ {
+		f.scratch = append(f.scratch, new(gemmScratch))
+	}
+	for _, x := range f.scratch { // allocates only while hw still rises (the first steps)
+		x.fit(f.hw)
+	}
 }
 
 // gemmGrow returns (*buf)[:n], reallocating with headroom when it is too small.
