@@ -61,68 +61,75 @@ func amxEnable() error { return amxPerm() }
 // chunks (fewer than 32 k, or a partial 16-row half of a transposed A) from a zero-padded copy.
 func amxPackA(dst []uint16, s *gemmScratch, j *gemmJob, i0, rows, p0, kc, chunks int) {
 	clear(dst[:chunks*1024])
-	full, tail := kc/32, kc%32
 	if !j.transA { // op(A)[i,p] = a[i·lda+p]: each row converts in place, 32 k per tile row
 		for i := 0; i < rows; i++ {
 			src := j.a[(i0+i)*j.lda+p0 : (i0+i)*j.lda+p0+kc]
-			d := dst[(i/16)*512+(i%16)*32:]
-			if full > 0 {
-				bf16Rows(&d[0], 1024, &src[0], 32, full, j.alpha)
-			}
-			if tail > 0 {
-				bf16Rows(&d[full*1024], 1024, &amxPadRow(s, src[32*full:])[0], 32, 1, j.alpha)
-			}
+			amxPackRow(dst[(i/16)*512+(i%16)*32:], s, src, j.alpha, false)
 		}
 		return
 	}
 	// op(A)[i,p] = a[p·lda+i]: pairs of stored rows, scattered down the tile rows.
-	for h := 0; 16*h < rows; h++ {
-		w := min(16, rows-16*h)
-		for c := 0; c < chunks; c++ {
-			kk := min(32, kc-32*c)
-			src := j.a[(p0+32*c)*j.lda+i0+16*h:]
-			if w == 16 && kk == 32 {
-				_ = src[31*j.lda+15]
-				bf16PairsScatter(&dst[c*1024+h*512], 2, &src[0], j.lda, 16, j.alpha, &amxScatterIdx)
-				continue
-			}
-			pad := amxPadBlock(s, src, j.lda, kk, w)
-			bf16PairsScatter(&dst[c*1024+h*512], 2, &pad[0], 16, 16, j.alpha, &amxScatterIdx)
-		}
-	}
+	amxPackPairs(dst, s, j.a[p0*j.lda+i0:], j.lda, rows, kc, chunks, j.alpha, true)
 }
 
 // amxPackB packs op(B)[p0:p0+kc, j0:j0+cols] (cols ≤ 32) into one B panel, zero beyond cols and kc,
 // like amxPackA: whole chunks straight from B, edges from a zero-padded copy.
 func amxPackB(dst []uint16, s *gemmScratch, j *gemmJob, j0, cols, p0, kc, chunks int) {
 	clear(dst[:chunks*1024])
-	full, tail := kc/32, kc%32
 	if j.transB { // op(B)[p,jj] = b[jj·ldb+p]: each stored row is one tile column of pairs
 		for jj := 0; jj < cols; jj++ {
 			src := j.b[(j0+jj)*j.ldb+p0 : (j0+jj)*j.ldb+p0+kc]
-			d := dst[(jj/16)*512+(jj%16)*2:]
-			if full > 0 {
-				bf16RowsScatter(&d[0], 1024, &src[0], 32, full, 1, &amxScatterIdx)
-			}
-			if tail > 0 {
-				bf16RowsScatter(&d[full*1024], 1024, &amxPadRow(s, src[32*full:])[0], 32, 1, 1, &amxScatterIdx)
-			}
+			amxPackRow(dst[(jj/16)*512+(jj%16)*2:], s, src, 1, true)
 		}
 		return
 	}
 	// op(B)[p,jj] = b[p·ldb+jj]: pairs of stored rows make tile rows.
-	for h := 0; 16*h < cols; h++ {
-		w := min(16, cols-16*h)
+	amxPackPairs(dst, s, j.b[p0*j.ldb+j0:], j.ldb, cols, kc, chunks, 1, false)
+}
+
+// amxPackRow converts one stored row of kc floats (times alpha), 32 per chunk at d + chunk·1024:
+// as a tile row (bf16Rows), or scattered down a tile column of pairs (bf16RowsScatter). A last partial
+// chunk goes through a zero-padded copy.
+func amxPackRow(d []uint16, s *gemmScratch, src []float32, alpha float32, scatter bool) {
+	full := len(src) / 32
+	conv := func(d *uint16, src *float32, count int) {
+		if scatter {
+			bf16RowsScatter(d, 1024, src, 32, count, alpha, &amxScatterIdx)
+		} else {
+			bf16Rows(d, 1024, src, 32, count, alpha)
+		}
+	}
+	if full > 0 {
+		conv(&d[0], &src[0], full)
+	}
+	if len(src)%32 > 0 {
+		conv(&d[full*1024], &amxPadRow(s, src[32*full:])[0], 1)
+	}
+}
+
+// amxPackPairs packs the panel whose k rows are pairs of stored rows: for each 16-wide half h of the
+// width and each chunk c, 32 stored rows (x + (32c+r)·ld + 16h, 16 floats each) become one tile —
+// as its rows (bf16Pairs, B not transposed) or scattered down its columns (bf16PairsScatter, A
+// transposed). Partial halves and chunks go through a zero-padded copy.
+func amxPackPairs(dst []uint16, s *gemmScratch, x []float32, ld, width, kc, chunks int, alpha float32, scatter bool) {
+	conv := func(d *uint16, src *float32, ld int) {
+		if scatter {
+			bf16PairsScatter(d, 2, src, ld, 16, alpha, &amxScatterIdx)
+		} else {
+			bf16Pairs(d, 32, src, ld, 16, alpha)
+		}
+	}
+	for h := 0; 16*h < width; h++ {
+		w := min(16, width-16*h)
 		for c := 0; c < chunks; c++ {
 			kk := min(32, kc-32*c)
-			src := j.b[(p0+32*c)*j.ldb+j0+16*h:]
+			src := x[32*c*ld+16*h:]
 			if w == 16 && kk == 32 {
-				_ = src[31*j.ldb+15]
-				bf16Pairs(&dst[c*1024+h*512], 32, &src[0], j.ldb, 16, 1)
+				_ = src[31*ld+15]
+				conv(&dst[c*1024+h*512], &src[0], ld)
 				continue
 			}
-			pad := amxPadBlock(s, src, j.ldb, kk, w)
-			bf16Pairs(&dst[c*1024+h*512], 32, &pad[0], 16, 16, 1)
+			conv(&dst[c*1024+h*512], &amxPadBlock(s, src, ld, kk, w)[0], 16)
 		}
 	}
 }
