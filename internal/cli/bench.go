@@ -49,7 +49,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if *steps < 1 || *warm < 0 || *threads < 1 || *rounds < 1 || batch < 1 {
 		return fmt.Errorf("--steps, --threads, --rounds and --batch must be positive and --warmup not negative")
 	}
-	if err := setMatmul(*matmul); err != nil {
+	if err := train.SetMatmul(*matmul); err != nil {
 		return err
 	}
 	if *gemm {

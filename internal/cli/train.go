@@ -1,28 +1,20 @@
 package cli
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 
-	"midas/internal/ckpt"
-	"midas/internal/data"
 	"midas/internal/eval"
 	"midas/internal/grow"
 	"midas/internal/kern"
 	"midas/internal/model"
-	"midas/internal/tok"
 	"midas/internal/train"
 )
 
@@ -180,221 +172,162 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if len(fs.Args()) > 0 {
 		set["data"] = true
 	}
-	var opt train.Options
-	var st *train.State
-	dir := *out
+	cfg := train.RunConfig{Dir: *out, Resume: *resume, StopAt: *stopAt, Tasks: eval.TaskAccuracies, Interrupt: true}
 	if *resume != "" {
-		if dir == "" {
-			dir = *resume
-		}
-		s, err := train.LoadState(*resume)
-		if err != nil {
+		if err := resumeFlags(set); err != nil {
 			return err
 		}
-		st, opt = &s, s.Options
-		allowed := map[string]bool{"resume": true, "out": true, "steps": true, "stop-at": true, "eval-every": true, "save-every": true,
-			"eval-batches": true, "eval-n": true, "eval-shots": true}
-		var bad []string
-		for name := range set {
-			if !allowed[name] {
-				bad = append(bad, "--"+name)
-			}
-		}
-		if len(bad) > 0 {
-			sort.Strings(bad)
-			return fmt.Errorf("%s cannot change when resuming (only --steps, --stop-at, --out and the --eval-*/--save-every cadence can)", strings.Join(bad, ", "))
-		}
-		tf.cadence(&opt, set)
+		cfg.Cadence = func(o *train.Options) { tf.cadence(o, set) }
 	} else {
-		if dir == "" {
+		if *out == "" {
 			return errors.New("--out DIR is required (or --resume DIR)")
 		}
-		if _, err := os.Stat(filepath.Join(dir, train.FileState)); err == nil {
-			return fmt.Errorf("%s already holds a training run; use --resume %s to continue it, or another --out", dir, dir)
-		}
 		var err error
-		if opt, err = tf.options(set); err != nil {
+		if cfg.Options, err = tf.options(set); err != nil {
 			return err
 		}
 	}
-	if err := opt.Validate(); err != nil {
-		return err
-	}
-	if *stopAt < 0 {
-		return fmt.Errorf("--stop-at must not be negative, got %d", *stopAt)
-	}
-	_, err := trainRun(opt, st, *resume, dir, *stopAt, stdout, stderr)
+	_, err := trainRun(cfg, stdout, stderr)
 	return err
 }
 
-// trainRun prepares data, model and trainer (fresh or resumed) and runs the loop with the CLI's hooks.
-// It reports whether the run stopped early (Ctrl-C or --stop-at) with its checkpoint saved.
-func trainRun(opt train.Options, st *train.State, resumeDir, dir string, stopAt int, stdout, stderr io.Writer) (stopped bool, err error) {
-	kern.SetThreads(opt.Threads)
-	if err := setMatmul(opt.Matmul); err != nil {
-		return false, err
-	}
-	var tk *tok.Tokenizer
-	if st != nil {
-		var err error
-		if tk, err = tok.Load(filepath.Join(resumeDir, train.FileTokenizer)); err != nil {
-			return false, err
+// resumeFlags refuses flags that would change a resumed run.
+func resumeFlags(set map[string]bool) error {
+	allowed := map[string]bool{"resume": true, "out": true, "steps": true, "stop-at": true, "eval-every": true, "save-every": true,
+		"eval-batches": true, "eval-n": true, "eval-shots": true}
+	var bad []string
+	for name := range set {
+		if !allowed[name] {
+			bad = append(bad, "--"+name)
 		}
 	}
-	var tokBar *progress
-	corpus, err := train.PrepareCorpus(opt, tk, func(phase string, done, total int64) {
-		switch phase {
-		default:
-			fmt.Fprintln(stderr, phase)
-		case "tokenizer":
-			if done == 0 {
-				fmt.Fprintf(stderr, "training a %d-token BPE tokenizer...\n", opt.Model.VocabSize)
-			}
-		case "tokenize":
-			if tokBar == nil {
-				tokBar = newProgress(stderr, total, "tokenizing")
-			}
-			tokBar.Set(done, fmt.Sprintf("%.1f MB", float64(total)/1e6))
-		}
-	})
-	if tokBar != nil {
-		tokBar.Done()
+	if len(bad) == 0 {
+		return nil
 	}
+	sort.Strings(bad)
+	return fmt.Errorf("%s cannot change when resuming (only --steps, --stop-at, --out and the --eval-*/--save-every cadence can)", strings.Join(bad, ", "))
+}
+
+// trainRun opens the run, shows its progress and prints its summary.
+func trainRun(cfg train.RunConfig, stdout, stderr io.Writer) (train.Summary, error) {
+	v := &runView{stdout: stdout, stderr: stderr}
+	cfg.Events = v.events()
+	r, err := train.Open(cfg)
+	v.prepared()
 	if err != nil {
-		return false, err
+		return train.Summary{}, err
 	}
-	if st == nil && corpus.Tok.VocabSize() != opt.Model.VocabSize {
-		opt.Model.VocabSize = corpus.Tok.VocabSize()
-	}
-	if corpus.Tok.VocabSize() != opt.Model.VocabSize {
-		return false, fmt.Errorf("%s: tokenizer has %d tokens, the model's vocab is %d", resumeDir, corpus.Tok.VocabSize(), opt.Model.VocabSize)
-	}
-	tokJSON, err := corpus.Tok.MarshalJSON()
-	if err != nil {
-		return false, err
-	}
-	var m *model.Model
-	if st != nil {
-		if m, err = train.LoadModel(resumeDir, 0); err != nil {
-			return false, err
-		}
-		want := opt.Model
-		want.NumLayers = m.Cfg.NumLayers // a growing run's depth changes; the trainer checks it per stage
-		if m.Cfg != want || m.Cfg.NumLayers > opt.Model.NumLayers {
-			return false, fmt.Errorf("%s: config.json describes %+v but the training state says %+v", resumeDir, m.Cfg, opt.Model)
-		}
-	} else {
-		cfg := opt.Model
-		cfg.NumLayers = opt.StageLayers(1)
-		if m, err = model.New(cfg); err != nil {
-			return false, err
-		}
-		m.InitWeights(opt.Seed)
-	}
-	loader, err := data.NewLoader(corpus.Train, opt.Model.SeqLen, opt.Batch, opt.Seed)
-	if err != nil {
-		return false, fmt.Errorf("training data: %d tokens are too few for one batch of %d×%d: %v", len(corpus.Train), opt.Batch, opt.Model.SeqLen+1, err)
-	}
-	val := data.ValBatches(corpus.Val, opt.Model.SeqLen, opt.Batch, opt.EvalBatches)
-	tr := train.New(opt, m, loader, val)
-	if st != nil {
-		if err := tr.Restore(resumeDir, *st); err != nil {
-			return false, err
-		}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return false, err
-	}
-	metricsPath := filepath.Join(dir, "metrics.jsonl")
-	if st != nil && filepath.Clean(dir) != filepath.Clean(resumeDir) {
-		// Resuming into a new directory carries the run's log along.
-		if _, err := os.Stat(metricsPath); err == nil {
-			return false, fmt.Errorf("%s already has a metrics.jsonl; resume into an empty directory", dir)
-		}
-		if raw, err := os.ReadFile(filepath.Join(resumeDir, "metrics.jsonl")); err == nil {
-			if err := ckpt.WriteFileAtomic(metricsPath, raw); err != nil {
-				return false, err
-			}
-		}
-	}
-	if err := trimMetrics(metricsPath, tr.Step); err != nil {
-		return false, err
-	}
-	mf, err := os.OpenFile(metricsPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return false, err
-	}
-	defer mf.Close()
-	fmt.Fprintf(stdout, "model: %d layers, dim %d, %d heads, ffn %d, vocab %d, seq %d — %.2fM parameters; %s kernels, %d threads\n",
-		opt.Model.NumLayers, opt.Model.Dim, opt.Model.NumHeads, opt.Model.FFNDim, opt.Model.VocabSize, opt.Model.SeqLen,
-		float64(len(m.Params))/1e6, kern.Backend(), opt.Threads)
-	fmt.Fprintf(stdout, "data: %s — %d training tokens, %d validation tokens; %d tokens per step\n",
-		dataName(opt), len(corpus.Train), len(corpus.Val), opt.Batch*opt.Accum*opt.Model.SeqLen)
-	if opt.Growing() {
-		fmt.Fprintf(stdout, "growth: %s, block %d, schedule %s — stages end at steps %v\n", opt.Growth, opt.Block, opt.Stages, tr.Ends)
-	}
-	bar := newProgress(stderr, int64(opt.Steps), "train")
-	bar.Set(int64(tr.Step), "")
-	var lastVal float64
-	var speeds []float64
-	stageMS := map[int][]float64{}
-	tr.Hooks = train.Hooks{
-		Grow: func(t *train.Trainer, ev train.GrowthEvent) error {
+	defer r.Close()
+	sum, err := r.Train()
+	v.done(r, sum, err)
+	return sum, err
+}
+
+// runView shows a training run: corpus preparation, a header, the progress bar with growth notes, and
+// the summary.
+type runView struct {
+	stdout, stderr io.Writer
+	bar, tokBar    *progress
+}
+
+func (v *runView) events() train.Events {
+	return train.Events{
+		Prepare: func(phase string, done, total int64) {
+			v.tokBar = prepareProgress(v.stderr, v.tokBar, phase, done, total)
+		},
+		Start: func(r *train.Run) {
+			v.prepared()
+			printHeader(v.stdout, r)
+			v.bar = newProgress(v.stderr, int64(r.Opt.Steps), "train")
+			v.bar.Set(int64(r.Trainer.Step), "")
+		},
+		Grow: func(r *train.Run, ev train.GrowthEvent) {
 			p := grow.Plan{Op: ev.Op, Block: ev.Block, From: ev.From, Src: ev.Src, Copy: ev.Copy, Identity: ev.Identity, ZeroOptim: ev.ZeroOpt}
-			bar.Note(fmt.Sprintf("step %d: stage %d, %d → %d layers (%s)", ev.Step, ev.Stage, ev.From, ev.To, p))
-			return nil
+			v.bar.Note(fmt.Sprintf("step %d: stage %d, %d → %d layers (%s)", ev.Step, ev.Stage, ev.From, ev.To, p))
 		},
-		Evaluate: func(t *train.Trainer, met *train.Metrics) error {
-			v := t.ValLoss()
-			lastVal, met.ValLoss = v, &v
-			if opt.EvalTasks > 0 {
-				accs, err := taskAccuracies(t, corpus, opt)
-				if err != nil {
-					return err
-				}
-				met.Tasks = accs
+		Step: func(r *train.Run, m train.Metrics) {
+			val := "-"
+			if !math.IsNaN(r.ValLoss) {
+				val = fmt.Sprintf("%.3f", r.ValLoss)
 			}
-			return nil
-		},
-		Log: func(t *train.Trainer, met train.Metrics) error {
-			line, _ := json.Marshal(met)
-			if _, err := mf.Write(append(line, '\n')); err != nil {
-				return err
-			}
-			speeds = append(speeds, met.TokensPerS)
-			stageMS[met.Stage] = append(stageMS[met.Stage], met.StepMS)
-			if met.Step == stopAt {
-				t.Interrupt()
-			}
-			bar.Set(int64(met.Step), fmt.Sprintf("loss %.3f val %.3f %.0f tok/s", met.Loss, lastVal, met.TokensPerS))
-			return nil
-		},
-		Checkpoint: func(t *train.Trainer) error {
-			return train.SaveCheckpoint(dir, t.Model, tokJSON, int(corpus.Tok.EOT()), t)
+			v.bar.Set(int64(m.Step), fmt.Sprintf("loss %.3f val %s %.0f tok/s", m.Loss, val, m.TokensPerS))
 		},
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
-	defer signal.Stop(sig)
-	go func() {
-		if _, ok := <-sig; ok {
-			tr.Interrupt()
+}
+
+// prepared ends the tokenizing bar.
+func (v *runView) prepared() {
+	if v.tokBar != nil {
+		v.tokBar.Done()
+		v.tokBar = nil
+	}
+}
+
+// done ends the progress bar and, when training ended without error, prints the summary.
+func (v *runView) done(r *train.Run, s train.Summary, err error) {
+	if v.bar != nil {
+		v.bar.Done()
+		v.bar = nil
+	}
+	if err == nil {
+		printSummary(v.stdout, r, s)
+	}
+}
+
+// prepareProgress shows the corpus preparation phases: a line for each, a bar for tokenizing.
+func prepareProgress(w io.Writer, bar *progress, phase string, done, total int64) *progress {
+	switch phase {
+	default:
+		fmt.Fprintln(w, phase)
+	case "tokenizer":
+		if done == 0 {
+			fmt.Fprintln(w, "training a BPE tokenizer...")
 		}
-	}()
-	err = tr.Run()
-	bar.Done()
-	if errors.Is(err, train.ErrInterrupted) {
-		fmt.Fprintf(stdout, "stopped at step %d; checkpoint saved in %s (continue with: midas train --resume %s)\n", tr.Step, dir, dir)
-		return true, nil
+	case "tokenize":
+		if bar == nil {
+			bar = newProgress(w, total, "tokenizing")
+		}
+		bar.Set(done, fmt.Sprintf("%.1f MB", float64(total)/1e6))
 	}
-	if err != nil {
-		return false, err
+	return bar
+}
+
+// printHeader describes the run about to train: model, data and growth schedule.
+func printHeader(w io.Writer, r *train.Run) {
+	o, m := r.Opt, r.Trainer.Model
+	depth := fmt.Sprintf("%d layers", o.Model.NumLayers)
+	full := model.NewLayout(o.Model).Size
+	params := fmt.Sprintf("%.2fM parameters", float64(full)/1e6)
+	if m.Cfg.NumLayers != o.Model.NumLayers {
+		depth = fmt.Sprintf("%d of %d layers", m.Cfg.NumLayers, o.Model.NumLayers)
+		params = fmt.Sprintf("%.2fM parameters now, %.2fM at full depth", float64(len(m.Params))/1e6, float64(full)/1e6)
 	}
-	fmt.Fprintf(stdout, "done: %d steps, validation loss %.4f (perplexity %.2f), median %.0f tokens/s\n",
-		tr.Step, lastVal, expf(lastVal), median(speeds))
-	printCompute(stdout, opt, tr, stageMS)
-	fmt.Fprintf(stdout, "checkpoint: %s (sample with: midas sample --ckpt %s)\n", dir, dir)
-	return false, nil
+	fmt.Fprintf(w, "model: %s, dim %d, %d heads, ffn %d, vocab %d, seq %d — %s; %s kernels, %d threads\n",
+		depth, o.Model.Dim, o.Model.NumHeads, o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen, params, kern.Backend(), o.Threads)
+	fmt.Fprintf(w, "data: %s — %d training tokens, %d validation tokens; %d tokens per step\n",
+		dataName(o), len(r.Corpus.Train), len(r.Corpus.Val), o.Batch*o.Accum*o.Model.SeqLen)
+	if o.Growing() {
+		fmt.Fprintf(w, "growth: %s, block %d, schedule %s — stages end at steps %v\n", o.Growth, o.Block, o.Stages, r.Trainer.Ends)
+	}
+}
+
+// printSummary prints how the run ended: where its checkpoint is, its loss and its compute.
+func printSummary(w io.Writer, r *train.Run, s train.Summary) {
+	dir := r.Cfg.Dir
+	if s.Stopped {
+		fmt.Fprintf(w, "stopped at step %d; checkpoint saved in %s (continue with: midas train --resume %s)\n", s.Step, dir, dir)
+		return
+	}
+	fmt.Fprintf(w, "done: %d steps, validation loss %.4f (perplexity %.2f), median %.0f tokens/s\n",
+		s.Step, s.ValLoss, math.Exp(s.ValLoss), s.TokensPerS)
+	fmt.Fprintf(w, "compute: %.4g FLOPs; the full-depth baseline needs %.4g for the same steps: analytic speedup %.3f×\n",
+		s.FLOPs, s.BaselineFLOPs, s.BaselineFLOPs/s.FLOPs)
+	for _, st := range s.Stages {
+		if r.Opt.Growing() {
+			fmt.Fprintf(w, "  stage %d: %2d layers, %5d steps timed here, median step %.1f ms\n", st.Stage, st.Layers, st.Steps, st.MedianMS)
+		}
+	}
+	fmt.Fprintf(w, "checkpoint: %s (sample with: midas sample --ckpt %s)\n", dir, dir)
 }
 
 func dataName(opt train.Options) string {
@@ -403,87 +336,3 @@ func dataName(opt train.Options) string {
 	}
 	return strings.Join(opt.Data, ", ")
 }
-
-// trimMetrics drops metrics lines after step (a resumed run rewrites them) — atomically.
-func trimMetrics(path string, step int) error {
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	var keep bytes.Buffer
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var m struct{ Step int }
-		if json.Unmarshal(sc.Bytes(), &m) == nil && m.Step <= step {
-			keep.Write(sc.Bytes())
-			keep.WriteByte('\n')
-		}
-	}
-	if slices.Equal(keep.Bytes(), raw) {
-		return nil
-	}
-	return ckpt.WriteFileAtomic(path, keep.Bytes())
-}
-
-// printCompute prints the run's FLOPs against the full-depth baseline and each stage's measured step time.
-func printCompute(w io.Writer, opt train.Options, tr *train.Trainer, stageMS map[int][]float64) {
-	tokens := opt.Batch * opt.Accum * opt.Model.SeqLen
-	base := grow.StepFLOPs(opt.Model, opt.Model.NumLayers, tokens) * float64(tr.Step)
-	fmt.Fprintf(w, "compute: %.4g FLOPs; the full-depth baseline needs %.4g for the same steps: analytic speedup %.3f×\n",
-		tr.FLOPs, base, base/tr.FLOPs)
-	if !opt.Growing() {
-		return
-	}
-	for s := 1; s <= opt.NumStages(); s++ {
-		if ms := stageMS[s]; len(ms) > 0 {
-			fmt.Fprintf(w, "  stage %d: %2d layers, %5d steps timed here, median step %.1f ms\n", s, opt.StageLayers(s), len(ms), median(ms))
-		}
-	}
-}
-
-// taskAccuracies scores the primitives (and the synthetic world's questions) k-shot on EvalTasks
-// held-out examples each; the queries are the same at every evaluation (seed 1), so curves compare.
-func taskAccuracies(t *train.Trainer, corpus *train.Corpus, opt train.Options) (map[string]float64, error) {
-	d := eval.NewDecoder(t.Model, corpus.Tok)
-	res, err := eval.Primitives(d, opt.EvalShots, opt.EvalTasks, 1)
-	if err != nil {
-		return nil, err
-	}
-	if corpus.World != nil {
-		qa, err := eval.QA(d, corpus.World, opt.EvalShots, opt.EvalTasks, 1)
-		if err != nil {
-			return nil, err
-		}
-		res = append(res, qa...)
-	}
-	out := map[string]float64{}
-	for _, r := range res {
-		out[r.Name] = r.Acc
-	}
-	return out, nil
-}
-
-// setMatmul selects the GEMM backend for a matmul precision: bf16 needs the amx-bf16 backend; float32
-// (or "") keeps the build's default exact backend.
-func setMatmul(precision string) error {
-	switch precision {
-	case "", train.MatmulFloat32:
-		if kern.Backend() == amxBackend {
-			return kern.SetBackend(kern.Backends()[0])
-		}
-		return nil
-	case train.MatmulBF16:
-		if !slices.Contains(kern.Backends(), amxBackend) {
-			return fmt.Errorf("--matmul bf16 needs Intel AMX-BF16 (Xeon Sapphire Rapids or later); this CPU or build has only %s", strings.Join(kern.Backends(), ", "))
-		}
-		return kern.SetBackend(amxBackend)
-	}
-	return fmt.Errorf("--matmul must be float32 or bf16, got %q", precision)
-}
-
-// amxBackend is the kern backend behind --matmul bf16.
-const amxBackend = "amx-bf16"

@@ -28,15 +28,6 @@ type State struct {
 
 const stateFormat = "midas-trainer-state/1"
 
-// Checkpoint file names.
-const (
-	FileConfig    = "config.json"
-	FileModel     = "model.safetensors"
-	FileTokenizer = "tokenizer.json"
-	FileOptimizer = "optimizer.safetensors"
-	FileState     = "trainer_state.json"
-)
-
 // HFConfig is the Hugging Face config.json of a model config. eot is the end-of-text token id (BOS and
 // EOS), or −1 when there is no tokenizer.
 func HFConfig(c model.Config, eot int) *ckpt.LlamaConfig {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"midas/internal/model"
@@ -151,4 +152,45 @@ func (o Options) Validate() error {
 		return nil
 	}
 	return errors.New("train: invalid options: " + strings.Join(p, "; "))
+}
+
+// OptionsDiff lists the JSON keys (as in trainer_state.json, "model.dim" for nested ones) whose values
+// differ between a and b, sorted.
+func OptionsDiff(a, b Options) []string {
+	ma, mb := flatJSON(a), flatJSON(b)
+	var keys []string
+	for k, v := range ma {
+		if w, ok := mb[k]; !ok || w != v {
+			keys = append(keys, k)
+		}
+	}
+	for k := range mb {
+		if _, ok := ma[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// flatJSON maps every leaf key of o's JSON to its encoded value.
+func flatJSON(o Options) map[string]string {
+	if len(o.Data) == 0 {
+		o.Data = []string{} // nil and empty are the same run
+	}
+	raw, _ := json.Marshal(o)
+	var top map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &top)
+	out := map[string]string{}
+	for k, v := range top {
+		var sub map[string]json.RawMessage
+		if k == "model" && json.Unmarshal(v, &sub) == nil {
+			for sk, sv := range sub {
+				out[k+"."+sk] = string(sv)
+			}
+			continue
+		}
+		out[k] = string(v)
+	}
+	return out
 }

@@ -1,0 +1,113 @@
+package eval
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	"midas/internal/ckpt"
+	"midas/internal/data"
+	"midas/internal/model"
+	"midas/internal/tok"
+	"midas/internal/train"
+)
+
+// TaskAccuracies scores the primitives (and, with a synthetic world, its questions) k-shot on
+// o.EvalTasks held-out examples each — the evaluation during training (a train.TaskEval). The queries
+// are the same at every evaluation (seed 1), so curves compare.
+func TaskAccuracies(m *model.Model, c *train.Corpus, o train.Options) (map[string]float64, error) {
+	d := NewDecoder(m, c.Tok)
+	res, err := Primitives(d, o.EvalShots, o.EvalTasks, 1)
+	if err != nil {
+		return nil, err
+	}
+	if c.World != nil {
+		qa, err := QA(d, c.World, o.EvalShots, o.EvalTasks, 1)
+		if err != nil {
+			return nil, err
+		}
+		res = append(res, qa...)
+	}
+	out := map[string]float64{}
+	for _, r := range res {
+		out[r.Name] = r.Acc
+	}
+	return out, nil
+}
+
+// FinalOptions choose the final evaluation of a training run.
+type FinalOptions struct {
+	N        int // held-out examples per task
+	Finetune int // > 0: also the fine-tuning protocol on this many examples
+}
+
+// finalSeed is the seed of the final evaluation's held-out queries (training evaluates on seed 1).
+const finalSeed = 2
+
+// cachedFinal is a final evaluation as cached in the run directory, with what it was computed from.
+type cachedFinal struct {
+	Step    int           `json:"step"`
+	Options train.Options `json:"options"`
+	Report  Report        `json:"report"`
+}
+
+// Final evaluates the checkpoint of a training run directory — validation loss on 4× the run's
+// validation batches, k-shot accuracy on o.N held-out examples per task (seed 2), and optionally the
+// fine-tuning protocol — in float32 whatever the run trained with. The result is cached in the
+// directory (train.FileEval) and reused while the run's step and options are the same.
+func Final(dir string, o FinalOptions) (Report, error) {
+	st, err := train.LoadState(dir)
+	if err != nil {
+		return Report{}, err
+	}
+	if rep, ok := cached(dir, o, st); ok {
+		return rep, nil
+	}
+	if err := train.SetMatmul(train.MatmulFloat32); err != nil {
+		return Report{}, err
+	}
+	m, err := train.LoadModel(dir, 0)
+	if err != nil {
+		return Report{}, err
+	}
+	tk, err := tok.Load(filepath.Join(dir, train.FileTokenizer))
+	if err != nil {
+		return Report{}, err
+	}
+	val, world, err := train.PrepareVal(st.Options, tk)
+	if err != nil {
+		return Report{}, err
+	}
+	eo := Options{Shots: st.Options.EvalShots, N: o.N, Seed: finalSeed, World: world, Finetune: o.Finetune,
+		Val: data.ValBatches(val, m.Cfg.SeqLen, st.Options.Batch, 4*st.Options.EvalBatches)}
+	rep, err := Run(m, tk, eo)
+	if err != nil {
+		return rep, err
+	}
+	b, err := json.MarshalIndent(cachedFinal{Step: st.Step, Options: st.Options, Report: rep}, "", "  ")
+	if err != nil {
+		return rep, nil // a NaN validation loss cannot be cached in JSON: evaluate again next time
+	}
+	return rep, ckpt.WriteFileAtomic(filepath.Join(dir, train.FileEval(o.N, o.Finetune)), b)
+}
+
+// HasFinal reports whether dir holds a valid cached final evaluation for o (Final would not compute).
+func HasFinal(dir string, o FinalOptions) bool {
+	st, err := train.LoadState(dir)
+	if err != nil {
+		return false
+	}
+	_, ok := cached(dir, o, st)
+	return ok
+}
+
+// cached reads the cached final evaluation of dir, valid while the run's step and options are the ones
+// it was computed from.
+func cached(dir string, o FinalOptions, st train.State) (Report, bool) {
+	var c cachedFinal
+	raw, err := os.ReadFile(filepath.Join(dir, train.FileEval(o.N, o.Finetune)))
+	if err != nil || json.Unmarshal(raw, &c) != nil || c.Step != st.Step || len(train.OptionsDiff(c.Options, st.Options)) > 0 {
+		return Report{}, false
+	}
+	return c.Report, true
+}

@@ -1,0 +1,18 @@
+package train
+
+import "fmt"
+
+// The files of a run directory. The first four are the checkpoint (committed together by
+// SaveCheckpoint, HF-loadable); the rest belong to the run and live beside it.
+const (
+	FileConfig    = "config.json"           // Hugging Face LlamaConfig (+ growth_history)
+	FileModel     = "model.safetensors"     // the weights
+	FileTokenizer = "tokenizer.json"        // HF tokenizers JSON of the run's BPE
+	FileOptimizer = "optimizer.safetensors" // both AdamW moments (exp_avg.*, exp_avg_sq.*)
+	FileState     = "trainer_state.json"    // State: step, data position, options, growth history
+	FileMetrics   = "metrics.jsonl"         // one Metrics line per step (trimmed to the checkpoint on resume)
+)
+
+// FileEval is the name of the cached final evaluation of a run directory with n held-out examples per
+// task and ft fine-tuning examples (written by eval.Final).
+func FileEval(n, ft int) string { return fmt.Sprintf("eval-n%d-ft%d.json", n, ft) }

@@ -1,0 +1,366 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"midas/internal/ckpt"
+	"midas/internal/data"
+	"midas/internal/grow"
+	"midas/internal/kern"
+	"midas/internal/model"
+
+	"midas/internal/tok"
+)
+
+// RunConfig says which run to open and what to tell its caller.
+type RunConfig struct {
+	Dir     string  // the run directory written to: checkpoints and metrics.jsonl
+	Resume  string  // a checkpoint directory to continue ("" starts a fresh run); may equal Dir
+	Options Options // a fresh run's options; on resume the saved options are used, changed by Cadence
+	// Cadence changes the saved options on resume; only the steps and the evaluation and checkpoint
+	// cadence may change (anything else is an error). nil: no change.
+	Cadence func(*Options)
+	StopAt  int      // > 0: checkpoint and stop after this step, keeping the schedule of Options.Steps
+	Tasks   TaskEval // task accuracies at each evaluation; nil: validation loss only
+	Events  Events
+	// Interrupt makes os.Interrupt (Ctrl-C) stop the run after the current step, with a checkpoint.
+	Interrupt bool
+}
+
+// TaskEval scores a model on held-out task examples (name → accuracy) during training.
+type TaskEval func(m *model.Model, c *Corpus, o Options) (map[string]float64, error)
+
+// Events are what a run tells its caller; each may be nil.
+type Events struct {
+	Prepare Progress                     // reading, tokenizer training and tokenizing
+	Start   func(r *Run)                 // once the run is open, before its first step
+	Grow    func(r *Run, ev GrowthEvent) // after each growth
+	Step    func(r *Run, m Metrics)      // after every step (and its evaluation)
+}
+
+// Run is an open training run: its data, model, trainer and metrics log.
+type Run struct {
+	Cfg     RunConfig
+	Opt     Options // the resolved options (after Cadence)
+	Corpus  *Corpus
+	Trainer *Trainer
+	Resumed bool    // continues a checkpoint
+	ValLoss float64 // the latest validation loss (NaN before the first evaluation)
+
+	log     *metricsLog
+	tokJSON []byte
+	speeds  []float64
+	stageMS map[int][]float64
+}
+
+// Summary is what a finished (or stopped) Train reports.
+type Summary struct {
+	Stopped       bool    // interrupted or at StopAt; the checkpoint is saved
+	Step          int     // steps done
+	ValLoss       float64 // final validation loss (NaN when it never evaluated)
+	TokensPerS    float64 // median over the steps of this invocation
+	FLOPs         float64 // training FLOPs of the whole run
+	BaselineFLOPs float64 // the full-depth model's FLOPs for the same steps
+	Stages        []StageTime
+}
+
+// StageTime is the measured step time of one growth stage in this invocation.
+type StageTime struct {
+	Stage, Layers, Steps int
+	MedianMS             float64
+}
+
+// Open opens a fresh run in cfg.Dir or resumes cfg.Resume: it checks the directories and options,
+// prepares the corpus (training a tokenizer for a fresh run), builds or loads the model and the
+// optimizer state, and opens the metrics log. Close it when done.
+func Open(cfg RunConfig) (*Run, error) {
+	r := &Run{Cfg: cfg, ValLoss: math.NaN(), stageMS: map[int][]float64{}}
+	var st *State
+	var err error
+	if cfg.Resume != "" {
+		if st, err = r.resumeOptions(); err != nil {
+			return nil, err
+		}
+	} else if err = r.freshOptions(); err != nil {
+		return nil, err
+	}
+	if err := r.Opt.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.StopAt < 0 {
+		return nil, fmt.Errorf("train: stop-at must not be negative, got %d", cfg.StopAt)
+	}
+	kern.SetThreads(r.Opt.Threads)
+	if err := SetMatmul(r.Opt.Matmul); err != nil {
+		return nil, err
+	}
+	if err := r.prepare(st); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(r.Cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("train: %v", err)
+	}
+	if r.log, err = openMetricsLog(r.Cfg.Dir, cfg.Resume, r.Trainer.Step); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// freshOptions takes the options of a new run, refusing a directory that holds anything but the
+// remains of a run killed before its first checkpoint.
+func (r *Run) freshOptions() error {
+	dir := r.Cfg.Dir
+	if dir == "" {
+		return errors.New("train: a run needs a directory")
+	}
+	if _, err := ckpt.Recover(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, FileState)); err == nil {
+		return fmt.Errorf("train: %s already holds a training run; use --resume %s to continue it, or another --out", dir, dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("train: %v", err)
+	}
+	for _, e := range entries {
+		switch name := e.Name(); {
+		case name == FileMetrics: // a run killed before its first checkpoint: its log is restarted
+		case name == FileConfig || name == FileModel || strings.HasSuffix(name, ".safetensors"):
+			return fmt.Errorf("train: %s holds a model checkpoint (%s) that training would overwrite; choose another --out", dir, name)
+		default:
+			return fmt.Errorf("train: %s is not empty (it has %s); train into a new or empty directory", dir, name)
+		}
+	}
+	r.Opt = r.Cfg.Options
+	return nil
+}
+
+// resumeOptions reads the training state to continue (after finishing or discarding an interrupted
+// checkpoint write, so that state, weights and moments are of one commit).
+func (r *Run) resumeOptions() (*State, error) {
+	from := r.Cfg.Resume
+	if r.Cfg.Dir == "" {
+		r.Cfg.Dir = from
+	}
+	if fi, err := os.Stat(from); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("train: resume: %s is not a directory", from)
+	}
+	if _, err := ckpt.Recover(from); err != nil {
+		return nil, err
+	}
+	st, err := LoadState(from)
+	if err != nil {
+		return nil, err
+	}
+	r.Opt, r.Resumed = st.Options, true
+	if r.Cfg.Cadence != nil {
+		r.Cfg.Cadence(&r.Opt)
+	}
+	if err := sameRun(st.Options, r.Opt); err != nil {
+		return nil, err
+	}
+	switch {
+	case r.Opt.Steps < st.Step:
+		return nil, fmt.Errorf("train: resume: --steps %d is below the run's %d steps done", r.Opt.Steps, st.Step)
+	case r.Opt.Steps == st.Step:
+		return nil, fmt.Errorf("train: resume: %s is already trained to step %d of %d; raise --steps to continue it", from, st.Step, r.Opt.Steps)
+	}
+	return &st, nil
+}
+
+// sameRun checks that a resume changes nothing but what Cadence may change.
+func sameRun(saved, now Options) error {
+	for _, k := range OptionsDiff(saved, now) {
+		switch k {
+		case "steps", "eval_every", "save_every", "eval_batches", "eval_tasks", "eval_shots":
+		default:
+			return fmt.Errorf("train: resume: %s cannot change (only the steps and the evaluation and checkpoint cadence can)", k)
+		}
+	}
+	return nil
+}
+
+// prepare builds the corpus, the model (new or loaded) and the trainer (restored on resume).
+func (r *Run) prepare(st *State) error {
+	var tk *tok.Tokenizer
+	if st != nil {
+		var err error
+		if tk, err = tok.Load(filepath.Join(r.Cfg.Resume, FileTokenizer)); err != nil {
+			return err
+		}
+	}
+	corpus, err := PrepareCorpus(r.Opt, tk, r.Cfg.Events.Prepare)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		r.Opt.Model.VocabSize = corpus.Tok.VocabSize()
+	} else if corpus.Tok.VocabSize() != r.Opt.Model.VocabSize {
+		return fmt.Errorf("train: %s: tokenizer has %d tokens, the model's vocab is %d", r.Cfg.Resume, corpus.Tok.VocabSize(), r.Opt.Model.VocabSize)
+	}
+	r.Corpus = corpus
+	if r.tokJSON, err = corpus.Tok.MarshalJSON(); err != nil {
+		return err
+	}
+	m, err := r.model(st)
+	if err != nil {
+		return err
+	}
+	o := r.Opt
+	loader, err := data.NewLoader(corpus.Train, o.Model.SeqLen, o.Batch, o.Seed)
+	if err != nil {
+		return fmt.Errorf("train: training data: %d tokens are too few for one batch of %d×%d: %v", len(corpus.Train), o.Batch, o.Model.SeqLen+1, err)
+	}
+	val := data.ValBatches(corpus.Val, o.Model.SeqLen, o.Batch, o.EvalBatches)
+	r.Trainer = New(o, m, loader, val)
+	if st != nil {
+		return r.Trainer.Restore(r.Cfg.Resume, *st)
+	}
+	return nil
+}
+
+// model loads the checkpoint's model on resume, or makes the first stage's model with fresh weights.
+func (r *Run) model(st *State) (*model.Model, error) {
+	if st == nil {
+		cfg := r.Opt.Model
+		cfg.NumLayers = r.Opt.StageLayers(1)
+		m, err := model.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		m.InitWeights(r.Opt.Seed)
+		return m, nil
+	}
+	m, err := LoadModel(r.Cfg.Resume, 0)
+	if err != nil {
+		return nil, err
+	}
+	want := r.Opt.Model
+	want.NumLayers = m.Cfg.NumLayers // a growing run's depth changes; the trainer checks it per stage
+	if m.Cfg != want || m.Cfg.NumLayers > r.Opt.Model.NumLayers {
+		return nil, fmt.Errorf("train: %s: config.json describes %+v but the training state says %+v", r.Cfg.Resume, m.Cfg, r.Opt.Model)
+	}
+	return m, nil
+}
+
+// Train runs the loop to the end (or to StopAt, or until interrupted), logging every step, evaluating
+// and checkpointing at the options' cadence and at the end.
+func (r *Run) Train() (Summary, error) {
+	t := r.Trainer
+	t.Hooks = Hooks{Grow: r.onGrow, Evaluate: r.onEvaluate, Log: r.onLog,
+		Checkpoint: func(t *Trainer) error {
+			return SaveCheckpoint(r.Cfg.Dir, t.Model, r.tokJSON, int(r.Corpus.Tok.EOT()), t)
+		}}
+	if r.Cfg.Interrupt {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt)
+		defer signal.Stop(sig)
+		go func() {
+			if _, ok := <-sig; ok {
+				t.Interrupt()
+			}
+		}()
+	}
+	if r.Cfg.Events.Start != nil {
+		r.Cfg.Events.Start(r)
+	}
+	err := t.Run()
+	stopped := errors.Is(err, ErrInterrupted)
+	if err != nil && !stopped {
+		return Summary{}, err
+	}
+	return r.summary(stopped), nil
+}
+
+func (r *Run) onGrow(t *Trainer, ev GrowthEvent) error {
+	if r.Cfg.Events.Grow != nil {
+		r.Cfg.Events.Grow(r, ev)
+	}
+	return nil
+}
+
+func (r *Run) onEvaluate(t *Trainer, met *Metrics) error {
+	v := t.ValLoss()
+	r.ValLoss, met.ValLoss = v, &v
+	if r.Opt.EvalTasks > 0 && r.Cfg.Tasks != nil {
+		accs, err := r.Cfg.Tasks(t.Model, r.Corpus, r.Opt)
+		if err != nil {
+			return err
+		}
+		met.Tasks = accs
+	}
+	return nil
+}
+
+func (r *Run) onLog(t *Trainer, met Metrics) error {
+	if err := r.log.write(met); err != nil {
+		return err
+	}
+	r.speeds = append(r.speeds, met.TokensPerS)
+	r.stageMS[met.Stage] = append(r.stageMS[met.Stage], met.StepMS)
+	if met.Step == r.Cfg.StopAt {
+		t.Interrupt()
+	}
+	if r.Cfg.Events.Step != nil {
+		r.Cfg.Events.Step(r, met)
+	}
+	return nil
+}
+
+func (r *Run) summary(stopped bool) Summary {
+	o, t := r.Opt, r.Trainer
+	tokens := o.Batch * o.Accum * o.Model.SeqLen
+	s := Summary{Stopped: stopped, Step: t.Step, ValLoss: r.ValLoss, TokensPerS: median(r.speeds), FLOPs: t.FLOPs,
+		BaselineFLOPs: grow.StepFLOPs(o.Model, o.Model.NumLayers, tokens) * float64(t.Step)}
+	for st := 1; st <= o.NumStages(); st++ {
+		if ms := r.stageMS[st]; len(ms) > 0 {
+			s.Stages = append(s.Stages, StageTime{Stage: st, Layers: o.StageLayers(st), Steps: len(ms), MedianMS: median(ms)})
+		}
+	}
+	return s
+}
+
+// Close closes the metrics log.
+func (r *Run) Close() error { return r.log.close() }
+
+// SetMatmul selects the GEMM backend for a matmul precision: bf16 needs the amx-bf16 backend; float32
+// (or "") keeps the build's default exact backend.
+func SetMatmul(precision string) error {
+	switch precision {
+	case "", MatmulFloat32:
+		if kern.Backend() == amxBackend {
+			return kern.SetBackend(kern.Backends()[0])
+		}
+		return nil
+	case MatmulBF16:
+		if !slices.Contains(kern.Backends(), amxBackend) {
+			return fmt.Errorf("train: --matmul bf16 needs Intel AMX-BF16 (Xeon Sapphire Rapids or later); this CPU or build has only %s", strings.Join(kern.Backends(), ", "))
+		}
+		return kern.SetBackend(amxBackend)
+	}
+	return fmt.Errorf("train: --matmul must be float32 or bf16, got %q", precision)
+}
+
+// amxBackend is the kern backend behind --matmul bf16.
+const amxBackend = "amx-bf16"
+
+// median of xs (0 for none); xs is not modified.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
