@@ -9,8 +9,7 @@
 //
 //	spec := experiment.Spec{Out: "cmp", Seeds: 3, Final: eval.FinalOptions{N: 100}}
 //	for _, name := range []string{"baseline", "midas"} {
-
-//		spec.Arms = append(spec.Arms, arm)
+//		spec.Arms = append(spec.Arms, experiment.NewArm(name, base))
 //	}
-//	res, err := experiment.Execute(spec, experiment.Events{})
+//	res, err := experiment.Execute(spec, experiment.Events{}, false)
 package experiment

@@ -1,0 +1,75 @@
+package experiment
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"midas/internal/eval"
+	"midas/internal/model"
+	"midas/internal/train"
+)
+
+// tinySpec is a baseline-vs-midas comparison of 2-layer tiny models, 6 steps each, one seed.
+func tinySpec(out string) Spec {
+	o := train.DefaultOptions(model.Presets["tiny"])
+	o.Batch, o.Steps, o.Warmup, o.EvalEvery, o.EvalBatches, o.EvalTasks, o.SaveEvery = 2, 6, 1, 3, 2, 2, 0
+	o.SyntheticBytes, o.TokenizerBytes, o.Threads = 1<<16, 1<<14, 1
+	o.Block, o.Stages = 1, "explicit:2"
+	return Spec{Out: out, Seeds: 1, Final: eval.FinalOptions{N: 2}, Setup: "test",
+		Arms: []Arm{NewArm(Baseline, o), NewArm("midas", o)}}
+}
+
+// TestExecute runs a two-run comparison through the runner, runs it again (everything reused: no run
+// trains, no evaluation is computed), and refuses — then, with Force, retrains — when a setting changed.
+func TestExecute(t *testing.T) {
+	out := t.TempDir()
+	spec := tinySpec(out)
+	var trained, evaluated []string
+	ev := Events{
+		Train: func(cfg train.RunConfig) (train.Summary, error) {
+			trained = append(trained, filepath.Base(cfg.Dir))
+			return TrainQuietly(cfg)
+		},
+		Evaluate: func(j Job) { evaluated = append(evaluated, j.Arm) },
+	}
+	res, err := Execute(spec, ev, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 2 || res.Runs[0].Run != Baseline || res.Runs[1].Run != "midas" || res.Runs[1].Layers != 2 {
+		t.Fatalf("results %+v", res.Runs)
+	}
+	if res.Runs[1].FLOPs >= res.Runs[0].FLOPs {
+		t.Errorf("midas FLOPs %g not below the baseline's %g", res.Runs[1].FLOPs, res.Runs[0].FLOPs)
+	}
+	if len(res.Runs[0].Curve) != 6 || len(res.Runs[0].Final.Tasks) == 0 {
+		t.Errorf("baseline curve %d lines, %d final tasks", len(res.Runs[0].Curve), len(res.Runs[0].Final.Tasks))
+	}
+	if _, err := os.Stat(filepath.Join(out, "report.md")); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(trained, ",") != "baseline-seed1,midas-seed1" || len(evaluated) != 2 {
+		t.Fatalf("first execution trained %v, evaluated %v", trained, evaluated)
+	}
+	trained, evaluated = nil, nil
+	if _, err := Execute(spec, ev, false); err != nil {
+		t.Fatal(err)
+	}
+	if len(trained)+len(evaluated) != 0 {
+		t.Fatalf("second execution trained %v, evaluated %v; want everything reused", trained, evaluated)
+	}
+	changed := tinySpec(out)
+	changed.Arms[1].Options.LR = 1e-3
+	if _, err := Execute(changed, ev, false); err == nil || !strings.Contains(err.Error(), "lr differ") {
+		t.Fatalf("changed lr: got %v, want a refusal naming lr", err)
+	}
+	changed.Force = true
+	if _, err := Execute(changed, ev, false); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(trained, ",") != "midas-seed1" {
+		t.Fatalf("with Force trained %v, want only the changed run", trained)
+	}
+}

@@ -1,0 +1,131 @@
+package train
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"midas/internal/model"
+)
+
+// runOptions are a tiny growing run on the synthetic corpus: 2 layers, midas, stages of 3 and 5 steps.
+func runOptions() Options {
+	o := DefaultOptions(model.Presets["tiny"])
+	o.Batch, o.Steps, o.Warmup, o.EvalEvery, o.EvalBatches, o.EvalTasks, o.SaveEvery = 2, 8, 1, 4, 2, 0, 0
+	o.SyntheticBytes, o.TokenizerBytes, o.Threads = 1<<16, 1<<14, 1
+	o.Growth, o.Block, o.Stages = "midas", 1, "explicit:3"
+	return o
+}
+
+// trainDir opens and trains a run to the end (or StopAt) and returns its summary.
+func trainDir(t *testing.T, cfg RunConfig) Summary {
+	t.Helper()
+	r, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	s, err := r.Train()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestRunLibrary trains a growing run through the library API alone, checks what it wrote, then trains
+// the same run in two invocations (stop at step 3, right at the growth, and resume) and requires the
+// same weights, moments and metrics bit for bit.
+func TestRunLibrary(t *testing.T) {
+	dir := t.TempDir()
+	var grew []GrowthEvent
+	whole := filepath.Join(dir, "whole")
+	s := trainDir(t, RunConfig{Dir: whole, Options: runOptions(),
+		Events: Events{Grow: func(r *Run, ev GrowthEvent) { grew = append(grew, ev) }}})
+	if s.Stopped || s.Step != 8 || len(s.Stages) != 2 || s.FLOPs >= s.BaselineFLOPs {
+		t.Fatalf("summary %+v", s)
+	}
+	if len(grew) != 1 || grew[0].Step != 3 || grew[0].From != 1 || grew[0].To != 2 {
+		t.Fatalf("growth events %+v", grew)
+	}
+	for _, f := range []string{FileConfig, FileModel, FileTokenizer, FileOptimizer, FileState, FileMetrics} {
+		if _, err := os.Stat(filepath.Join(whole, f)); err != nil {
+			t.Errorf("run directory lacks %s", f)
+		}
+	}
+	split := filepath.Join(dir, "split")
+	if s := trainDir(t, RunConfig{Dir: split, Options: runOptions(), StopAt: 3}); !s.Stopped || s.Step != 3 {
+		t.Fatalf("stop-at summary %+v", s)
+	}
+	trainDir(t, RunConfig{Resume: split})
+	a, b := loadRun(t, whole), loadRun(t, split)
+	if !slices.Equal(a.Params, b.Params) || !slices.Equal(a.M, b.M) || !slices.Equal(a.V, b.V) {
+		t.Fatal("stopped and resumed run differs from the uninterrupted one")
+	}
+	ma, _ := ReadMetrics(whole)
+	mb, _ := ReadMetrics(split)
+	if len(ma) != 8 || len(mb) != 8 {
+		t.Fatalf("metrics lines %d and %d, want 8", len(ma), len(mb))
+	}
+	for i := range ma {
+		if ma[i].Loss != mb[i].Loss {
+			t.Fatalf("step %d: loss %v vs %v", i+1, ma[i].Loss, mb[i].Loss)
+		}
+	}
+}
+
+// loadRun reads a run directory's weights and moments.
+func loadRun(t *testing.T, dir string) struct{ Params, M, V []float32 } {
+	t.Helper()
+	m, err := LoadModel(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	M, V := make([]float32, len(m.Params)), make([]float32, len(m.Params))
+	p := filepath.Join(dir, FileOptimizer)
+	if err := readTensors(p, m.Layout, "exp_avg.", M); err != nil {
+		t.Fatal(err)
+	}
+	if err := readTensors(p, m.Layout, "exp_avg_sq.", V); err != nil {
+		t.Fatal(err)
+	}
+	return struct{ Params, M, V []float32 }{m.Params, M, V}
+}
+
+// TestRunRefuses: Open refuses directories and resumes that would lose or misreport work.
+func TestRunRefuses(t *testing.T) {
+	dir := t.TempDir()
+	done := filepath.Join(dir, "done")
+	trainDir(t, RunConfig{Dir: done, Options: runOptions()})
+	hf := filepath.Join(dir, "hf")
+	other := filepath.Join(dir, "other")
+	for _, d := range []string{hf, other} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(hf, FileConfig), []byte("{}"), 0o644)
+	os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o644)
+	for _, c := range []struct {
+		name string
+		cfg  RunConfig
+		want string
+	}{
+		{"fresh over a run", RunConfig{Dir: done, Options: runOptions()}, "already holds a training run"},
+		{"fresh over a checkpoint", RunConfig{Dir: hf, Options: runOptions()}, "holds a model checkpoint (config.json)"},
+		{"fresh into a used directory", RunConfig{Dir: other, Options: runOptions()}, "is not empty (it has notes.txt)"},
+		{"resume a finished run", RunConfig{Resume: done, Dir: filepath.Join(dir, "next")}, "already trained to step 8 of 8"},
+		{"steps below the step done", RunConfig{Resume: done, Cadence: func(o *Options) { o.Steps = 4 }}, "--steps 4 is below the run's 8 steps"},
+		{"resume changes the model", RunConfig{Resume: done, Cadence: func(o *Options) { o.Steps, o.LR = 10, 1 }}, "lr cannot change"},
+		{"resume a non-run", RunConfig{Resume: other}, "no training state"},
+	} {
+		_, err := Open(c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want an error containing %q", c.name, err, c.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "next")); err == nil {
+		t.Error("a refused resume created its --out directory")
+	}
+}
