@@ -18,7 +18,7 @@ func (m *Model) NewCache(maxT int) *Cache {
 		panic("model: NewCache: maxT must be in [1, SeqLen]")
 	}
 	c := &Cache{max: maxT}
-	for l := 0; l < m.Cfg.NumLayers; l++ {
+	for l := 0; l < m.Layout.Depth(); l++ {
 		c.k = append(c.k, make([]float32, maxT*m.Cfg.Dim))
 		c.v = append(c.v, make([]float32, maxT*m.Cfg.Dim))
 	}
@@ -67,7 +67,7 @@ func (m *Model) Extend(c *Cache, tokens []int32) []float32 {
 		}
 		copy(x[i*C:i*C+C], P[embed.Offset+int(tok)*C:])
 	}
-	for l := 0; l < cfg.NumLayers; l++ {
+	for l := 0; l < m.Layout.Depth(); l++ {
 		lay := func(k, size int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+size] }
 		kern.RMSNormForward(c.h, c.rstd, x, lay(tLN1, C), n, C, eps)
 		kern.Gemm(false, true, n, 3*C, C, 1, c.h, C, lay(tQ, 3*C*C), C, 0, c.qkv, 3*C)

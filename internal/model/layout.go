@@ -22,12 +22,17 @@ type Tensor struct {
 	Kind   Kind
 }
 
-// Layout is the table of every parameter tensor in flat-buffer order.
+// Layout is the table of every parameter tensor in flat-buffer order, and the layer map: which
+// physical parameter block each logical layer (position in depth) computes with.
 type Layout struct {
 	Tensors []Tensor
 	Size    int // total floats
-	layers  [][2]int
-	byName  map[string]int
+	// Map[l] is the physical layer whose tensors logical layer l uses; len(Map) is the depth. The
+	// identity for an untied model; a weight-shared (looped) model maps several positions to one block,
+	// whose gradient is then the sum over its uses.
+	Map    []int
+	layers [][2]int
+	byName map[string]int
 }
 
 // Per-layer tensor order; q,k,v and gate,up must stay adjacent (fused matmuls).
@@ -61,9 +66,12 @@ const (
 	tensorsPerLayer
 )
 
-// NewLayout lays out the parameters of c.
+// NewLayout lays out the parameters of c, with c.NumLayers physical layers and the identity layer map.
 func NewLayout(c Config) *Layout {
-	l := &Layout{byName: map[string]int{}}
+	l := &Layout{byName: map[string]int{}, Map: make([]int, c.NumLayers)}
+	for i := range l.Map {
+		l.Map[i] = i
+	}
 	add := func(name string, shape []int, layer int, kind Kind) {
 		n := 1
 		for _, s := range shape {
@@ -88,10 +96,33 @@ func NewLayout(c Config) *Layout {
 	return l
 }
 
+// NewLayoutMap lays out the c.NumLayers physical layers of c and computes with depth len(layerMap):
+// logical layer l uses physical layer layerMap[l]. Every physical layer must be used.
+func NewLayoutMap(c Config, layerMap []int) (*Layout, error) {
+	l := NewLayout(c)
+	used := make([]bool, c.NumLayers)
+	for i, p := range layerMap {
+		if p < 0 || p >= c.NumLayers {
+			return nil, fmt.Errorf("model: layer map: position %d uses layer %d of %d", i, p, c.NumLayers)
+		}
+		used[p] = true
+	}
+	for p, u := range used {
+		if !u {
+			return nil, fmt.Errorf("model: layer map: layer %d of %d is never used", p, c.NumLayers)
+		}
+	}
+	l.Map = append([]int(nil), layerMap...)
+	return l, nil
+}
+
+// Depth is the number of logical layers a forward pass runs (len(Map)).
+func (l *Layout) Depth() int { return len(l.Map) }
+
 // LayerRange returns the flat range [lo, hi) of decoder layer i.
 func (l *Layout) LayerRange(i int) (lo, hi int) { return l.layers[i][0], l.layers[i][1] }
 
-// NumLayers is the number of decoder layers in the layout.
+// NumLayers is the number of physical decoder layers (parameter blocks) in the layout.
 func (l *Layout) NumLayers() int { return len(l.layers) }
 
 // Lookup finds a tensor by its Hugging Face name.
@@ -103,8 +134,8 @@ func (l *Layout) Lookup(name string) (Tensor, bool) {
 	return l.Tensors[i], true
 }
 
-// layerTensor returns tensor k (one of the t* indices) of layer i.
-func (l *Layout) layerTensor(i, k int) Tensor { return l.Tensors[1+i*tensorsPerLayer+k] }
+// layerTensor returns tensor k (one of the t* indices) of the physical layer that logical layer i uses.
+func (l *Layout) layerTensor(i, k int) Tensor { return l.Tensors[1+l.Map[i]*tensorsPerLayer+k] }
 
 // global returns the embedding, final norm and head tensors (head = embedding when tied).
 func (l *Layout) global() (embed, norm, head Tensor) {

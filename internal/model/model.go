@@ -58,12 +58,28 @@ func New(cfg Config) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	l := NewLayout(cfg)
+	return newModel(cfg, NewLayout(cfg)), nil
+}
+
+// NewMapped allocates a model whose cfg.NumLayers physical layers are applied in the order of
+// layerMap (see Layout.Map): depth len(layerMap), parameters of cfg.NumLayers layers.
+func NewMapped(cfg Config, layerMap []int) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	l, err := NewLayoutMap(cfg, layerMap)
+	if err != nil {
+		return nil, err
+	}
+	return newModel(cfg, l), nil
+}
+
+func newModel(cfg Config, l *Layout) *Model {
 	return &Model{
 		Cfg: cfg, Layout: l,
 		Params: make([]float32, l.Size), Grads: make([]float32, l.Size),
 		rope: kern.NewRoPETable(cfg.SeqLen, cfg.HeadDim(), cfg.RopeTheta),
-	}, nil
+	}
 }
 
 // InitWeights sets the parameters as llama_ref.py does: every matrix and the embedding ~ N(0, 0.02²),
@@ -89,7 +105,7 @@ func (m *Model) InitWeights(seed uint64) {
 func (m *Model) ZeroGrads() { clear(m.Grads) }
 
 func (m *Model) ensure(b, t int) {
-	c, f, v, h, L := m.Cfg.Dim, m.Cfg.FFNDim, m.Cfg.VocabSize, m.Cfg.NumHeads, m.Cfg.NumLayers
+	c, f, v, h, L := m.Cfg.Dim, m.Cfg.FFNDim, m.Cfg.VocabSize, m.Cfg.NumHeads, m.Layout.Depth()
 	n := b * t
 	a := &m.acts
 	if n <= a.cap && b*t*t <= a.attBT && len(a.rstd1) == L {
@@ -125,7 +141,7 @@ func (m *Model) ensure(b, t int) {
 //
 // A model keeps the buffers of its largest batch so far.
 func (m *Model) ActivationBytes(b, t int) int64 {
-	c, f, v, h, L := int64(m.Cfg.Dim), int64(m.Cfg.FFNDim), int64(m.Cfg.VocabSize), int64(m.Cfg.NumHeads), int64(m.Cfg.NumLayers)
+	c, f, v, h, L := int64(m.Cfg.Dim), int64(m.Cfg.FFNDim), int64(m.Cfg.VocabSize), int64(m.Cfg.NumHeads), int64(m.Layout.Depth())
 	n, att := int64(b)*int64(t), int64(b)*int64(t)*int64(t)*h
 	// Per layer: res[l], rstd1, h1, qkv, att, y, res2, rstd2, h2, gu, act.
 	perLayer := n*c + n + n*c + 3*n*c + att + n*c + n*c + n + n*c + 2*n*f + n*f
@@ -191,7 +207,8 @@ func (m *Model) forward(tokens []int32, b, t int) {
 		}
 		copy(x[i*c:i*c+c], P[embed.Offset+int(tok)*c:])
 	}
-	for l := 0; l < cfg.NumLayers; l++ {
+	L := m.Layout.Depth()
+	for l := 0; l < L; l++ {
 		// lay(k, n) is the n floats of layer l starting at tensor k (n spans fused tensors: q|k|v, gate|up).
 		lay := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+n] }
 		in, mid, out := a.res[l][:n*c], a.res2[l][:n*c], a.res[l+1][:n*c]
@@ -207,7 +224,7 @@ func (m *Model) forward(tokens []int32, b, t int) {
 		copy(out, mid)
 		kern.Gemm(false, true, n, c, f, 1, a.act[l], f, lay(tDown, c*f), f, 1, out, c)
 	}
-	last := a.res[cfg.NumLayers][:n*c]
+	last := a.res[L][:n*c]
 	kern.RMSNormForward(a.hF, a.rstdF, last, P[norm.Offset:norm.Offset+c], n, c, eps)
 	kern.Gemm(false, true, n, cfg.VocabSize, c, 1, a.hF, c, P[head.Offset:head.Offset+head.Size], c, 0, a.logit, cfg.VocabSize)
 }
@@ -232,8 +249,9 @@ func (m *Model) Backward(scale float32) {
 	dh, dres := a.dh[:n*c], a.dres[:n*c]
 	kern.Gemm(false, false, n, c, v, 1, dlog, v, P[head.Offset:head.Offset+head.Size], c, 0, dh, c)
 	clear(dres)
-	kern.RMSNormBackward(dres, G[norm.Offset:norm.Offset+c], dh, a.res[cfg.NumLayers], P[norm.Offset:norm.Offset+c], a.rstdF, n, c)
-	for l := cfg.NumLayers - 1; l >= 0; l-- {
+	L := m.Layout.Depth()
+	kern.RMSNormBackward(dres, G[norm.Offset:norm.Offset+c], dh, a.res[L], P[norm.Offset:norm.Offset+c], a.rstdF, n, c)
+	for l := L - 1; l >= 0; l-- {
 		// pw/gw(k, n): the n floats of params/grads of layer l from tensor k on (n may span fused tensors).
 		pw := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+n] }
 		gw := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return G[t.Offset : t.Offset+n] }
