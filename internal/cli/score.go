@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"midas/internal/objective"
 	"midas/internal/train"
 )
 
@@ -40,10 +41,11 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+	var bt objective.Batch
 	var sum float64
-	for _, l := range lists {
-		n := len(l) - 1
-		sum += float64(m.Loss(l[:n], l[1:], 1, n))
+	for i, l := range lists {
+		objective.Causal{}.Make(&bt, l, 1, len(l)-1, uint64(i))
+		sum += float64(m.LossBatch(&bt))
 	}
 	fmt.Fprintf(stdout, "loss %.6f\n", sum/float64(len(lists)))
 	return nil

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"midas/internal/model"
+	"midas/internal/objective"
 	"midas/internal/optim"
 	"midas/internal/tasks"
 	"midas/internal/tok"
@@ -65,9 +66,13 @@ func Finetune(m *model.Model, tk *tok.Tokenizer, o FinetuneOptions, k, n int, se
 	return out, nil
 }
 
-// finetuneCopy trains c in place on the examples, visiting them in a seeded order each epoch.
+// finetuneCopy trains c in place on the examples, visiting them in a seeded order each epoch. Each
+// example is one causal window whose loss starts at the answer (objective.Batch.LossFrom).
 func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o FinetuneOptions, seed uint64) {
-	type seq struct{ in, tgt []int32 }
+	type seq struct {
+		window []int32 // EOT, prompt, answer, newline: at most SeqLen+1 tokens
+		start  int     // the answer's first token in window
+	}
 	var seqs []seq
 	for _, ex := range exs {
 		prompt := append([]int32{tk.EOT()}, tk.Encode(ex.Prompt)...)
@@ -81,19 +86,13 @@ func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o Fine
 		for start < len(prompt) && start < len(full) && prompt[start] == full[start] {
 			start++
 		}
-		tgt := make([]int32, len(full)-1)
-		for i := range tgt {
-			tgt[i] = -1
-			if i+1 >= start {
-				tgt[i] = full[i+1]
-			}
-		}
-		seqs = append(seqs, seq{full[:len(full)-1], tgt})
+		seqs = append(seqs, seq{full, start})
 	}
 	adam := optim.AdamW{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8}
 	mom1, mom2 := make([]float32, len(c.Params)), make([]float32, len(c.Params))
 	r := model.NewRNG(seed ^ 0x5eed)
 	step := 0
+	var bt objective.Batch
 	for e := 0; e < o.Epochs; e++ {
 		order := make([]int, len(seqs))
 		for i := range order {
@@ -108,7 +107,9 @@ func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o Fine
 			c.ZeroGrads()
 			for _, i := range batch {
 				s := seqs[i]
-				c.Loss(s.in, s.tgt, 1, len(s.in))
+				objective.Causal{}.Make(&bt, s.window, 1, len(s.window)-1, uint64(i))
+				bt.LossFrom(0, s.start)
+				c.LossBatch(&bt)
 				c.Backward(1 / float32(len(batch)))
 			}
 			step++

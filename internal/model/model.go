@@ -1,9 +1,11 @@
 package model
 
 import (
+	"fmt"
 	"math"
 
 	"midas/internal/kern"
+	"midas/internal/objective"
 )
 
 // Model owns the parameters, their gradients and the activation buffers of one forward/backward pass.
@@ -159,7 +161,8 @@ func (m *Model) Forward(tokens []int32, b, t int) []float32 {
 }
 
 // Loss runs the forward pass and returns the mean next-token cross-entropy (natural log) over the
-// positions whose target is ≥ 0; targets [B·T] of −1 are ignored. Backward may follow.
+// positions whose target is ≥ 0; targets [B·T] of −1 (objective.Ignore) are ignored. Backward may
+// follow.
 func (m *Model) Loss(tokens, targets []int32, b, t int) float32 {
 	m.forward(tokens, b, t)
 	n, v := b*t, m.Cfg.VocabSize
@@ -179,6 +182,19 @@ func (m *Model) Loss(tokens, targets []int32, b, t int) float32 {
 	m.targets, m.hasLoss = targets, true
 	m.lossMean = float32(sum / float64(max(m.valid, 1)))
 	return m.lossMean
+}
+
+// LossBatch is Loss on a batch made by an objective: its Inputs, its Targets (objective.Ignore carries
+// no loss) and its B and T. Every row's Prefix must be 0 — attention is causal only (see the package
+// doc of objective for where a prefix would go) — or LossBatch panics. Backward may follow.
+func (m *Model) LossBatch(bt *objective.Batch) float32 {
+	for b, p := range bt.Prefix[:bt.B] {
+		if p != 0 {
+			panic(fmt.Sprintf("model: LossBatch: row %d has a bidirectional prefix of %d; "+
+				"attention is causal only", b, p))
+		}
+	}
+	return m.Loss(bt.Inputs, bt.Targets, bt.B, bt.T)
 }
 
 // Losses returns the per-position losses [B·T] of the last Loss call.
@@ -215,6 +231,8 @@ func (m *Model) forward(tokens []int32, b, t int) {
 		kern.RMSNormForward(a.h1[l], a.rstd1[l], in, lay(tLN1, c), n, c, eps)
 		kern.Gemm(false, true, n, 3*c, c, 1, a.h1[l], c, lay(tQ, 3*c*c), c, 0, a.qkv[l], 3*c)
 		kern.RoPEForward(a.qkv[l], m.rope, b, t, 2*h, 3*c, 0)
+		// Causal only: a bidirectional prefix per row (objective.Batch.Prefix) would be passed here and
+		// to AttentionBackward; LossBatch refuses one until the kernels take it.
 		kern.AttentionForward(a.y[l], a.att[l], a.qkv[l], b, t, h, d)
 		copy(mid, in)
 		kern.Gemm(false, true, n, c, c, 1, a.y[l], c, lay(tO, c*c), c, 1, mid, c)
@@ -309,21 +327,19 @@ func (m *Model) GradNonFinite() string {
 	return ""
 }
 
-// MeanLoss is the mean of Loss over batches of packed windows, each [B][seq+1] flat (inputs are the
-// first seq tokens of a window, targets the last seq). NaN when there are no batches.
+// MeanLoss is the mean causal LM loss (objective.Causal, whatever the training objective) over batches
+// of packed windows, each [B][seq+1] flat; a batch's trailing tokens that fill no whole window
+// are left out. NaN when there are no batches.
 func (m *Model) MeanLoss(batches [][]int32, seq int) float64 {
 	if len(batches) == 0 {
 		return math.NaN()
 	}
+	var bt objective.Batch
 	var sum float64
-	for _, vb := range batches {
+	for j, vb := range batches {
 		b := len(vb) / (seq + 1)
-		in, tgt := make([]int32, b*seq), make([]int32, b*seq)
-		for i := 0; i < b; i++ {
-			copy(in[i*seq:], vb[i*(seq+1):i*(seq+1)+seq])
-			copy(tgt[i*seq:], vb[i*(seq+1)+1:(i+1)*(seq+1)])
-		}
-		sum += float64(m.Loss(in, tgt, b, seq))
+		objective.Causal{}.Make(&bt, vb[:b*(seq+1)], b, seq, uint64(j))
+		sum += float64(m.LossBatch(&bt))
 	}
 	return sum / float64(len(batches))
 }

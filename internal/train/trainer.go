@@ -12,6 +12,7 @@ import (
 	"midas/internal/data"
 	"midas/internal/kern"
 	"midas/internal/model"
+	"midas/internal/objective"
 	"midas/internal/optim"
 )
 
@@ -55,12 +56,15 @@ type Trainer struct {
 	History []GrowthEvent // growths so far
 	Hooks   Hooks
 	Ends    []int // exclusive end step of every stage
+	// Objective turns each micro-batch of loader windows into the batch trained on; New sets
+	// objective.Causal.
+	Objective objective.Objective
 
 	sched optim.Schedule // Opt.LRSchedule(), resolved once (it allocates)
 
 	chunks  []chunk
 	batch   []int32
-	in, tgt []int32
+	current objective.Batch // the micro-batch trained on, made from batch by Objective
 	norms   []float64
 	upd     updateTask // reused every step, so that TrainStep does not allocate
 	nrm     normTask
@@ -79,15 +83,14 @@ const chunkSize = 1 << 15
 
 // New makes a trainer over a model and a loader. The model's parameters must already be set.
 func New(opt Options, m *model.Model, loader *data.Loader, val [][]int32) *Trainer {
-	t := &Trainer{Opt: opt, Model: m, Loader: loader, Val: val,
+	t := &Trainer{Opt: opt, Model: m, Loader: loader, Val: val, Objective: objective.Causal{},
 		M: make([]float32, len(m.Params)), V: make([]float32, len(m.Params))}
 	t.Relayout()
 	t.Ends, _ = opt.StageEnds() // Validate has checked the options
 	t.sched = opt.LRSchedule()
 	n := opt.Batch * (opt.Model.SeqLen + 1)
 	t.batch = make([]int32, n)
-	t.in = make([]int32, opt.Batch*opt.Model.SeqLen)
-	t.tgt = make([]int32, opt.Batch*opt.Model.SeqLen)
+	t.current.Resize(opt.Batch, opt.Model.SeqLen)
 	return t
 }
 
@@ -119,12 +122,9 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 	var loss float64
 	for a := 0; a < o.Accum; a++ {
 		t.Loader.Next(t.batch)
-		for b := 0; b < B; b++ {
-			row := t.batch[b*(T+1) : (b+1)*(T+1)]
-			copy(t.in[b*T:], row[:T])
-			copy(t.tgt[b*T:], row[1:])
-		}
-		l := m.Loss(t.in, t.tgt, B, T)
+		// The key is the micro-batch count, a function of the step: a resumed run makes the same batches.
+		t.Objective.Make(&t.current, t.batch, B, T, uint64(t.Step)*uint64(o.Accum)+uint64(a))
+		l := m.LossBatch(&t.current)
 		if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
 			return Metrics{}, fmt.Errorf("train: step %d: loss is %v", t.Step+1, l)
 		}
