@@ -7,8 +7,8 @@
 // what the surgery needs to know about a checkpoint (depth, dtypes, sharding) from the headers alone.
 //
 // The plan itself — which old layer every new layer comes from — is package grow's, which stays pure;
-// the formats are package ckpt's. The output is built in a temp directory and renamed into place, so a
-// failed surgery leaves the output as it was.
+// the formats and the atomic writes are package ckpt's: the output is built in a temp directory and
+// renamed into place by ckpt.WriteDirAtomic, so a failed surgery leaves the output as it was.
 //
 // Worked example: MIDAS with b = 1 on a 2-layer checkpoint (plan "midas b=1: 0 [0] 1") writes
 //

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -108,8 +107,8 @@ func Inspect(dir string) (Summary, error) {
 // trainer_state.json. Subdirectories are not copied.
 //
 // Tensors are read and written one at a time, so memory stays near the largest tensor. Everything is
-// written into a temp dir out + ".tmp-<random>" and renamed to out at the end; on any error the temp
-// dir is removed and out is untouched. An existing out is an error wrapping fs.ErrExist unless
+// written into a temp dir out + ".tmp-<random>" and renamed to out at the end (ckpt.WriteDirAtomic);
+// on any error the temp dir is removed and out is untouched. An existing out is an error wrapping fs.ErrExist unless
 // opt.Force. Free disk space is not checked.
 func Grow(in, out string, p grow.Plan, opt Options) error {
 	if err := p.Validate(); err != nil {
@@ -126,20 +125,15 @@ func Grow(in, out string, p grow.Plan, opt Options) error {
 	if src.cfg.NumHiddenLayers != p.From {
 		return fmt.Errorf("surgery: the plan is for %d layers, the checkpoint has %d", p.From, src.cfg.NumHiddenLayers)
 	}
-	parent := filepath.Dir(out)
-	tmp, err := os.MkdirTemp(parent, filepath.Base(out)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("surgery: %v", err)
+	var werr error // writeTo's own error, already "surgery: ..."
+	err = ckpt.WriteDirAtomic(out, opt.Force, func(tmp string) error {
+		werr = src.writeTo(tmp, p, opt.Progress)
+		return werr
+	})
+	if err != nil && err != werr {
+		return fmt.Errorf("surgery: %w", err)
 	}
-	if err := src.writeTo(tmp, p, opt.Progress); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	if err := syncDir(tmp); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	return replaceDir(tmp, out, opt.Force)
+	return err
 }
 
 // checkOut refuses an existing out without force, and an out that is in or contains it.
@@ -154,53 +148,6 @@ func checkOut(in, out string, force bool) error {
 	}
 	if _, err := os.Lstat(out); err == nil && !force {
 		return fmt.Errorf("surgery: %s: %w", out, fs.ErrExist)
-	}
-	return nil
-}
-
-// replaceDir renames the complete temp dir to out. An existing out (force) is first moved aside and
-// removed only after the rename succeeded; if the rename fails it is moved back.
-func replaceDir(tmp, out string, force bool) error {
-	_, err := os.Lstat(out)
-	if err == nil && !force {
-		os.RemoveAll(tmp)
-		return fmt.Errorf("surgery: %s: %w", out, fs.ErrExist) // appeared while we were writing
-	}
-	if err != nil {
-		if err := os.Rename(tmp, out); err != nil {
-			os.RemoveAll(tmp)
-			return fmt.Errorf("surgery: %v", err)
-		}
-		return syncDir(filepath.Dir(out))
-	}
-	old := tmp + ".old"
-	if err := os.Rename(out, old); err != nil {
-		os.RemoveAll(tmp)
-		return fmt.Errorf("surgery: %v", err)
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		os.Rename(old, out)
-		os.RemoveAll(tmp)
-		return fmt.Errorf("surgery: %v", err)
-	}
-	if err := syncDir(filepath.Dir(out)); err != nil {
-		return err
-	}
-	if err := os.RemoveAll(old); err != nil {
-		return fmt.Errorf("surgery: the new checkpoint is in place, but removing the old one failed: %v", err)
-	}
-	return nil
-}
-
-// syncDir fsyncs a directory so that the renames and creations in it survive a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("surgery: %v", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("surgery: %s: %v", dir, err)
 	}
 	return nil
 }
@@ -558,46 +505,22 @@ func (in *hfInput) copyOthers(dir string) error {
 	return nil
 }
 
-// copyFile copies src to dst (a new file) and fsyncs it.
+// copyFile copies src to dst, streamed, and fsyncs it.
 func copyFile(src, dst string) error {
 	r, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("surgery: %v", err)
 	}
 	defer r.Close()
-	w, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("surgery: %v", err)
-	}
-	if _, err := io.Copy(w, r); err != nil {
-		w.Close()
+	if err := ckpt.WriteFileAtomicFrom(dst, r); err != nil {
 		return fmt.Errorf("surgery: copy %s: %v", src, err)
-	}
-	if err := w.Sync(); err != nil {
-		w.Close()
-		return fmt.Errorf("surgery: %v", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("surgery: %v", err)
 	}
 	return nil
 }
 
-// writeFile writes a new file in the temp dir and fsyncs it (the dir as a whole is renamed later).
+// writeFile writes a file of the checkpoint (in the temp dir that is renamed as a whole later).
 func writeFile(path string, data []byte) error {
-	w, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("surgery: %v", err)
-	}
-	if _, err := w.Write(data); err != nil {
-		w.Close()
-		return fmt.Errorf("surgery: %v", err)
-	}
-	if err := w.Sync(); err != nil {
-		w.Close()
-		return fmt.Errorf("surgery: %v", err)
-	}
-	if err := w.Close(); err != nil {
+	if err := ckpt.WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("surgery: %v", err)
 	}
 	return nil
