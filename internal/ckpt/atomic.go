@@ -2,9 +2,11 @@ package ckpt
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,11 +20,17 @@ const fileMode = 0o644
 // WriteFileAtomic writes data to path through a temp file in the same directory, fsyncs it and
 // renames it into place, so that readers see either the old file or the complete new one.
 func WriteFileAtomic(path string, data []byte) error {
+	return WriteFileAtomicFrom(path, bytes.NewReader(data))
+}
+
+// WriteFileAtomicFrom is WriteFileAtomic for content read from r until EOF (a file being copied), so
+// that it need not fit in memory. If reading fails, the temp file is removed and path is untouched.
+func WriteFileAtomicFrom(path string, r io.Reader) error {
 	f, err := createTemp(path)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
+	if _, err := io.Copy(f, r); err != nil {
 		discardTemp(f)
 		return fmt.Errorf("ckpt: %s: %w", path, err)
 	}
@@ -271,4 +279,74 @@ func Recover(dir string) (bool, error) {
 		return true, nil
 	}
 	return true, rollForward(dir, names, nil)
+}
+
+// rename is os.Rename; WriteDirAtomic's test replaces it to make a rename fail.
+var rename = os.Rename
+
+// WriteDirAtomic creates the directory dir from what fill writes into an empty temp dir next to it
+// (named dir + ".tmp-<random>"): once fill returns nil the temp dir is fsynced, renamed to dir and
+// dir's parent fsynced, so that readers see either no dir (or the old one) or the complete new one.
+// fill must make the files it writes durable (WriteFileAtomic, WriteFileAtomicFrom and Writer do).
+// If fill fails, its error is returned unchanged, the temp dir is removed and dir is untouched.
+//
+// An existing dir (checked before fill and again before the rename) is an error wrapping
+// fs.ErrExist unless replace. With replace it is moved aside to <temp dir>.old, removed only once
+// the new dir is in place, and moved back if that rename fails. dir's parent must exist; free disk
+// space is not checked. A crash may leave the temp dir or the .old one behind, never a partial dir.
+func WriteDirAtomic(dir string, replace bool, fill func(tmp string) error) error {
+	if _, err := os.Lstat(dir); err == nil && !replace {
+		return fmt.Errorf("ckpt: %s: %w", dir, fs.ErrExist)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("ckpt: %w", err)
+	}
+	if err := fill(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := syncDir(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("ckpt: %s: %w", tmp, err)
+	}
+	return replaceDir(tmp, dir, replace)
+}
+
+// replaceDir renames the complete temp dir to dir, moving an existing dir (replace) aside first and
+// removing it only after the rename succeeded; if the rename fails it is moved back.
+func replaceDir(tmp, dir string, replace bool) error {
+	_, err := os.Lstat(dir)
+	if err == nil && !replace {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("ckpt: %s: %w", dir, fs.ErrExist) // appeared while fill was writing
+	}
+	parent := filepath.Dir(dir)
+	if err != nil {
+		if err := rename(tmp, dir); err != nil {
+			os.RemoveAll(tmp)
+			return fmt.Errorf("ckpt: %w", err)
+		}
+		if err := syncDir(parent); err != nil {
+			return fmt.Errorf("ckpt: %s: %w", parent, err)
+		}
+		return nil
+	}
+	old := tmp + ".old"
+	if err := rename(dir, old); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("ckpt: %w", err)
+	}
+	if err := rename(tmp, dir); err != nil {
+		rename(old, dir)
+		os.RemoveAll(tmp)
+		return fmt.Errorf("ckpt: %w", err)
+	}
+	if err := syncDir(parent); err != nil {
+		return fmt.Errorf("ckpt: %s: %w", parent, err)
+	}
+	if err := os.RemoveAll(old); err != nil {
+		return fmt.Errorf("ckpt: the new checkpoint is in place, but removing the old one failed: %w", err)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -31,6 +32,167 @@ func TestWriteFileAtomic(t *testing.T) {
 	if err := WriteFileAtomic(filepath.Join(dir, "missing", "x"), nil); err == nil || !strings.HasPrefix(err.Error(), "ckpt: ") {
 		t.Errorf("write into a missing dir: err = %v", err)
 	}
+}
+
+// failingReader yields some bytes, then an error.
+type failingReader struct{ sent bool }
+
+var errRead = errors.New("read failed")
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if r.sent {
+		return 0, errRead
+	}
+	r.sent = true
+	return copy(p, "partial"), nil
+}
+
+func TestWriteFileAtomicFrom(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tokenizer.json")
+	src := filepath.Join(dir, "src")
+	content := strings.Repeat("0123456789abcdef", 1<<14) // 256 KiB: more than one read
+	if err := os.WriteFile(src, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := WriteFileAtomicFrom(path, f); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != content {
+		t.Fatalf("copied %d bytes (%v), want %d", len(got), err, len(content))
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != fileMode { // not the source's 0600
+		t.Errorf("mode %v, want %v", st.Mode().Perm(), os.FileMode(fileMode))
+	}
+	// A failing reader leaves the old content and no temp file.
+	err = WriteFileAtomicFrom(path, &failingReader{})
+	if !errors.Is(err, errRead) || !strings.HasPrefix(err.Error(), "ckpt: "+path+": ") {
+		t.Errorf("err = %v, want ckpt: %s: wrapping %v", err, path, errRead)
+	}
+	if got, _ := os.ReadFile(path); string(got) != content {
+		t.Errorf("a failed write changed %s", path)
+	}
+	assertOnlyFiles(t, dir, "src", "tokenizer.json")
+}
+
+// fillWith returns a WriteDirAtomic fill that writes the named files (content = tag:name) and
+// checks that it is given an empty dir next to want.
+func fillWith(t *testing.T, want, tag string, names ...string) func(string) error {
+	return func(tmp string) error {
+		t.Helper()
+		if filepath.Dir(tmp) != filepath.Dir(want) || !strings.HasPrefix(filepath.Base(tmp), filepath.Base(want)+".tmp-") {
+			t.Errorf("fill got %s, want a temp dir next to %s", tmp, want)
+		}
+		assertOnlyFiles(t, tmp)
+		for _, name := range names {
+			if err := WriteFileAtomic(filepath.Join(tmp, name), []byte(tag+":"+name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// assertVersion checks that dir holds exactly the files of fillWith(tag, names...).
+func assertVersion(t *testing.T, dir, tag string, names ...string) {
+	t.Helper()
+	assertOnlyFiles(t, dir, names...)
+	for _, name := range names {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != tag+":"+name {
+			t.Errorf("%s: %q, %v; want %s version", name, b, err, tag)
+		}
+	}
+}
+
+func TestWriteDirAtomic(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "grown")
+	if err := WriteDirAtomic(dir, false, fillWith(t, dir, "v1", "config.json", "model.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+	assertVersion(t, dir, "v1", "config.json", "model.safetensors")
+	assertOnlyFiles(t, parent, "grown")
+
+	// Without replace an existing dir is refused before fill runs.
+	err := WriteDirAtomic(dir, false, func(string) error { t.Error("fill called"); return nil })
+	if !errors.Is(err, fs.ErrExist) || !strings.HasPrefix(err.Error(), "ckpt: "+dir+": ") {
+		t.Errorf("err = %v, want ckpt: %s: wrapping fs.ErrExist", err, dir)
+	}
+
+	// With replace the old dir's files are all gone, also those the new version lacks.
+	if err := WriteDirAtomic(dir, true, fillWith(t, dir, "v2", "config.json", "tokenizer.json")); err != nil {
+		t.Fatal(err)
+	}
+	assertVersion(t, dir, "v2", "config.json", "tokenizer.json")
+	assertOnlyFiles(t, parent, "grown")
+
+	// A failing fill: its error unchanged, dir untouched, the temp dir removed.
+	errFill := errors.New("surgery: fill failed")
+	for _, c := range []struct {
+		dir     string
+		replace bool
+	}{{filepath.Join(parent, "new"), false}, {dir, true}} {
+		err := WriteDirAtomic(c.dir, c.replace, func(tmp string) error {
+			os.WriteFile(filepath.Join(tmp, "partial"), []byte("x"), 0o644)
+			return errFill
+		})
+		if err != errFill {
+			t.Errorf("%s, replace=%v: err = %v, want fill's error as it is", c.dir, c.replace, err)
+		}
+		assertVersion(t, dir, "v2", "config.json", "tokenizer.json")
+		assertOnlyFiles(t, parent, "grown")
+	}
+
+	// A dir that appears while fill writes is not replaced without replace.
+	late := filepath.Join(parent, "late")
+	err = WriteDirAtomic(late, false, func(tmp string) error {
+		return WriteDirAtomic(late, false, fillWith(t, late, "first", "config.json"))
+	})
+	if !errors.Is(err, fs.ErrExist) || !strings.HasPrefix(err.Error(), "ckpt: "+late+": ") {
+		t.Errorf("err = %v, want ckpt: %s: wrapping fs.ErrExist", err, late)
+	}
+	assertVersion(t, late, "first", "config.json")
+	assertOnlyFiles(t, parent, "grown", "late")
+
+	err = WriteDirAtomic(filepath.Join(parent, "missing", "x"), false, func(string) error { t.Error("fill called"); return nil })
+	if err == nil || !strings.HasPrefix(err.Error(), "ckpt: ") {
+		t.Errorf("missing parent: err = %v", err)
+	}
+}
+
+// TestWriteDirAtomicRenameFails: when the new dir cannot be renamed into place, the old one is
+// moved back and nothing else is left.
+func TestWriteDirAtomicRenameFails(t *testing.T) {
+	defer func() { rename = os.Rename }()
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "grown")
+	if err := WriteDirAtomic(dir, false, fillWith(t, dir, "old", "config.json")); err != nil {
+		t.Fatal(err)
+	}
+	errRename := errors.New("rename failed")
+	renames := 0
+	rename = func(from, to string) error {
+		renames++
+		if renames == 2 { // dir → .old succeeded; the temp dir → dir fails
+			return &os.LinkError{Op: "rename", Old: from, New: to, Err: errRename}
+		}
+		return os.Rename(from, to)
+	}
+	err := WriteDirAtomic(dir, true, fillWith(t, dir, "new", "config.json", "model.safetensors"))
+	if !errors.Is(err, errRename) || !strings.HasPrefix(err.Error(), "ckpt: rename ") {
+		t.Errorf("err = %v, want ckpt: rename ...: %v", err, errRename)
+	}
+	if renames != 3 {
+		t.Errorf("%d renames, want 3 (aside, the failed one, back)", renames)
+	}
+	assertVersion(t, dir, "old", "config.json")
+	assertOnlyFiles(t, parent, "grown")
 }
 
 // version returns the CommitDir input for one version of a three-file checkpoint.

@@ -6,14 +6,16 @@
 //     N bytes of JSON header padded with spaces to a multiple of 8, then the tensor data tiled
 //     exactly by the header's data_offsets. F32, BF16 and F16 convert exactly to float32 on read
 //     and with round-to-nearest-even on write (BF16ToF32, F32ToBF16, F16ToF32, F32ToF16); every
-//     safetensors dtype can be passed through raw, which is how grow keeps dtypes as they are.
+//     safetensors dtype can be passed through raw, which is how surgery keeps dtypes as they are.
 //     Open validates the whole header against the file size before any data is read.
 //   - HF checkpoint directories (Model, OpenModel): model.safetensors, or
 //     model.safetensors.index.json with its shards.
 //   - HF Llama config.json (LlamaConfig): strict parsing for models midas runs, loose parsing for
 //     checkpoints handled as opaque tensors, and a writer that keeps unknown keys.
-//   - Atomic writes: WriteFileAtomic for one file (temp + fsync + rename) and CommitDir/Recover for
-//     a directory whose files must change together.
+//   - Atomic writes: WriteFileAtomic (and WriteFileAtomicFrom, streamed from a reader) for one file
+//     (temp + fsync + rename), CommitDir/Recover for a directory whose files must change together,
+//     and WriteDirAtomic for a whole new directory (built in a temp dir next to it, fsynced, renamed
+//     into place, an old one replaced only once the new one is complete).
 //
 // # Directory commit protocol
 //

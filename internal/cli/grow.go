@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"midas/internal/grow"
+	"midas/internal/surgery"
 )
 
 func runGrow(args []string, stdout, stderr io.Writer) error {
@@ -42,7 +43,7 @@ func runGrow(args []string, stdout, stderr io.Writer) error {
 	} else if *op == grow.OpMap {
 		return errors.New("--op map needs --map with the source layer of every new layer")
 	}
-	sum, err := grow.InspectHF(in)
+	sum, err := surgery.Inspect(in)
 	if err != nil {
 		return err
 	}
@@ -54,13 +55,13 @@ func runGrow(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, p.String())
 	start := time.Now()
 	var bar *progress
-	opt := grow.HFOptions{Force: *force, Progress: func(done, total int64) {
+	opt := surgery.Options{Force: *force, Progress: func(done, total int64) {
 		if bar == nil {
 			bar = newProgress(stderr, total, "grow")
 		}
 		bar.Set(done, "tensors")
 	}}
-	err = grow.GrowHF(in, out, p, opt)
+	err = surgery.Grow(in, out, p, opt)
 	if bar != nil {
 		bar.Done()
 	}

@@ -5,6 +5,9 @@
 // accounting of a schedule against the full-depth baseline (SPEC §3). It knows the parameter layout only
 // through package model.
 //
+// The package is pure: a plan and a state in, a new state out, no file I/O. Growing a checkpoint
+// directory on disk by a plan is package surgery's.
+//
 // Layers are grouped into blocks of b consecutive layers; n blocks f1..fn grow by one block per stage:
 //
 //	gradstack  f1 … fn, copy(fn)

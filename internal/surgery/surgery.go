@@ -1,11 +1,10 @@
-package grow
+package surgery
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,18 +13,19 @@ import (
 	"strings"
 
 	"midas/internal/ckpt"
+	"midas/internal/grow"
 )
 
-// HFOptions are the choices of a checkpoint surgery.
-type HFOptions struct {
+// Options are the choices of a checkpoint surgery.
+type Options struct {
 	// Force replaces an existing out, but only once the new checkpoint is complete.
 	Force bool
 	// Progress, if not nil, is called after each tensor is written with the tensors done and the total.
 	Progress func(done, total int64)
 }
 
-// HFSummary describes a Hugging Face Llama checkpoint directory as InspectHF reads it (headers only).
-type HFSummary struct {
+// Summary describes a Hugging Face Llama checkpoint directory as Inspect reads it (headers only).
+type Summary struct {
 	Layers  int      // num_hidden_layers of config.json
 	DTypes  []string // distinct safetensors dtypes of the tensors, sorted ("BF16", "F32", ...)
 	Shards  int      // 0 for a single model.safetensors, else the number of shard files
@@ -57,16 +57,16 @@ type hfInput struct {
 	after    []string   // other non-layer tensors (final norm, lm_head, ...)
 }
 
-// InspectHF reads config.json and the safetensors headers of the Hugging Face Llama checkpoint in dir.
-// Errors are those of GrowHF's input checks (not a directory, no config.json, not Llama, corrupt
+// Inspect reads config.json and the safetensors headers of the Hugging Face Llama checkpoint in dir.
+// Errors are those of Grow's input checks (not a directory, no config.json, not Llama, corrupt
 // safetensors, a missing layer tensor).
-func InspectHF(dir string) (HFSummary, error) {
+func Inspect(dir string) (Summary, error) {
 	in, err := openHF(dir)
 	if err != nil {
-		return HFSummary{}, err
+		return Summary{}, err
 	}
 	defer in.model.Close()
-	s := HFSummary{Layers: in.cfg.NumHiddenLayers}
+	s := Summary{Layers: in.cfg.NumHiddenLayers}
 	if in.sharded {
 		shards := map[string]bool{}
 		for _, n := range in.model.Names() {
@@ -87,7 +87,7 @@ func InspectHF(dir string) (HFSummary, error) {
 	return s, nil
 }
 
-// GrowHF applies plan p to the Hugging Face Llama checkpoint directory in and writes the grown
+// Grow applies plan p to the Hugging Face Llama checkpoint directory in and writes the grown
 // checkpoint to out.
 //
 // New layer i gets every tensor of old layer p.Src[i] — every tensor named model.layers.N.<suffix>
@@ -107,10 +107,10 @@ func InspectHF(dir string) (HFSummary, error) {
 // trainer_state.json. Subdirectories are not copied.
 //
 // Tensors are read and written one at a time, so memory stays near the largest tensor. Everything is
-// written into a temp dir out + ".tmp-<random>" and renamed to out at the end; on any error the temp
-// dir is removed and out is untouched. An existing out is an error wrapping fs.ErrExist unless
+// written into a temp dir out + ".tmp-<random>" and renamed to out at the end (ckpt.WriteDirAtomic);
+// on any error the temp dir is removed and out is untouched. An existing out is an error wrapping fs.ErrExist unless
 // opt.Force. Free disk space is not checked.
-func GrowHF(in, out string, p Plan, opt HFOptions) error {
+func Grow(in, out string, p grow.Plan, opt Options) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -123,22 +123,17 @@ func GrowHF(in, out string, p Plan, opt HFOptions) error {
 	}
 	defer src.model.Close()
 	if src.cfg.NumHiddenLayers != p.From {
-		return fmt.Errorf("grow: the plan is for %d layers, the checkpoint has %d", p.From, src.cfg.NumHiddenLayers)
+		return fmt.Errorf("surgery: the plan is for %d layers, the checkpoint has %d", p.From, src.cfg.NumHiddenLayers)
 	}
-	parent := filepath.Dir(out)
-	tmp, err := os.MkdirTemp(parent, filepath.Base(out)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("grow: %v", err)
+	var werr error // writeTo's own error, already "surgery: ..."
+	err = ckpt.WriteDirAtomic(out, opt.Force, func(tmp string) error {
+		werr = src.writeTo(tmp, p, opt.Progress)
+		return werr
+	})
+	if err != nil && err != werr {
+		return fmt.Errorf("surgery: %w", err)
 	}
-	if err := src.writeTo(tmp, p, opt.Progress); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	if err := syncDir(tmp); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	return replaceDir(tmp, out, opt.Force)
+	return err
 }
 
 // checkOut refuses an existing out without force, and an out that is in or contains it.
@@ -146,60 +141,13 @@ func checkOut(in, out string, force bool) error {
 	ain, err1 := filepath.Abs(in)
 	aout, err2 := filepath.Abs(out)
 	if err := errors.Join(err1, err2); err != nil {
-		return fmt.Errorf("grow: %v", err)
+		return fmt.Errorf("surgery: %v", err)
 	}
 	if rel, err := filepath.Rel(aout, ain); err == nil && (rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)))) {
-		return fmt.Errorf("grow: output %s is the input directory or contains it", out)
+		return fmt.Errorf("surgery: output %s is the input directory or contains it", out)
 	}
 	if _, err := os.Lstat(out); err == nil && !force {
-		return fmt.Errorf("grow: %s: %w", out, fs.ErrExist)
-	}
-	return nil
-}
-
-// replaceDir renames the complete temp dir to out. An existing out (force) is first moved aside and
-// removed only after the rename succeeded; if the rename fails it is moved back.
-func replaceDir(tmp, out string, force bool) error {
-	_, err := os.Lstat(out)
-	if err == nil && !force {
-		os.RemoveAll(tmp)
-		return fmt.Errorf("grow: %s: %w", out, fs.ErrExist) // appeared while we were writing
-	}
-	if err != nil {
-		if err := os.Rename(tmp, out); err != nil {
-			os.RemoveAll(tmp)
-			return fmt.Errorf("grow: %v", err)
-		}
-		return syncDir(filepath.Dir(out))
-	}
-	old := tmp + ".old"
-	if err := os.Rename(out, old); err != nil {
-		os.RemoveAll(tmp)
-		return fmt.Errorf("grow: %v", err)
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		os.Rename(old, out)
-		os.RemoveAll(tmp)
-		return fmt.Errorf("grow: %v", err)
-	}
-	if err := syncDir(filepath.Dir(out)); err != nil {
-		return err
-	}
-	if err := os.RemoveAll(old); err != nil {
-		return fmt.Errorf("grow: the new checkpoint is in place, but removing the old one failed: %v", err)
-	}
-	return nil
-}
-
-// syncDir fsyncs a directory so that the renames and creations in it survive a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("grow: %v", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("grow: %s: %v", dir, err)
+		return fmt.Errorf("surgery: %s: %w", out, fs.ErrExist)
 	}
 	return nil
 }
@@ -207,22 +155,22 @@ func syncDir(dir string) error {
 // openHF opens the checkpoint in dir and sorts its tensors into layers and the rest.
 func openHF(dir string) (*hfInput, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("grow: %s is not a directory", dir)
+		return nil, fmt.Errorf("surgery: %s is not a directory", dir)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, configFile))
 	if err != nil {
-		return nil, fmt.Errorf("grow: %s has no %s", dir, configFile)
+		return nil, fmt.Errorf("surgery: %s has no %s", dir, configFile)
 	}
 	cfg, err := ckpt.ParseLlamaConfigLoose(raw)
 	if err != nil {
-		return nil, fmt.Errorf("grow: %s: %v", dir, err)
+		return nil, fmt.Errorf("surgery: %s: %v", dir, err)
 	}
 	if cfg.NumHiddenLayers < 1 {
-		return nil, fmt.Errorf("grow: %s: num_hidden_layers is %d", dir, cfg.NumHiddenLayers)
+		return nil, fmt.Errorf("surgery: %s: num_hidden_layers is %d", dir, cfg.NumHiddenLayers)
 	}
 	m, err := ckpt.OpenModel(dir)
 	if err != nil {
-		return nil, fmt.Errorf("grow: %v", err)
+		return nil, fmt.Errorf("surgery: %v", err)
 	}
 	in := &hfInput{dir: dir, cfg: cfg, model: m}
 	if err := in.scan(); err != nil {
@@ -236,7 +184,7 @@ func openHF(dir string) (*hfInput, error) {
 // metadata that the output keeps (sharding, safetensors metadata, index metadata).
 func (in *hfInput) scan() error {
 	L := in.cfg.NumHiddenLayers
-	std := LayerTensorNames()
+	std := grow.LayerTensorNames()
 	extra := make([][]string, L)
 	for _, name := range in.model.Names() { // sorted
 		layer, suffix, ok := layerOf(name)
@@ -246,7 +194,7 @@ func (in *hfInput) scan() error {
 		case !ok:
 			in.after = append(in.after, name)
 		case layer >= L:
-			return fmt.Errorf("grow: %s: tensor %s is in layer %d, but num_hidden_layers is %d", in.dir, name, layer, L)
+			return fmt.Errorf("surgery: %s: tensor %s is in layer %d, but num_hidden_layers is %d", in.dir, name, layer, L)
 		case !slices.Contains(std, suffix):
 			extra[layer] = append(extra[layer], suffix)
 		}
@@ -255,7 +203,7 @@ func (in *hfInput) scan() error {
 	for l := range L {
 		for _, suf := range std {
 			if _, _, ok := in.model.Info(layerName(l, suf)); !ok {
-				return fmt.Errorf("grow: %s is missing", layerName(l, suf))
+				return fmt.Errorf("surgery: %s is missing", layerName(l, suf))
 			}
 		}
 		in.layers[l] = append(slices.Clone(std), extra[l]...)
@@ -281,7 +229,7 @@ func (in *hfInput) readFileMeta() error {
 	if first != "" {
 		f, err := ckpt.Open(filepath.Join(in.dir, first))
 		if err != nil {
-			return fmt.Errorf("grow: %v", err)
+			return fmt.Errorf("surgery: %v", err)
 		}
 		in.meta = f.Metadata()
 		f.Close()
@@ -294,13 +242,13 @@ func (in *hfInput) readFileMeta() error {
 	}
 	raw, err := os.ReadFile(filepath.Join(in.dir, ckpt.IndexFileName))
 	if err != nil {
-		return fmt.Errorf("grow: %v", err)
+		return fmt.Errorf("surgery: %v", err)
 	}
 	var idx struct {
 		Metadata map[string]json.RawMessage `json:"metadata"`
 	}
 	if err := json.Unmarshal(raw, &idx); err != nil {
-		return fmt.Errorf("grow: %s: %v", ckpt.IndexFileName, err)
+		return fmt.Errorf("surgery: %s: %v", ckpt.IndexFileName, err)
 	}
 	in.index = idx.Metadata
 	return nil
@@ -335,11 +283,11 @@ func layerName(layer int, suffix string) string {
 // zeroedByIdentity reports whether an identity copy gets zeros for this per-layer suffix: the output
 // projections and, for checkpoints that have them, their biases.
 func zeroedByIdentity(suffix string) bool {
-	return IsZeroedByIdentity(suffix) || suffix == "self_attn.o_proj.bias" || suffix == "mlp.down_proj.bias"
+	return grow.IsZeroedByIdentity(suffix) || suffix == "self_attn.o_proj.bias" || suffix == "mlp.down_proj.bias"
 }
 
 // plan lists the output tensors in order: embeddings, the new layers, then the rest.
-func (in *hfInput) plan(p Plan) []hfOutTensor {
+func (in *hfInput) plan(p grow.Plan) []hfOutTensor {
 	var out []hfOutTensor
 	same := func(name string) hfOutTensor {
 		info, _, _ := in.model.Info(name)
@@ -393,7 +341,7 @@ func shardName(i, n int) string {
 }
 
 // writeTo writes the whole grown checkpoint into the empty directory dir.
-func (in *hfInput) writeTo(dir string, p Plan, progress func(done, total int64)) error {
+func (in *hfInput) writeTo(dir string, p grow.Plan, progress func(done, total int64)) error {
 	ts := in.plan(p)
 	groups := in.shards(ts)
 	total, done := int64(len(ts)), int64(0)
@@ -436,7 +384,7 @@ func (in *hfInput) writeFile(path string, ts []hfOutTensor, tick func()) error {
 	}
 	w, err := ckpt.NewWriter(path, infos, in.meta)
 	if err != nil {
-		return fmt.Errorf("grow: %v", err)
+		return fmt.Errorf("surgery: %v", err)
 	}
 	for _, t := range ts {
 		var raw []byte
@@ -444,16 +392,16 @@ func (in *hfInput) writeFile(path string, ts []hfOutTensor, tick func()) error {
 			raw = make([]byte, tensorBytes(t.info)) // +0.0 is all zero bits in every float dtype
 		} else if raw, err = in.model.ReadRaw(t.src); err != nil {
 			w.Abort()
-			return fmt.Errorf("grow: %v", err)
+			return fmt.Errorf("surgery: %v", err)
 		}
 		if err := w.WriteRaw(t.info.Name, raw); err != nil {
 			w.Abort()
-			return fmt.Errorf("grow: %v", err)
+			return fmt.Errorf("surgery: %v", err)
 		}
 		tick()
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("grow: %v", err)
+		return fmt.Errorf("surgery: %v", err)
 	}
 	return nil
 }
@@ -474,7 +422,7 @@ func (in *hfInput) writeIndex(dir string, weightMap map[string]string, totalSize
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(idx); err != nil {
-		return fmt.Errorf("grow: %s: %v", ckpt.IndexFileName, err)
+		return fmt.Errorf("surgery: %s: %v", ckpt.IndexFileName, err)
 	}
 	return writeFile(filepath.Join(dir, ckpt.IndexFileName), b.Bytes())
 }
@@ -491,7 +439,7 @@ type historyEntry struct {
 }
 
 // writeConfig writes config.json with the new depth and the plan appended to growth_history.
-func (in *hfInput) writeConfig(dir string, p Plan) error {
+func (in *hfInput) writeConfig(dir string, p grow.Plan) error {
 	c := *in.cfg
 	c.NumHiddenLayers = p.To()
 	c.Extra = make(map[string]json.RawMessage, len(in.cfg.Extra)+1)
@@ -501,20 +449,20 @@ func (in *hfInput) writeConfig(dir string, p Plan) error {
 	var hist []json.RawMessage
 	if raw, ok := c.Extra["growth_history"]; ok && string(raw) != "null" {
 		if err := json.Unmarshal(raw, &hist); err != nil {
-			return fmt.Errorf("grow: %s: growth_history is not a list: %v", filepath.Join(in.dir, configFile), err)
+			return fmt.Errorf("surgery: %s: growth_history is not a list: %v", filepath.Join(in.dir, configFile), err)
 		}
 	}
 	e, err := json.Marshal(historyEntry{p.Op, p.Block, p.From, p.To(), p.Src, p.Copy, p.Identity})
 	if err != nil {
-		return fmt.Errorf("grow: %v", err)
+		return fmt.Errorf("surgery: %v", err)
 	}
 	hist = append(hist, e)
 	if c.Extra["growth_history"], err = json.Marshal(hist); err != nil {
-		return fmt.Errorf("grow: %v", err)
+		return fmt.Errorf("surgery: %v", err)
 	}
 	data, err := c.Marshal()
 	if err != nil {
-		return fmt.Errorf("grow: %v", err)
+		return fmt.Errorf("surgery: %v", err)
 	}
 	return writeFile(filepath.Join(dir, configFile), data)
 }
@@ -539,7 +487,7 @@ func skipFile(name string) bool {
 func (in *hfInput) copyOthers(dir string) error {
 	entries, err := os.ReadDir(in.dir)
 	if err != nil {
-		return fmt.Errorf("grow: %v", err)
+		return fmt.Errorf("surgery: %v", err)
 	}
 	for _, e := range entries {
 		if skipFile(e.Name()) {
@@ -557,47 +505,23 @@ func (in *hfInput) copyOthers(dir string) error {
 	return nil
 }
 
-// copyFile copies src to dst (a new file) and fsyncs it.
+// copyFile copies src to dst, streamed, and fsyncs it.
 func copyFile(src, dst string) error {
 	r, err := os.Open(src)
 	if err != nil {
-		return fmt.Errorf("grow: %v", err)
+		return fmt.Errorf("surgery: %v", err)
 	}
 	defer r.Close()
-	w, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("grow: %v", err)
-	}
-	if _, err := io.Copy(w, r); err != nil {
-		w.Close()
-		return fmt.Errorf("grow: copy %s: %v", src, err)
-	}
-	if err := w.Sync(); err != nil {
-		w.Close()
-		return fmt.Errorf("grow: %v", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("grow: %v", err)
+	if err := ckpt.WriteFileAtomicFrom(dst, r); err != nil {
+		return fmt.Errorf("surgery: copy %s: %v", src, err)
 	}
 	return nil
 }
 
-// writeFile writes a new file in the temp dir and fsyncs it (the dir as a whole is renamed later).
+// writeFile writes a file of the checkpoint (in the temp dir that is renamed as a whole later).
 func writeFile(path string, data []byte) error {
-	w, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("grow: %v", err)
-	}
-	if _, err := w.Write(data); err != nil {
-		w.Close()
-		return fmt.Errorf("grow: %v", err)
-	}
-	if err := w.Sync(); err != nil {
-		w.Close()
-		return fmt.Errorf("grow: %v", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("grow: %v", err)
+	if err := ckpt.WriteFileAtomic(path, data); err != nil {
+		return fmt.Errorf("surgery: %v", err)
 	}
 	return nil
 }

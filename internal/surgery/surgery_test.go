@@ -1,4 +1,4 @@
-package grow_test
+package surgery_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"midas/internal/ckpt"
 	"midas/internal/grow"
 	"midas/internal/model"
+	"midas/internal/surgery"
 	"midas/internal/train"
 )
 
@@ -45,7 +46,7 @@ var hfSpecs = []hfSpec{
 // Dimensions of the synthetic checkpoints (C, F, V; KV the GQA key/value width).
 const hfC, hfF, hfV, hfKV = 8, 12, 16, 4
 
-// Files a synthetic checkpoint with extras holds besides config and weights, and whether grow copies them.
+// Files a synthetic checkpoint with extras holds besides config and weights, and whether Grow copies them.
 var hfOtherFiles = map[string]bool{
 	"tokenizer.json":         true,
 	"generation_config.json": true,
@@ -448,7 +449,7 @@ func mustPlan(t *testing.T, op string, from, block int, src string) grow.Plan {
 	return p
 }
 
-func TestGrowHF(t *testing.T) {
+func TestGrow(t *testing.T) {
 	plans := []struct {
 		op       string
 		block    int
@@ -468,7 +469,7 @@ func TestGrowHF(t *testing.T) {
 			t.Run(s.name+"/"+p.String(), func(t *testing.T) {
 				out := filepath.Join(base, strings.NewReplacer(" ", "_", ":", "", "[", "", "]", "").Replace(p.String()))
 				var calls, last, total int64
-				err := grow.GrowHF(in, out, p, grow.HFOptions{Progress: func(d, n int64) { calls, last, total = calls+1, d, n }})
+				err := surgery.Grow(in, out, p, surgery.Options{Progress: func(d, n int64) { calls, last, total = calls+1, d, n }})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -484,37 +485,37 @@ func TestGrowHF(t *testing.T) {
 	}
 }
 
-// TestGrowHFTwice: a second growth appends to growth_history and keeps the first entry.
-func TestGrowHFTwice(t *testing.T) {
+// TestGrowTwice: a second growth appends to growth_history and keeps the first entry.
+func TestGrowTwice(t *testing.T) {
 	base := t.TempDir()
 	s := hfSpecs[1]
 	in, mid, out := filepath.Join(base, "in"), filepath.Join(base, "mid"), filepath.Join(base, "out")
 	makeHF(t, in, s)
 	p1 := mustPlan(t, "midas", 4, 2, "")
-	if err := grow.GrowHF(in, mid, p1, grow.HFOptions{}); err != nil {
+	if err := surgery.Grow(in, mid, p1, surgery.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	p2 := mustPlan(t, "gradstack", 6, 1, "")
 	p2.Identity = true
-	if err := grow.GrowHF(mid, out, p2, grow.HFOptions{}); err != nil {
+	if err := surgery.Grow(mid, out, p2, surgery.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	checkConfig(t, mid, out, p2, 1)
 	checkTensors(t, mid, out, p2)
 	checkFiles(t, mid, out, s)
-	sum, err := grow.InspectHF(out)
+	sum, err := surgery.Inspect(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 7 layers of 10 tensors (9 + inv_freq) + embedding + norm + head; inv_freq is F32.
 	if sum.Layers != 7 || !slices.Equal(sum.DTypes, []string{"BF16", "F32"}) || sum.Shards < 3 || sum.Tensors != 73 {
-		t.Errorf("InspectHF = %+v", sum)
+		t.Errorf("Inspect = %+v", sum)
 	}
 }
 
-// TestGrowHFMatchesApply: growing a midas checkpoint on disk and loading it with midas' own loader
+// TestGrowMatchesApply: growing a midas checkpoint on disk and loading it with midas' own loader
 // gives bitwise the parameters of growing in memory with Apply; identity growth keeps the loss.
-func TestGrowHFMatchesApply(t *testing.T) {
+func TestGrowMatchesApply(t *testing.T) {
 	for _, tied := range []bool{false, true} {
 		cfg := model.Config{VocabSize: 32, Dim: 16, NumLayers: 4, NumHeads: 2, FFNDim: 24, SeqLen: 8,
 			RopeTheta: 10000, NormEps: 1e-5, TiedEmbeddings: tied}
@@ -537,7 +538,7 @@ func TestGrowHFMatchesApply(t *testing.T) {
 				p.Identity = id
 				name := fmt.Sprintf("tied=%v/%s", tied, p)
 				out := filepath.Join(base, fmt.Sprintf("out-%d", len(p.Src))+strconv.FormatBool(id)+p.Op)
-				if err := grow.GrowHF(in, out, p, grow.HFOptions{}); err != nil {
+				if err := surgery.Grow(in, out, p, surgery.Options{}); err != nil {
 					t.Fatal(err)
 				}
 				g, err := train.LoadModel(out, 0)
@@ -564,7 +565,7 @@ func TestGrowHFMatchesApply(t *testing.T) {
 	}
 }
 
-func TestGrowHFErrors(t *testing.T) {
+func TestGrowErrors(t *testing.T) {
 	base := t.TempDir()
 	good := filepath.Join(base, "good")
 	makeHF(t, good, hfSpecs[0])
@@ -604,13 +605,13 @@ func TestGrowHFErrors(t *testing.T) {
 		p        grow.Plan
 		want     string
 	}{
-		{"missing in", filepath.Join(base, "nowhere"), p4, "grow: " + filepath.Join(base, "nowhere") + " is not a directory"},
+		{"missing in", filepath.Join(base, "nowhere"), p4, "surgery: " + filepath.Join(base, "nowhere") + " is not a directory"},
 		{"in is a file", filepath.Join(good, "config.json"), p4, "is not a directory"},
 		{"no config", mutate("nocfg", func(d string) { os.Remove(filepath.Join(d, "config.json")) }), p4, "has no config.json"},
 		{"not llama", mutate("gpt2", editConfig(`"llama"`, `"gpt2"`)), p4, `model_type "gpt2" is not a Llama checkpoint`},
-		{"plan for other depth", good, mustPlan(t, "midas", 6, 2, ""), "grow: the plan is for 6 layers, the checkpoint has 4"},
+		{"plan for other depth", good, mustPlan(t, "midas", 6, 2, ""), "surgery: the plan is for 6 layers, the checkpoint has 4"},
 		{"invalid plan", good, grow.Plan{Op: "midas", Block: 1, From: 4, Src: []int{0, 1}, Copy: []bool{false, false}}, "grow: midas plan from 4 layers"},
-		{"missing layer tensor", mutate("noup", dropUp), p4, "grow: model.layers.3.mlp.up_proj.weight is missing"},
+		{"missing layer tensor", mutate("noup", dropUp), p4, "surgery: model.layers.3.mlp.up_proj.weight is missing"},
 		{"layer beyond config", mutate("layer4", extraLayer), p4, "model.layers.4.input_layernorm.weight is in layer 4, but num_hidden_layers is 4"},
 		{"truncated", mutate("trunc", truncate), p4, "truncated"},
 		{"no weights", mutate("nowt", func(d string) { os.Remove(filepath.Join(d, ckpt.SingleFileName)) }), p4, "neither model.safetensors nor"},
@@ -623,10 +624,14 @@ func TestGrowHFErrors(t *testing.T) {
 			if c.name == "out is in" {
 				out = good
 			}
-			err := grow.GrowHF(c.in, out, c.p, grow.HFOptions{Force: true})
-			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "grow: ") ||
+			err := surgery.Grow(c.in, out, c.p, surgery.Options{Force: true})
+			prefix := "surgery: "
+			if strings.HasPrefix(c.want, "grow: ") {
+				prefix = "grow: " // the plan's own error, returned as it is
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), prefix) ||
 				strings.Contains(err.Error(), "\n") {
-				t.Fatalf("err = %v, want one line starting grow: containing %q", err, c.want)
+				t.Fatalf("err = %v, want one line starting %s containing %q", err, prefix, c.want)
 			}
 			if c.name != "out is in" {
 				if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
@@ -638,8 +643,8 @@ func TestGrowHFErrors(t *testing.T) {
 	}
 }
 
-// TestGrowHFOutExists: an existing out is refused without Force and replaced, only when complete, with it.
-func TestGrowHFOutExists(t *testing.T) {
+// TestGrowOutExists: an existing out is refused without Force and replaced, only when complete, with it.
+func TestGrowOutExists(t *testing.T) {
 	base := t.TempDir()
 	in, out := filepath.Join(base, "in"), filepath.Join(base, "out")
 	makeHF(t, in, hfSpecs[1])
@@ -647,9 +652,9 @@ func TestGrowHFOutExists(t *testing.T) {
 	marker := filepath.Join(out, "old-marker")
 	os.WriteFile(marker, []byte("old"), 0o644)
 	p := mustPlan(t, "double", 4, 1, "")
-	err := grow.GrowHF(in, out, p, grow.HFOptions{})
-	if !errors.Is(err, fs.ErrExist) || !strings.HasPrefix(err.Error(), "grow: "+out) {
-		t.Fatalf("err = %v, want grow: %s: ... exists", err, out)
+	err := surgery.Grow(in, out, p, surgery.Options{})
+	if !errors.Is(err, fs.ErrExist) || !strings.HasPrefix(err.Error(), "surgery: "+out) {
+		t.Fatalf("err = %v, want surgery: %s: ... exists", err, out)
 	}
 	if _, err := os.Stat(marker); err != nil {
 		t.Fatalf("out was touched: %v", err)
@@ -657,12 +662,12 @@ func TestGrowHFOutExists(t *testing.T) {
 	// A failure while writing (the input shard is truncated after the first tensor) leaves out as it was.
 	shard := filepath.Join(in, "model-00003-of-00003.safetensors")
 	whole, _ := os.ReadFile(shard)
-	err = grow.GrowHF(in, out, p, grow.HFOptions{Force: true, Progress: func(done, _ int64) {
+	err = surgery.Grow(in, out, p, surgery.Options{Force: true, Progress: func(done, _ int64) {
 		if done == 1 {
 			os.Truncate(shard, 64)
 		}
 	}})
-	if err == nil || !strings.HasPrefix(err.Error(), "grow: ") {
+	if err == nil || !strings.HasPrefix(err.Error(), "surgery: ") {
 		t.Fatalf("err = %v after truncating a shard mid-growth", err)
 	}
 	if _, err := os.Stat(marker); err != nil {
@@ -670,7 +675,7 @@ func TestGrowHFOutExists(t *testing.T) {
 	}
 	checkNoTemp(t, base)
 	os.WriteFile(shard, whole, 0o644)
-	if err := grow.GrowHF(in, out, p, grow.HFOptions{Force: true}); err != nil {
+	if err := surgery.Grow(in, out, p, surgery.Options{Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(marker); err == nil {
@@ -680,13 +685,13 @@ func TestGrowHFOutExists(t *testing.T) {
 	checkNoTemp(t, base)
 }
 
-// TestInspectHF reads layers, dtypes and sharding from the headers.
-func TestInspectHF(t *testing.T) {
+// TestInspect reads layers, dtypes and sharding from the headers.
+func TestInspect(t *testing.T) {
 	base := t.TempDir()
 	for _, s := range hfSpecs {
 		dir := filepath.Join(base, s.name)
 		makeHF(t, dir, s)
-		got, err := grow.InspectHF(dir)
+		got, err := surgery.Inspect(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -700,9 +705,9 @@ func TestInspectHF(t *testing.T) {
 			dt = []string{s.dtype, ckpt.F32}
 			slices.Sort(dt)
 		}
-		want := grow.HFSummary{Layers: s.layers, DTypes: dt, Shards: s.shards, Tensors: len(infos), Bytes: size}
+		want := surgery.Summary{Layers: s.layers, DTypes: dt, Shards: s.shards, Tensors: len(infos), Bytes: size}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s: InspectHF = %+v, want %+v", s.name, got, want)
+			t.Errorf("%s: Inspect = %+v, want %+v", s.name, got, want)
 		}
 	}
 }
