@@ -29,7 +29,9 @@ type RunConfig struct {
 	Cadence func(*Options)
 	StopAt  int      // > 0: checkpoint and stop after this step, keeping the schedule of Options.Steps
 	Tasks   TaskEval // task accuracies at each evaluation; nil: validation loss only
-	Events  Events
+	// Gradient is the trainer's hook between backward and clipping (see Hooks.Gradient); nil: none.
+	Gradient func(t *Trainer) (float64, error)
+	Events   Events
 	// Interrupt makes os.Interrupt (Ctrl-C) stop the run after the current step, with a checkpoint.
 	Interrupt bool
 }
@@ -255,7 +257,7 @@ func (r *Run) model(st *State) (*model.Model, error) {
 // and checkpointing at the options' cadence and at the end.
 func (r *Run) Train() (Summary, error) {
 	t := r.Trainer
-	t.Hooks = Hooks{Grow: r.onGrow, Evaluate: r.onEvaluate, Log: r.onLog,
+	t.Hooks = Hooks{Grow: r.onGrow, Evaluate: r.onEvaluate, Log: r.onLog, Gradient: r.Cfg.Gradient,
 		Checkpoint: func(t *Trainer) error {
 			return SaveCheckpoint(r.Cfg.Dir, t.Model, r.tokJSON, int(r.Corpus.Tok.EOT()), t)
 		}}

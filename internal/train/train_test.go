@@ -167,3 +167,36 @@ func TestStageAt(t *testing.T) {
 		t.Errorf("double: %d stages, stage layers %d %d", opt.NumStages(), opt.StageLayers(2), opt.StageLayers(4))
 	}
 }
+
+// TestGradientHook: the hook between backward and clipping sees the step's gradient, what it adds to
+// the gradient reaches the norm and the update, and its loss term is added to the step's loss.
+func TestGradientHook(t *testing.T) {
+	plain := newTestTrainer(t, "none", 2, false)
+	hooked := newTestTrainer(t, "none", 2, false)
+	var seen float32
+	hooked.Hooks.Gradient = func(tr *Trainer) (float64, error) {
+		seen = tr.Model.Grads[0]
+		tr.Model.Grads[0] += 1000 // dominates the norm
+		return 1.25, nil
+	}
+	a, err := plain.TrainStep()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := hooked.TrainStep()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != plain.Model.Grads[0] {
+		t.Errorf("hook saw gradient %v, the step's is %v", seen, plain.Model.Grads[0])
+	}
+	if b.Loss != a.Loss+1.25 {
+		t.Errorf("loss %v with the hook, %v without: want +1.25", b.Loss, a.Loss)
+	}
+	if b.GradNorm < 1000 || a.GradNorm > 100 {
+		t.Errorf("grad norm %v with the hook, %v without", b.GradNorm, a.GradNorm)
+	}
+	if slices.Equal(plain.Model.Params, hooked.Model.Params) {
+		t.Error("the hook's gradient did not reach the update")
+	}
+}

@@ -40,6 +40,10 @@ type Hooks struct {
 	Evaluate   func(t *Trainer, m *Metrics) error     // every EvalEvery steps and at the end
 	Checkpoint func(t *Trainer) error                 // every SaveEvery steps and at the end
 	Grow       func(t *Trainer, ev GrowthEvent) error // after each growth, before the stage's first step
+	// Gradient runs inside every step between backward and clipping, with the step's gradient in
+	// Model.Grads: a regulariser adds its gradient there and returns its term of the loss (added to
+	// Metrics.Loss). It must not allocate if steps are to stay allocation-free.
+	Gradient func(t *Trainer) (float64, error)
 }
 
 // Trainer holds the whole training state.
@@ -130,6 +134,13 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 		}
 		m.Backward(1 / float32(o.Accum))
 		loss += float64(l) / float64(o.Accum)
+	}
+	if t.Hooks.Gradient != nil {
+		extra, err := t.Hooks.Gradient(t)
+		if err != nil {
+			return Metrics{}, fmt.Errorf("train: step %d: %v", t.Step+1, err)
+		}
+		loss += extra
 	}
 	// The float64 sum of squares is NaN or Inf exactly when some gradient is (float32 squares cannot
 	// overflow it), so the serial scan that names the tensor runs only then.
