@@ -15,4 +15,9 @@
 // Gradients and both AdamW moments use the same layout, so a layer (or a block of consecutive layers) is
 // one contiguous range in every buffer — growth copies ranges. Inside a layer q, k and v are adjacent and
 // form one [3C, C] matrix, gate and up one [2F, C] matrix, so each is a single matmul.
+//
+// The layer map (Layout.Map) says which physical layer each logical layer — each position in depth —
+// computes with. It is the identity for an untied model (New). NewMapped builds weight-shared models:
+// with 2 physical layers, the map [0 1 0 1] runs a 2-layer block twice (depth 4); activations are kept
+// per logical layer, and the backward pass accumulates every use's gradient into the shared block.
 package model

@@ -1,7 +1,14 @@
-// Package train runs the training loop: micro-batches with gradient accumulation, NaN/Inf checks, global
-// norm clipping, AdamW and a global learning-rate schedule, with named hooks (log, evaluate, checkpoint)
-// instead of flags. It also reads and writes checkpoints: a directory that Hugging Face loads as
-// LlamaForCausalLM (config.json, model.safetensors, tokenizer.json) plus the training state
+// Package train owns a training run. Open starts a fresh run in a directory or resumes one (finishing
+// or discarding an interrupted checkpoint write first, refusing directories that hold anything else);
+// Run.Train runs it to the end, to a stop step or to Ctrl-C, with the metrics log (metrics.jsonl,
+// trimmed to the checkpoint on resume) and a Summary. The file names of a run directory are the File*
+// constants of this package.
+//
+// Under a run, the Trainer runs the loop: micro-batches (made by an objective) with gradient
+// accumulation, NaN/Inf checks, global norm clipping, AdamW and a global learning-rate schedule, with
+// named hooks (log, evaluate, checkpoint, grow, and gradient — between backward and clipping, for
+// regularisers) instead of flags. It also reads and writes checkpoints: a directory that Hugging Face
+// loads as LlamaForCausalLM (config.json, model.safetensors, tokenizer.json) plus the training state
 // (optimizer.safetensors with both AdamW moments, trainer_state.json with step, data position and the
 // resolved options), committed as a group so a crash never leaves a half-written checkpoint.
 //
