@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -10,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -51,6 +54,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"trajectory": cmdTrajectory,
 			"nearloss":   cmdNearLoss,
+			"killresume": cmdKillResume,
 		},
 	})
 }
@@ -117,4 +121,94 @@ func cmdNearLoss(ts *testscript.TestScript, neg bool, args []string) {
 	if (math.Abs(a-b) <= tol) == neg {
 		ts.Fatalf("losses %.6f and %.6f: |difference| %.3g vs tolerance %g", a, b, math.Abs(a-b), tol)
 	}
+}
+
+// cmdKillResume: killresume N TRAINFLAGS... — trains the run of TRAINFLAGS once uninterrupted (into
+// ref, counting the fault points of its checkpoint writes), then, for N of those points spread over
+// the run, trains it again killed with SIGKILL right at that point (ckpt's MIDAS_FAULT_KILL_AT) and
+// resumes until it finishes. Every chain must end with ref's weights, moments and loss trajectory bit
+// for bit, and leave no .staging or .tmp-* behind.
+func cmdKillResume(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: killresume N trainflags...")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	flags := args[1:]
+	out, _ := runMidas(ts, []string{"MIDAS_FAULT_TRACE=1"}, append(flags, "--out", "ref")...)
+	points := strings.Count(out, "ckpt: fault point ")
+	if points < n {
+		ts.Fatalf("the run passes %d fault points, fewer than %d", points, n)
+	}
+	for i := 0; i < n; i++ {
+		k := 1 + i*points/n
+		dir := fmt.Sprintf("kill%d", k)
+		if _, err := runMidas(ts, []string{fmt.Sprintf("MIDAS_FAULT_KILL_AT=%d", k)}, append(flags, "--out", dir)...); !killed(err) {
+			ts.Fatalf("fault point %d: the run was not killed (%v)", k, err)
+		}
+		// Resume from whatever the kill left (resume finishes an interrupted commit first); killed
+		// before the first checkpoint was complete, the run has nothing to resume and starts again.
+		// Killed inside the last checkpoint after its marker, the run is complete once recovered.
+		if out, err := runMidas(ts, nil, "--resume", dir); err != nil && !strings.Contains(out, "already trained to step") {
+			if !strings.Contains(out, "no training state") {
+				ts.Fatalf("fault point %d: resume: %v\n%s", k, err, out)
+			}
+			mustMidas(ts, k, append(flags, "--out", dir)...)
+		}
+		for _, f := range []string{"model.safetensors", "optimizer.safetensors"} {
+			if ts.ReadFile(filepath.Join("ref", f)) != ts.ReadFile(filepath.Join(dir, f)) {
+				ts.Fatalf("fault point %d: %s differs from the uninterrupted run's", k, f)
+			}
+		}
+		cmdTrajectory(ts, false, []string{"ref/metrics.jsonl", dir + "/metrics.jsonl"})
+		entries, err := os.ReadDir(ts.MkAbs(dir))
+		ts.Check(err)
+		for _, e := range entries {
+			if e.Name() == ".staging" || strings.Contains(e.Name(), ".tmp-") {
+				ts.Fatalf("fault point %d: %s left behind", k, e.Name())
+			}
+		}
+		ts.Check(os.RemoveAll(ts.MkAbs(dir)))
+	}
+	ts.Logf("%d of %d fault points killed and resumed to the uninterrupted result", n, points)
+}
+
+// runMidas runs `midas train ARGS` as a child process in the script's directory with extra environment
+// variables, returning its combined output.
+func runMidas(ts *testscript.TestScript, env []string, args ...string) (string, error) {
+	bin := ""
+	for _, d := range filepath.SplitList(ts.Getenv("PATH")) {
+		if _, err := os.Stat(filepath.Join(d, "midas")); err == nil {
+			bin = filepath.Join(d, "midas")
+			break
+		}
+	}
+	if bin == "" {
+		ts.Fatalf("no midas program on the script's PATH")
+	}
+	cmd := exec.Command(bin, append([]string{"train"}, args...)...)
+	cmd.Dir = ts.MkAbs(".")
+	cmd.Env = append(os.Environ(), env...)
+	for _, v := range []string{"PATH", "HOME", "TMPDIR"} {
+		cmd.Env = append(cmd.Env, v+"="+ts.Getenv(v))
+	}
+	b, err := cmd.CombinedOutput()
+	return string(b), err
+}
+
+// mustMidas runs `midas train ARGS` and fails the script when it does not succeed.
+func mustMidas(ts *testscript.TestScript, k int, args ...string) {
+	if out, err := runMidas(ts, nil, args...); err != nil {
+		ts.Fatalf("fault point %d: midas train %s: %v\n%s", k, strings.Join(args, " "), err, out)
+	}
+}
+
+// killed reports whether a child process ended by SIGKILL.
+func killed(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }

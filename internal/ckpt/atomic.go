@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -112,6 +113,38 @@ var errCrash = errors.New("ckpt: simulated crash")
 // as a crash at that point would.
 var commitHook func(step int) bool
 
+// Fault injection for tests that crash a real process: with MIDAS_FAULT_KILL_AT=N in its environment,
+// a process kills itself (SIGKILL on Unix) at the N-th fault point of its life — the points are the
+// steps of every CommitDir (before each staged file, before the marker, before each rename and each
+// cleanup step) — and with MIDAS_FAULT_TRACE=1 it prints every point it passes to stderr.
+var (
+	faultCount  int
+	faultKillAt = envInt("MIDAS_FAULT_KILL_AT")
+	faultTrace  = os.Getenv("MIDAS_FAULT_TRACE") == "1"
+)
+
+// faultPoint passes one fault point: it counts it, traces it, kills the process there when asked,
+// and reports whether the in-process commitHook simulates a crash at this step.
+func faultPoint(step int) bool {
+	faultCount++
+	if faultTrace {
+		fmt.Fprintf(os.Stderr, "ckpt: fault point %d\n", faultCount)
+	}
+	if faultCount == faultKillAt {
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			p.Kill()
+			select {} // the signal is on its way
+		}
+	}
+	return commitHook != nil && commitHook(step)
+}
+
+// envInt is the integer value of an environment variable, 0 when unset or not a number.
+func envInt(name string) int {
+	n, _ := strconv.Atoi(os.Getenv(name))
+	return n
+}
+
 // CommitDir writes a new version of the files into dir atomically as a group: every file is first
 // written and fsynced into dir/.staging/, then an empty dir/.staging/COMPLETE marker is written and
 // fsynced, then each file is renamed into dir (replacing older versions), then .staging is removed.
@@ -145,7 +178,7 @@ func CommitDir(dir string, files map[string]func(w io.Writer) error) error {
 	step := 0
 	crash := func() bool {
 		defer func() { step++ }()
-		return commitHook != nil && commitHook(step)
+		return faultPoint(step)
 	}
 	for _, name := range names {
 		if crash() {

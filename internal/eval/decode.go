@@ -33,6 +33,8 @@ func (d *Decoder) Fits(n, maxNew int) bool { return n+maxNew <= d.cache.Max() }
 // Complete returns the greedy continuation of the prompt tokens up to (not including) the first newline,
 // generating at most maxNew tokens. Prompts longer than the context keep their last tokens.
 func (d *Decoder) Complete(ids []int32, maxNew int) string {
+	// A context shorter than maxNew+1 still keeps the prompt's last token and answers what fits.
+	maxNew = min(maxNew, d.cache.Max()-1)
 	if room := d.cache.Max() - maxNew; len(ids) > room {
 		ids = ids[len(ids)-room:]
 	}

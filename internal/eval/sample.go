@@ -37,7 +37,7 @@ func Generate(m *model.Model, s *Sampler, ids []int32, n int, stop int32, emit f
 		emit(next)
 		if c.Len == c.Max() {
 			c.Truncate(0)
-			logits = m.Extend(c, ids[len(ids)-m.Cfg.SeqLen/2:])
+			logits = m.Extend(c, ids[len(ids)-max(m.Cfg.SeqLen/2, 1):])
 			continue
 		}
 		logits = m.Extend(c, []int32{next})
