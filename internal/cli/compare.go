@@ -41,6 +41,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	spec := experiment.Spec{Out: *out, Seeds: *seeds, Final: eval.FinalOptions{N: *finalN, Finetune: *ft}, Force: *force}
+	if spec.MaxMemory, err = tf.memory(); err != nil {
+		return err
+	}
 	for _, name := range runs {
 		spec.Arms = append(spec.Arms, experiment.NewArm(name, base))
 	}

@@ -50,7 +50,7 @@ func (f modelFlags) apply(set map[string]bool, cfg *model.Config, batch *int) {
 
 // trainFlags are the flags that define a training run (shared by train and compare).
 type trainFlags struct {
-	preset, cfgFile, sched, growth, stages, growOptim, matmul          *string
+	preset, cfgFile, sched, growth, stages, growOptim, matmul, maxMem  *string
 	data                                                               listFlag
 	steps, accum, warmup, block, rewarm, decaySteps, threads, synBytes *int
 	evalEvery, evalBatches, evalN, evalShots, saveEvery                *int
@@ -92,6 +92,7 @@ func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
 	f.evalShots = fs.Int("eval-shots", def.EvalShots, "shots of the k-shot task prompts during evaluation")
 	f.saveEvery = fs.Int("save-every", def.SaveEvery, "steps between checkpoints")
 	f.synBytes = fs.Int("synthetic-bytes", def.SyntheticBytes, "bytes of synthetic training text")
+	f.maxMem = fs.String("max-memory", "", "refuse runs that need more memory than this (e.g. 20G; none: no check; default: the available memory)")
 	return f
 }
 
@@ -106,6 +107,21 @@ func (f *trainFlags) cadence(opt *train.Options, set map[string]bool) {
 			apply()
 		}
 	}
+}
+
+// memory is the --max-memory limit in bytes (0: the available memory; −1: none).
+func (f *trainFlags) memory() (int64, error) {
+	if *f.maxMem == "" {
+		return 0, nil
+	}
+	n, err := train.ParseBytes(*f.maxMem)
+	if err != nil {
+		return 0, fmt.Errorf("--max-memory: %v", err)
+	}
+	if n == 0 {
+		return -1, nil
+	}
+	return n, nil
 }
 
 // options builds the options of a fresh run: preset, then --config, then the flags given.
@@ -173,6 +189,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		set["data"] = true
 	}
 	cfg := train.RunConfig{Dir: *out, Resume: *resume, StopAt: *stopAt, Tasks: eval.TaskAccuracies, Interrupt: true}
+	var err error
+	if cfg.MaxMemory, err = tf.memory(); err != nil {
+		return err
+	}
 	if *resume != "" {
 		if err := resumeFlags(set); err != nil {
 			return err
@@ -182,19 +202,18 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if *out == "" {
 			return errors.New("--out DIR is required (or --resume DIR)")
 		}
-		var err error
 		if cfg.Options, err = tf.options(set); err != nil {
 			return err
 		}
 	}
-	_, err := trainRun(cfg, stdout, stderr)
+	_, err = trainRun(cfg, stdout, stderr)
 	return err
 }
 
 // resumeFlags refuses flags that would change a resumed run.
 func resumeFlags(set map[string]bool) error {
 	allowed := map[string]bool{"resume": true, "out": true, "steps": true, "stop-at": true, "eval-every": true, "save-every": true,
-		"eval-batches": true, "eval-n": true, "eval-shots": true}
+		"eval-batches": true, "eval-n": true, "eval-shots": true, "max-memory": true}
 	var bad []string
 	for name := range set {
 		if !allowed[name] {

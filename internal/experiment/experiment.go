@@ -40,6 +40,8 @@ type Spec struct {
 	Final eval.FinalOptions // the final evaluation of every run
 	Setup string            // the report's description of the setup (Markdown)
 	Force bool              // retrain runs whose saved options differ from the requested ones
+	// MaxMemory bounds each run's memory (train.RunConfig.MaxMemory: 0 the available memory, < 0 none).
+	MaxMemory int64
 }
 
 // Job is one (arm, seed) of an experiment.
@@ -122,7 +124,7 @@ func Execute(s Spec, ev Events, interrupt bool) (Result, error) {
 // train brings one run to its last step: fresh, resumed, or already done. It refuses a saved run whose
 // options differ from the job's (unless Force, which discards it).
 func (s Spec) train(i, n int, j Job, ev Events, interrupt bool) (stopped bool, err error) {
-	cfg := train.RunConfig{Dir: j.Dir, Options: j.Options, Tasks: ev.Tasks, Interrupt: interrupt}
+	cfg := train.RunConfig{Dir: j.Dir, Options: j.Options, Tasks: ev.Tasks, Interrupt: interrupt, MaxMemory: s.MaxMemory}
 	status := "training"
 	if st, err := train.LoadState(j.Dir); err == nil {
 		if diff := train.OptionsDiff(st.Options, j.Options); len(diff) > 0 {

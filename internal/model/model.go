@@ -136,7 +136,7 @@ func (m *Model) ensure(b, t int) {
 // forward and backward pass over a [b, t] batch allocates in a fresh model: what ensure makes for
 // N = b·t rows (slice headers aside), 4 bytes per float of
 //
-//	per layer  N·(7C + 3F + 2) + B·H·T²      (residuals in and mid, two norm outputs and rstds, qkv,
+//	per layer  N·(8C + 3F + 2) + B·H·T²      (residuals in and mid, two norm outputs and rstds, qkv,
 //	                                         y, gate|up, act; the attention probabilities)
 //	once       N·(8C + 3F + V + 2) + B·H·T²  (final residual, norm output and rstd, logits, losses;
 //	                                         backward scratch dres, dh, dy, dqkv, dgu, dact, datt)

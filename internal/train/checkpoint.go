@@ -146,8 +146,7 @@ func LoadModel(dir string, maxSeq int) (*model.Model, error) {
 	}
 	cfg := ModelConfig(h)
 	cfg.SeqLen = max(cfg.SeqLen, maxSeq)
-	m, err := model.New(cfg)
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %v", dir, err)
 	}
 	src, err := ckpt.OpenModel(dir)
@@ -155,6 +154,17 @@ func LoadModel(dir string, maxSeq int) (*model.Model, error) {
 		return nil, err
 	}
 	defer src.Close()
+	// Sizes from config.json are checked against the weights file and memory before allocation.
+	if err := checkTensorSizes(dir, cfg, src); err != nil {
+		return nil, err
+	}
+	if err := CheckMemory("loading "+dir, cfg.InferBytes(), 0, fmt.Sprintf("%.4g parameters and their gradients", cfg.ParamCount())); err != nil {
+		return nil, err
+	}
+	m, err := model.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %v", dir, err)
+	}
 	for _, t := range m.Layout.Tensors {
 		info, _, ok := src.Info(t.Name)
 		if !ok {
@@ -170,6 +180,39 @@ func LoadModel(dir string, maxSeq int) (*model.Model, error) {
 		copy(m.Params[t.Offset:t.Offset+t.Size], v)
 	}
 	return m, nil
+}
+
+// checkTensorSizes compares the sizes config.json gives with the weights file's tensors — the
+// embedding, the first and last layer, the head — without laying out the model.
+func checkTensorSizes(dir string, c model.Config, src *ckpt.Model) error {
+	C, F, V, L := c.Dim, c.FFNDim, c.VocabSize, c.NumLayers
+	want := []struct {
+		name  string
+		shape []int
+	}{
+		{"model.embed_tokens.weight", []int{V, C}},
+		{"model.layers.0.self_attn.q_proj.weight", []int{C, C}},
+		{"model.layers.0.mlp.gate_proj.weight", []int{F, C}},
+		{fmt.Sprintf("model.layers.%d.mlp.down_proj.weight", L-1), []int{C, F}},
+		{"model.norm.weight", []int{C}},
+	}
+	if !c.TiedEmbeddings {
+		want = append(want, struct {
+			name  string
+			shape []int
+		}{"lm_head.weight", []int{V, C}})
+	}
+	for _, w := range want {
+		info, _, ok := src.Info(w.name)
+		if !ok {
+			return fmt.Errorf("train: checkpoint %s: config.json describes %d layers, dim %d, ffn %d, vocab %d, but the weights have no tensor %q",
+				dir, L, C, F, V, w.name)
+		}
+		if !slices.Equal(info.Shape, w.shape) {
+			return fmt.Errorf("train: checkpoint %s: config.json gives %q the shape %v, the weights file %v", dir, w.name, w.shape, info.Shape)
+		}
+	}
+	return nil
 }
 
 // LoadState reads trainer_state.json and optimizer.safetensors of dir into a trainer built for the

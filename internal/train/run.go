@@ -34,6 +34,9 @@ type RunConfig struct {
 	Events   Events
 	// Interrupt makes os.Interrupt (Ctrl-C) stop the run after the current step, with a checkpoint.
 	Interrupt bool
+	// MaxMemory bounds the memory the run may need, checked before anything is allocated: 0 means
+	// the machine's available memory, a negative value no check.
+	MaxMemory int64
 }
 
 // TaskEval scores a model on held-out task examples (name → accuracy) during training.
@@ -96,8 +99,11 @@ func Open(cfg RunConfig) (*Run, error) {
 	if err := r.Opt.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.StopAt < 0 {
-		return nil, fmt.Errorf("train: stop-at must not be negative, got %d", cfg.StopAt)
+	if cfg.StopAt < 0 || (cfg.StopAt > 0 && cfg.StopAt > r.Opt.Steps) {
+		return nil, fmt.Errorf("train: stop-at must be in [1, steps %d] (or 0: no stop), got %d", r.Opt.Steps, cfg.StopAt)
+	}
+	if err := r.checkMemory(); err != nil {
+		return nil, err
 	}
 	kern.SetThreads(r.Opt.Threads)
 	if err := SetMatmul(r.Opt.Matmul); err != nil {
@@ -113,6 +119,14 @@ func Open(cfg RunConfig) (*Run, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// checkMemory refuses a run whose full-depth model, optimizer state and activations would not fit.
+func (r *Run) checkMemory() error {
+	c, o := r.Opt.Model, r.Opt
+	state, acts := 16*c.ParamCount(), c.ActivationBytes(o.Batch, c.SeqLen)
+	return CheckMemory("training this model", state+acts, r.Cfg.MaxMemory, fmt.Sprintf("%.4g parameters: %s for weights, gradients and AdamW; %s of activations for batch %d × seq %d",
+		c.ParamCount(), FormatBytes(state), FormatBytes(acts), o.Batch, c.SeqLen))
 }
 
 // freshOptions takes the options of a new run, refusing a directory that holds anything but the

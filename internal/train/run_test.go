@@ -129,3 +129,24 @@ func TestRunRefuses(t *testing.T) {
 		t.Error("a refused resume created its --out directory")
 	}
 }
+
+// TestMemoryRefused: a run whose activations cannot fit the limit is refused before anything is
+// allocated or read, naming the sizes; ParseBytes reads the flag's sizes.
+func TestMemoryRefused(t *testing.T) {
+	o := runOptions()
+	o.Model.SeqLen = 100000
+	_, err := Open(RunConfig{Dir: filepath.Join(t.TempDir(), "r"), Options: o, MaxMemory: 1 << 30})
+	if err == nil || !strings.Contains(err.Error(), "of activations for batch 2 × seq 100000") || !strings.Contains(err.Error(), "memory limit (--max-memory) is 1.0 GiB") {
+		t.Fatalf("got %v", err)
+	}
+	for in, want := range map[string]int64{"512M": 512 << 20, "20G": 20 << 30, "1.5GiB": 3 << 29, "1000": 1000, "none": -1, "2tb": 2 << 40} {
+		if got, err := ParseBytes(in); err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "12Q", "-1G", "G", "1e30T"} {
+		if _, err := ParseBytes(in); err == nil {
+			t.Errorf("ParseBytes(%q) accepted", in)
+		}
+	}
+}

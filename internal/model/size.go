@@ -1,0 +1,35 @@
+package model
+
+// Sizes computed from a Config alone, in float64 so that absurd configs (a million-wide model, a
+// billion layers) cannot overflow: callers check them against memory before anything is allocated.
+
+// ParamCount is the number of float32 parameters of c (NewLayout(c).Size, without laying them out).
+func (c Config) ParamCount() float64 {
+	C, F, V, L := float64(c.Dim), float64(c.FFNDim), float64(c.VocabSize), float64(c.NumLayers)
+	perLayer := 2*C + 4*C*C + 3*C*F // two norms, q k v o, gate up down
+	n := V*C + L*perLayer + C
+	if !c.TiedEmbeddings {
+		n += V * C
+	}
+	return n
+}
+
+// ActivationBytes is Model.ActivationBytes for a fresh model of c over [b, t] batches: the activation
+// and backward-scratch buffers a forward and backward pass allocates.
+func (c Config) ActivationBytes(b, t int) float64 {
+	C, F, V, H, L := float64(c.Dim), float64(c.FFNDim), float64(c.VocabSize), float64(c.NumHeads), float64(c.NumLayers)
+	n := float64(b) * float64(t)
+	att := n * float64(t) * H
+	perLayer := n*(8*C+3*F+2) + att
+	once := n*(8*C+3*F+V+2) + att
+	return 4 * (L*perLayer + once)
+}
+
+// TrainBytes is the memory training c on [b, t] micro-batches needs: parameters, gradients and both
+// AdamW moments (16 bytes per parameter) and the activations (what `midas bench` reports as its
+// estimate, less the benchmark's own tokens).
+func (c Config) TrainBytes(b, t int) float64 { return 16*c.ParamCount() + c.ActivationBytes(b, t) }
+
+// InferBytes is the memory a loaded model of c needs before any forward pass: parameters and
+// their gradient buffer (8 bytes per parameter).
+func (c Config) InferBytes() float64 { return 8 * c.ParamCount() }
