@@ -325,6 +325,9 @@ func printHeader(w io.Writer, r *train.Run) {
 		depth, o.Model.Dim, o.Model.NumHeads, o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen, params, kern.Backend(), o.Threads)
 	fmt.Fprintf(w, "data: %s — %d training tokens, %d validation tokens; %d tokens per step\n",
 		dataName(o), len(r.Corpus.Train), len(r.Corpus.Val), o.Batch*o.Accum*o.Model.SeqLen)
+	if len(o.Data) > 0 {
+		fmt.Fprintf(w, "files: %s\n", r.Corpus.Files)
+	}
 	if o.Growing() {
 		fmt.Fprintf(w, "growth: %s, block %d, schedule %s — stages end at steps %v\n", o.Growth, o.Block, o.Stages, r.Trainer.Ends)
 	}

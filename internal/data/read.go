@@ -34,33 +34,111 @@ type Doc struct{ Name, Text string }
 // the file: a missing path, an empty file, invalid UTF-8 (with the byte offset in the
 // decompressed content), a JSONL line without "text", a folder with no usable files, or no text
 // at all.
-func ReadTexts(paths []string) ([]Doc, error) {
+func ReadTexts(paths []string) ([]Doc, Report, error) {
+	var rep Report
 	if len(paths) == 0 {
-		return nil, errors.New("data: no input paths")
+		return nil, rep, errors.New("data: no input paths")
 	}
 	var docs []Doc
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("data: %s: %s", p, describe(err))
+			return nil, rep, fmt.Errorf("data: %s: %s", p, describe(err))
 		}
 		var ds []Doc
-		if st.IsDir() {
-			ds, err = readDir(p)
-		} else {
-			ds, err = readFile(p, false)
+		switch {
+		case st.IsDir():
+			ds, err = readDir(p, &rep)
+		case st.Mode().IsRegular() || st.Mode()&fs.ModeNamedPipe != 0:
+			if ds, err = readFile(p, false); err == nil {
+				rep.read(p)
+			}
+		default:
+			err = fmt.Errorf("data: %s: not a file or folder (%s); give text files or folders", p, kindOf(st.Mode()))
 		}
 		if err != nil {
-			return nil, err
+			return nil, rep, err
 		}
 		docs = append(docs, ds...)
 	}
 	for _, d := range docs {
 		if strings.TrimSpace(d.Text) != "" {
-			return docs, nil
+			return docs, rep, nil
 		}
 	}
-	return nil, fmt.Errorf("data: no text in %s", strings.Join(paths, ", "))
+	return nil, rep, fmt.Errorf("data: no text in %s", strings.Join(paths, ", "))
+}
+
+// Report says which files ReadTexts read, by kind, and which files of folders it skipped, and why.
+type Report struct {
+	Read    map[string]int // files read per kind: ".txt", ".jsonl.gz", ...
+	Skipped []Skip
+}
+
+// Skip is one file of a folder that was not read.
+type Skip struct{ Path, Why string }
+
+func (r *Report) read(path string) {
+	if r.Read == nil {
+		r.Read = map[string]int{}
+	}
+	r.Read[kindName(path)]++
+}
+
+func (r *Report) skip(path, why string) { r.Skipped = append(r.Skipped, Skip{path, why}) }
+
+// kindName is a file's kind for the report: its extension, with the inner one for .gz ("x.jsonl.gz"
+// is ".jsonl.gz"); "(none)" without one.
+func kindName(path string) string {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext == ".gz" {
+		ext = strings.ToLower(filepath.Ext(strings.TrimSuffix(path, filepath.Ext(path)))) + ext
+	}
+	if ext == "" {
+		return "(none)"
+	}
+	return ext
+}
+
+// String summarises the report on one line: "3 files read (2 .txt, 1 .jsonl); 2 skipped (1 .go: not
+// a text file kind, 1 link to a folder)".
+func (r Report) String() string {
+	n := 0
+	var kinds []string
+	for k, c := range r.Read {
+		n += c
+		kinds = append(kinds, fmt.Sprintf("%d %s", c, k))
+	}
+	sort.Strings(kinds)
+	out := fmt.Sprintf("%d files read (%s)", n, strings.Join(kinds, ", "))
+	if len(r.Skipped) == 0 {
+		return out
+	}
+	whys := map[string]int{}
+	for _, s := range r.Skipped {
+		whys[s.Why]++
+	}
+	var ws []string
+	for w, c := range whys {
+		ws = append(ws, fmt.Sprintf("%d %s", c, w))
+	}
+	sort.Strings(ws)
+	return fmt.Sprintf("%s; %d skipped (%s)", out, len(r.Skipped), strings.Join(ws, ", "))
+}
+
+// kindOf names a non-regular file mode.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeDevice != 0 || m&fs.ModeCharDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeNamedPipe != 0:
+		return "a pipe"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "not a regular file"
 }
 
 // describe turns an fs error into a short reason without repeating the path.
@@ -84,7 +162,7 @@ func usableExt(ext string) bool {
 	return false
 }
 
-func readDir(root string) ([]Doc, error) {
+func readDir(root string, rep *Report) ([]Doc, error) {
 	var files []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -94,18 +172,14 @@ func readDir(root string) ([]Doc, error) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
+			rep.skip(path, "hidden")
 			return nil
 		}
-		if d.IsDir() || !d.Type().IsRegular() {
+		if d.IsDir() {
 			return nil
 		}
-		ext := strings.ToLower(filepath.Ext(path))
-		if ext == ".gz" {
-			inner := strings.ToLower(filepath.Ext(strings.TrimSuffix(d.Name(), filepath.Ext(d.Name()))))
-			if inner != "" && !usableExt(inner) {
-				return nil
-			}
-		} else if !usableExt(ext) {
+		if why := walkSkip(path, d); why != "" {
+			rep.skip(path, why)
 			return nil
 		}
 		files = append(files, path)
@@ -121,6 +195,11 @@ func readDir(root string) ([]Doc, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(ds) == 0 {
+			rep.skip(f, "empty")
+			continue
+		}
+		rep.read(f)
 		docs = append(docs, ds...)
 	}
 	if len(docs) == 0 {
@@ -129,12 +208,44 @@ func readDir(root string) ([]Doc, error) {
 	return docs, nil
 }
 
+// walkSkip says why a folder walk does not read a file ("" when it does). Symbolic links to files are
+// followed; links to folders are not (they could loop).
+func walkSkip(path string, d fs.DirEntry) string {
+	mode := d.Type()
+	if mode&fs.ModeSymlink != 0 {
+		st, err := os.Stat(path)
+		switch {
+		case err != nil:
+			return "broken link"
+		case st.IsDir():
+			return "symlinked folder (not followed; give the folder itself)"
+		}
+		mode = st.Mode().Type()
+	}
+	if !mode.IsRegular() {
+		return "not a regular file (" + kindOf(mode) + ")"
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext == ".gz" {
+		inner := strings.ToLower(filepath.Ext(strings.TrimSuffix(d.Name(), filepath.Ext(d.Name()))))
+		if inner != "" && !usableExt(inner) {
+			return kindName(path) + ": not a text kind"
+		}
+	} else if !usableExt(ext) {
+		return kindName(path) + ": not a text kind"
+	}
+	return ""
+}
+
+// maxPipeBytes bounds what is read from a pipe (whose size is unknown in advance).
+const maxPipeBytes = 1 << 30
+
 // readFile reads one file. In a folder walk (skipEmpty) an empty file yields no Doc instead of
 // an error.
 func readFile(path string, skipEmpty bool) ([]Doc, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := readBounded(path)
 	if err != nil {
-		return nil, fmt.Errorf("data: %s: %s", path, describe(err))
+		return nil, err
 	}
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext == ".gz" {
@@ -166,6 +277,30 @@ func readFile(path string, skipEmpty bool) ([]Doc, error) {
 		err = fmt.Errorf("data: %s: no text", path)
 	}
 	return docs, err
+}
+
+// readBounded reads a file whole; a pipe up to maxPipeBytes.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("data: %s: %s", path, describe(err))
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, maxPipeBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("data: %s: %s", path, describe(err))
+	}
+	if len(raw) > maxPipeBytes {
+		if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("data: %s: %s holds more than %d MiB; write it to a file", path, kindOf(st.Mode()), maxPipeBytes>>20)
+		}
+		rest, err := io.ReadAll(f) // a regular file: its size is known and bounded
+		if err != nil {
+			return nil, fmt.Errorf("data: %s: %s", path, describe(err))
+		}
+		raw = append(raw, rest...)
+	}
+	return raw, nil
 }
 
 func gunzip(raw []byte) ([]byte, error) {

@@ -65,7 +65,7 @@ func TestReadTexts(t *testing.T) {
 		{"corpus", []Doc{{p("corpus/a/z.txt"), "zed"}, {p("corpus/b.md"), "bee"}, {p("corpus/c.gz"), "sea"}}},
 	}
 	for _, c := range cases {
-		got, err := ReadTexts([]string{p(c.path)})
+		got, _, err := ReadTexts([]string{p(c.path)})
 		if err != nil {
 			t.Errorf("%s: %v", c.path, err)
 			continue
@@ -80,7 +80,7 @@ func TestReadTexts(t *testing.T) {
 			}
 		}
 	}
-	all, err := ReadTexts([]string{p("plain.txt"), p("corpus")})
+	all, _, err := ReadTexts([]string{p("plain.txt"), p("corpus")})
 	if err != nil || len(all) != 4 || all[0].Text != "Hello\nworld\n" || all[3].Text != "sea" {
 		t.Fatalf("two paths: %q, %v", all, err)
 	}
@@ -127,7 +127,7 @@ func TestReadTextsErrors(t *testing.T) {
 		{[]string{p("badfolder")}, "data: " + filepath.Join(p("badfolder"), "b.txt") + ": invalid UTF-8 at byte 2"},
 	}
 	for _, c := range cases {
-		_, err := ReadTexts(c.paths)
+		_, _, err := ReadTexts(c.paths)
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("ReadTexts(%q) error = %v, want prefix %q", c.paths, err, c.want)
 		}
@@ -141,7 +141,7 @@ func TestReadEnglishPD(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("shared corpus not available: %v", err)
 	}
-	docs, err := ReadTexts([]string{path})
+	docs, _, err := ReadTexts([]string{path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestReadEnglishPD(t *testing.T) {
 	if testing.Short() {
 		return
 	}
-	all, err := ReadTexts([]string{dir})
+	all, _, err := ReadTexts([]string{dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,4 +190,38 @@ func FuzzParseJSONL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadReport: a folder walk follows links to files, skips links to folders, other kinds and
+// empty files — each named in the report — and devices are refused outright instead of read forever.
+func TestReadReport(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	text := strings.Repeat("some words of text\n", 10)
+	os.MkdirAll(p("corpus/sub"), 0o755)
+	os.WriteFile(p("elsewhere.txt"), []byte(text), 0o644)
+	os.WriteFile(p("corpus/a.txt"), []byte(text), 0o644)
+	os.WriteFile(p("corpus/empty.md"), nil, 0o644)
+	os.WriteFile(p("corpus/code.go"), []byte("package x\n"), 0o644)
+	if err := os.Symlink(p("elsewhere.txt"), p("corpus/linked.txt")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	os.Symlink(p("corpus/sub"), p("corpus/loop"))
+	docs, rep, err := ReadTexts([]string{p("corpus")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 2 || rep.Read[".txt"] != 2 {
+		t.Fatalf("read %d docs, report %+v; want a.txt and the linked file", len(docs), rep)
+	}
+	want := "2 files read (2 .txt); 3 skipped (1 .go: not a text kind, 1 empty, 1 symlinked folder (not followed; give the folder itself))"
+	if got := rep.String(); got != want {
+		t.Errorf("report:\n got %s\nwant %s", got, want)
+	}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		_, _, err := ReadTexts([]string{"/dev/zero"})
+		if err == nil || err.Error() != "data: /dev/zero: not a file or folder (a device); give text files or folders" {
+			t.Errorf("/dev/zero: %v", err)
+		}
+	}
 }

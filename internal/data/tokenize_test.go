@@ -108,7 +108,7 @@ func BenchmarkTokenizeEnglishPD(b *testing.B) {
 	if _, err := os.Stat(path); err != nil {
 		b.Skip(err)
 	}
-	docs, err := ReadTexts([]string{path})
+	docs, _, err := ReadTexts([]string{path})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ type Corpus struct {
 	Train, Val []int32
 	World      *data.World // the synthetic world, when no user data was given (for its held-out questions)
 	TrainBytes int64
+	Files      data.Report // which user files were read and which skipped (empty for the synthetic corpus)
 }
 
 // Progress reports a phase of work (name, done, total); nil means silent.
@@ -25,7 +26,7 @@ type Progress func(phase string, done, total int64)
 // when it is not nil (resume) — and tokenizes both splits. It is deterministic in opt.
 func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, error) {
 	c := &Corpus{}
-	trainTexts, valTexts, world, err := texts(opt, true)
+	trainTexts, valTexts, world, err := texts(opt, true, &c.Files)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +74,7 @@ func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, 
 
 // texts returns the run's training (when withTrain) and validation texts, and the synthetic world when
 // the run has no user data.
-func texts(opt Options, withTrain bool) (trainTexts, valTexts []string, w *data.World, err error) {
+func texts(opt Options, withTrain bool, rep *data.Report) (trainTexts, valTexts []string, w *data.World, err error) {
 	if len(opt.Data) == 0 {
 		w = data.NewWorld(opt.Seed)
 		if withTrain {
@@ -81,7 +82,8 @@ func texts(opt Options, withTrain bool) (trainTexts, valTexts []string, w *data.
 		}
 		return trainTexts, w.Corpus(data.Val, max(opt.SyntheticBytes/20, 1<<16)), w, nil
 	}
-	docs, err := data.ReadTexts(opt.Data)
+	docs, r, err := data.ReadTexts(opt.Data)
+	*rep = r
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -101,7 +103,8 @@ func texts(opt Options, withTrain bool) (trainTexts, valTexts []string, w *data.
 // PrepareVal tokenizes only the validation split of a run's data (for evaluating a checkpoint), and
 // returns the synthetic world when the run has no user data.
 func PrepareVal(opt Options, tk *tok.Tokenizer) ([]int32, *data.World, error) {
-	_, val, w, err := texts(opt, false)
+	var rep data.Report
+	_, val, w, err := texts(opt, false, &rep)
 	if err != nil {
 		return nil, nil, err
 	}
