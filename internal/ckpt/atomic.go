@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // fileMode is the permission given to every file this package writes.
@@ -328,6 +329,9 @@ var rename = os.Rename
 // the new dir is in place, and moved back if that rename fails. dir's parent must exist; free disk
 // space is not checked. A crash may leave the temp dir or the .old one behind, never a partial dir.
 func WriteDirAtomic(dir string, replace bool, fill func(tmp string) error) error {
+	if err := recoverDirAtomic(dir); err != nil {
+		return err
+	}
 	if _, err := os.Lstat(dir); err == nil && !replace {
 		return fmt.Errorf("ckpt: %s: %w", dir, fs.ErrExist)
 	}
@@ -335,6 +339,8 @@ func WriteDirAtomic(dir string, replace bool, fill func(tmp string) error) error
 	if err != nil {
 		return fmt.Errorf("ckpt: %w", err)
 	}
+	activeTemps.Store(tmp, true)
+	defer activeTemps.Delete(tmp)
 	if err := fill(tmp); err != nil {
 		os.RemoveAll(tmp)
 		return err
@@ -344,6 +350,47 @@ func WriteDirAtomic(dir string, replace bool, fill func(tmp string) error) error
 		return fmt.Errorf("ckpt: %s: %w", tmp, err)
 	}
 	return replaceDir(tmp, dir, replace)
+}
+
+// activeTemps are the temp dirs of WriteDirAtomic calls in progress in this process, which
+// recoverDirAtomic leaves alone.
+var activeTemps sync.Map
+
+// recoverDirAtomic cleans up after an earlier WriteDirAtomic of dir that was killed: an old version
+// moved aside (<temp>.old) is moved back when dir is missing (the kill came between the two renames)
+// and removed when dir is there; every other leftover temp dir is incomplete and removed. Concurrent
+// writers of one dir are not supported.
+func recoverDirAtomic(dir string) error {
+	parent, prefix := filepath.Dir(dir), filepath.Base(dir)+".tmp-"
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return nil // a missing parent is reported by the write itself
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, ".old") || isActive(parent, name) {
+			continue
+		}
+		if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+			if err := rename(filepath.Join(parent, name), dir); err != nil {
+				return fmt.Errorf("ckpt: restoring %s from an interrupted write: %w", dir, err)
+			}
+		}
+	}
+	for _, e := range entries {
+		if name := e.Name(); strings.HasPrefix(name, prefix) && !isActive(parent, name) {
+			if err := os.RemoveAll(filepath.Join(parent, name)); err != nil {
+				return fmt.Errorf("ckpt: removing %s left by an interrupted write: %w", name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// isActive reports whether parent/name is (the .old of) a temp dir of a write in progress here.
+func isActive(parent, name string) bool {
+	_, ok := activeTemps.Load(filepath.Join(parent, strings.TrimSuffix(name, ".old")))
+	return ok
 }
 
 // replaceDir renames the complete temp dir to dir, moving an existing dir (replace) aside first and

@@ -373,3 +373,45 @@ func TestCommitDirSubset(t *testing.T) {
 		t.Errorf("Recover on a clean dir = %v, %v", did, err)
 	}
 }
+
+// TestWriteDirAtomicRecovers: leftovers of a killed WriteDirAtomic are cleaned by the next one — an
+// incomplete temp dir is removed, and an old version moved aside is restored when the kill came
+// before the new one was in place (and dropped when it came after).
+func TestWriteDirAtomicRecovers(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "out")
+	mk := func(path, content string) {
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(path, "f"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Killed between moving the old version aside and renaming the new one: dir is missing.
+	mk(filepath.Join(parent, "out.tmp-123"), "new")
+	mk(filepath.Join(parent, "out.tmp-123.old"), "old")
+	mk(filepath.Join(parent, "out.tmp-456"), "partial")
+	err := WriteDirAtomic(dir, false, func(string) error { return nil })
+	if !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("the restored old version should make a write without replace fail: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "f")); string(b) != "old" {
+		t.Fatalf("dir holds %q, want the restored old version", b)
+	}
+	entries, _ := os.ReadDir(parent)
+	if len(entries) != 1 {
+		t.Fatalf("leftovers survive: %v", entries)
+	}
+	// Killed after the new version was in place: the .old copy is dropped.
+	mk(filepath.Join(parent, "out.tmp-789.old"), "older")
+	if err := WriteDirAtomic(dir, true, func(tmp string) error { return os.WriteFile(filepath.Join(tmp, "f"), []byte("newest"), 0o644) }); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "f")); string(b) != "newest" {
+		t.Fatalf("dir holds %q", b)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 1 {
+		t.Fatalf("leftovers survive: %v", entries)
+	}
+}

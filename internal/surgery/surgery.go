@@ -104,7 +104,8 @@ func Inspect(dir string) (Summary, error) {
 // are kept. Every other regular file at the top of in (tokenizer.json, generation_config.json, ...) is
 // copied, except stale weights and training state that describe the old depth: other *.safetensors,
 // PyTorch/TF/Flax/GGUF weight files and their indexes, and midas' optimizer.safetensors and
-// trainer_state.json. Subdirectories are not copied.
+// trainer_state.json, metrics.jsonl and eval-n*.json. Subdirectories are not copied. Leftovers of a killed
+// earlier grow into out (out.tmp-*) are cleaned first.
 //
 // Tensors are read and written one at a time, so memory stays near the largest tensor. Everything is
 // written into a temp dir out + ".tmp-<random>" and renamed to out at the end (ckpt.WriteDirAtomic);
@@ -152,6 +153,25 @@ func checkOut(in, out string, force bool) error {
 	return nil
 }
 
+// checkSizes requires the size keys of config.json that the surgery reads or writes to be present and
+// positive, naming every one that is not.
+func checkSizes(dir string, c *ckpt.LlamaConfig) error {
+	var bad []string
+	for _, k := range []struct {
+		key string
+		v   int
+	}{{"vocab_size", c.VocabSize}, {"hidden_size", c.HiddenSize}, {"intermediate_size", c.IntermediateSize},
+		{"num_hidden_layers", c.NumHiddenLayers}, {"num_attention_heads", c.NumAttentionHeads}} {
+		if k.v < 1 {
+			bad = append(bad, fmt.Sprintf("%s is %d", k.key, k.v))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("surgery: %s: config.json: %s (missing or not positive)", dir, strings.Join(bad, ", "))
+	}
+	return nil
+}
+
 // openHF opens the checkpoint in dir and sorts its tensors into layers and the rest.
 func openHF(dir string) (*hfInput, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
@@ -165,8 +185,8 @@ func openHF(dir string) (*hfInput, error) {
 	if err != nil {
 		return nil, fmt.Errorf("surgery: %s: %v", dir, err)
 	}
-	if cfg.NumHiddenLayers < 1 {
-		return nil, fmt.Errorf("surgery: %s: num_hidden_layers is %d", dir, cfg.NumHiddenLayers)
+	if err := checkSizes(dir, cfg); err != nil {
+		return nil, err
 	}
 	m, err := ckpt.OpenModel(dir)
 	if err != nil {
@@ -468,11 +488,18 @@ func (in *hfInput) writeConfig(dir string, p grow.Plan) error {
 }
 
 // skipFile reports whether a top-level file of the input is not copied: files this surgery writes,
-// and weights or training state of the old depth that would contradict the grown checkpoint.
+// weights or training state of the old depth that would contradict the grown checkpoint, and a
+// training run's log and evaluations.
 func skipFile(name string) bool {
 	switch name {
 	case configFile, ckpt.IndexFileName, "optimizer.safetensors", "trainer_state.json",
 		"pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack":
+		return true
+	case "metrics.jsonl": // a midas run's log (train.FileMetrics): the grown model has not trained
+		return true
+	}
+	// A midas run's cached evaluations (train.FileEval) measured the old model.
+	if strings.HasPrefix(name, "eval-n") && strings.HasSuffix(name, ".json") {
 		return true
 	}
 	for _, ext := range []string{".safetensors", ".bin", ".pth", ".pt", ".ckpt", ".h5", ".msgpack", ".gguf"} {
