@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -33,8 +32,12 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if len(runs) == 0 {
 		runs = listFlag{experiment.Baseline, "gradstack", "midas"}
 	}
-	if *seeds < 1 || *finalN < 1 || *ft < 0 {
-		return errors.New("--seeds and --final-n must be positive, --finetune not negative")
+	var c checks
+	c.positive("seeds", *seeds)
+	c.positive("final-n", *finalN)
+	c.nonNegative("finetune", float64(*ft))
+	if err := c.err(); err != nil {
+		return err
 	}
 	base, err := tf.options(setFlags(fs))
 	if err != nil {

@@ -62,7 +62,7 @@ func runPrimitives(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if len(exs) == 0 {
-		return fmt.Errorf("--n must be positive")
+		return fmt.Errorf("--n must be positive, got %d", *n)
 	}
 	return nil
 }

@@ -25,8 +25,12 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	if *temp < 0 || *topK < 0 || *n < 0 {
-		return fmt.Errorf("--temperature, --top-k and --tokens must not be negative")
+	var c checks
+	c.nonNegative("temperature", *temp)
+	c.nonNegative("top-k", float64(*topK))
+	c.nonNegative("tokens", float64(*n))
+	if err := c.err(); err != nil {
+		return err
 	}
 	tk, err := tok.Load(filepath.Join(*dir, train.FileTokenizer))
 	if err != nil {
