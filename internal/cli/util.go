@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"sort"
+	"strings"
 )
 
 func expf(x float64) float64 { return math.Exp(x) }
@@ -18,4 +21,29 @@ func median(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// flagChecks collects one message per bad flag value, so that every bad flag is reported at once.
+type flagChecks []string
+
+// positive checks that --name is at least 1.
+func (c *flagChecks) positive(name string, v int) {
+	if v < 1 {
+		*c = append(*c, fmt.Sprintf("--%s must be positive, got %d", name, v))
+	}
+}
+
+// nonNegative checks that --name is at least 0.
+func (c *flagChecks) nonNegative(name string, v int) {
+	if v < 0 {
+		*c = append(*c, fmt.Sprintf("--%s must not be negative, got %d", name, v))
+	}
+}
+
+// err joins the messages with "; ", or is nil when every flag was good.
+func (c flagChecks) err() error {
+	if len(c) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(c, "; "))
 }
