@@ -195,7 +195,7 @@ func WriteSimilarity(prefix, name string, cfg model.Config, params []float32, bl
 		}
 	}
 	if dir := filepath.Dir(prefix); !isDir(dir) {
-		return s, fmt.Errorf("eval: directory %s does not exist", dir)
+		return s, fmt.Errorf("eval: --out: directory %s does not exist", dir)
 	}
 	sims := LayerSimilarity(cfg, params)
 	s.Layers = sims[SimAll]

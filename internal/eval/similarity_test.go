@@ -401,7 +401,7 @@ func TestWriteSimilarity(t *testing.T) {
 		block  int
 		want   string
 	}{
-		{filepath.Join(dir, "missing", "s"), 0, "eval: directory " + filepath.Join(dir, "missing") + " does not exist"},
+		{filepath.Join(dir, "missing", "s"), 0, "eval: --out: directory " + filepath.Join(dir, "missing") + " does not exist"},
 		{filepath.Join(dir, "s.csv-is-a-file", "s"), 0, "does not exist"},
 		{filepath.Join(dir, "bad"), 3, "eval: 4 layers are not divisible into blocks of 3"},
 		{filepath.Join(dir, "bad"), -1, "eval: block must be at least 1 layer, got -1"},
