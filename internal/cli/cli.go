@@ -120,27 +120,3 @@ func (l *listFlag) Set(s string) error {
 	return nil
 }
 
-// checks collects flag problems so that all of them are reported at once, in one line.
-type checks []string
-
-// positive requires --name > 0.
-func (c *checks) positive(name string, v int) {
-	if v <= 0 {
-		*c = append(*c, fmt.Sprintf("--%s must be positive, got %d", name, v))
-	}
-}
-
-// nonNegative requires --name ≥ 0.
-func (c *checks) nonNegative(name string, v float64) {
-	if v < 0 {
-		*c = append(*c, fmt.Sprintf("--%s must not be negative, got %g", name, v))
-	}
-}
-
-// err joins the problems ("; "), or nil.
-func (c checks) err() error {
-	if len(c) == 0 {
-		return nil
-	}
-	return errors.New(strings.Join(c, "; "))
-}

@@ -32,10 +32,10 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if len(runs) == 0 {
 		runs = listFlag{experiment.Baseline, "gradstack", "midas"}
 	}
-	var c checks
+	var c flagChecks
 	c.positive("seeds", *seeds)
 	c.positive("final-n", *finalN)
-	c.nonNegative("finetune", float64(*ft))
+	c.nonNegative("finetune", *ft)
 	if err := c.err(); err != nil {
 		return err
 	}

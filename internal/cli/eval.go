@@ -2,15 +2,16 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"runtime"
 
 	"midas/internal/data"
 	"midas/internal/eval"
 	"midas/internal/kern"
+	"midas/internal/model"
 	"midas/internal/tok"
 	"midas/internal/train"
 )
@@ -25,8 +26,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	ft := fs.Int("finetune", 0, "also fine-tune copies on this many primitive examples (3 seeds) and report mean ± std")
 	var dataPaths listFlag
 	fs.Var(&dataPaths, "data", "validation text PATHs (default: the run's own validation split, from trainer_state.json)")
-	valBatches := fs.Int("val-batches", 16, "validation batches for the loss")
-	threads := fs.Int("threads", runtime.GOMAXPROCS(0), "worker threads")
+	valBatches := fs.Int("val-batches", 16, "validation batches for the loss (0: all)")
+	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -34,8 +35,17 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	if *shots < 0 || *n < 1 || *ft < 0 || *valBatches < 0 || *threads < 1 {
-		return errors.New("--shots, --finetune and --val-batches must not be negative; --n and --threads must be positive")
+	var bad flagChecks
+	bad.nonNegative("shots", *shots)
+	bad.positive("n", *n)
+	bad.nonNegative("finetune", *ft)
+	bad.nonNegative("val-batches", *valBatches)
+	bad.nonNegative("threads", *threads)
+	if err := bad.err(); err != nil {
+		return err
+	}
+	if *threads == 0 {
+		*threads = runtime.GOMAXPROCS(0)
 	}
 	kern.SetThreads(*threads)
 	tk, err := tok.Load(filepath.Join(*dir, train.FileTokenizer))
@@ -47,40 +57,58 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	o := eval.Options{Shots: *shots, N: *n, Seed: *seed, Finetune: *ft}
-	// The validation text and the synthetic world come from the run's options when they are known.
-	opt := train.DefaultOptions(m.Cfg)
-	if st, err := train.LoadState(*dir); err == nil {
-		opt = st.Options
-	} else if len(dataPaths) == 0 {
-		fmt.Fprintf(stderr, "%s has no training state: validation loss needs --data; world questions skipped\n", *dir)
-		opt.Data = nil
-	}
-	if len(dataPaths) > 0 {
-		opt.Data = dataPaths
-	}
-	if _, err := train.LoadState(*dir); err == nil || len(dataPaths) > 0 {
-		val, world, err := train.PrepareVal(opt, tk)
-		if err != nil {
-			return err
-		}
-		o.Val, o.World = data.ValBatches(val, m.Cfg.SeqLen, 8, *valBatches), world
+	noVal, err := evalData(&o, *dir, m, tk, dataPaths, *valBatches, stderr)
+	if err != nil {
+		return err
 	}
 	rep, err := eval.Run(m, tk, o)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		b, _ := json.MarshalIndent(rep, "", "  ")
-		fmt.Fprintln(stdout, string(b))
-		return nil
+		return printReportJSON(stdout, rep)
 	}
-	printReport(stdout, rep)
+	printReport(stdout, rep, noVal)
 	return nil
 }
 
-// printReport writes an evaluation report as a small table.
-func printReport(w io.Writer, r eval.Report) {
-	fmt.Fprintf(w, "validation loss %.4f  perplexity %.2f\n\n", r.ValLoss, r.ValPPL)
+// evalData sets the validation batches and the synthetic world of o: from the run's options in
+// trainer_state.json, with --data (paths) replacing its validation text. Without training state and
+// without --data there is neither; noVal then says why there is no validation loss, as it does when the
+// text fills no batch.
+func evalData(o *eval.Options, dir string, m *model.Model, tk *tok.Tokenizer, paths []string, batches int, stderr io.Writer) (noVal string, err error) {
+	opt := train.DefaultOptions(m.Cfg)
+	st, err := train.LoadState(dir)
+	switch {
+	case err == nil:
+		opt = st.Options
+	case len(paths) == 0:
+		fmt.Fprintf(stderr, "%s has no training state: validation loss needs --data; world questions skipped\n", dir)
+		return "none (no training state; give --data)", nil
+	}
+	if len(paths) > 0 {
+		opt.Data = paths
+	}
+	val, world, err := train.PrepareVal(opt, tk)
+	if err != nil {
+		return "", err
+	}
+	const batch = 8 // windows per validation batch
+	o.Val, o.World = data.ValBatches(val, m.Cfg.SeqLen, batch, batches), world
+	if len(o.Val) == 0 {
+		return fmt.Sprintf("none (%d validation tokens fill no batch of %d windows of %d)", len(val), batch, m.Cfg.SeqLen+1), nil
+	}
+	return "", nil
+}
+
+// printReport writes an evaluation report as a small table; noVal, when not empty, replaces the
+// validation loss (there was none to measure).
+func printReport(w io.Writer, r eval.Report, noVal string) {
+	if noVal != "" {
+		fmt.Fprintf(w, "validation loss: %s\n\n", noVal)
+	} else {
+		fmt.Fprintf(w, "validation loss %.4f  perplexity %.2f\n\n", r.ValLoss, r.ValPPL)
+	}
 	fmt.Fprintf(w, "%-22s %8s %9s %6s\n", "task", "accuracy", "correct", "shots")
 	for _, t := range r.Tasks {
 		fmt.Fprintf(w, "%-22s %8.3f %4d/%-4d %6d\n", t.Name, t.Acc, t.Correct, t.Total, t.Shots)
@@ -91,4 +119,27 @@ func printReport(w io.Writer, r eval.Report) {
 			fmt.Fprintf(w, "%-22s %.3f ± %.3f\n", f.Name, f.Mean, f.Std)
 		}
 	}
+}
+
+// printReportJSON writes the report as indented JSON, a validation loss or perplexity that is not a
+// finite number (NaN: not measured; JSON cannot hold either) as null.
+func printReportJSON(w io.Writer, r eval.Report) error {
+	finite := func(x float64) *float64 {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return &x
+	}
+	// The outer fields come first and replace the report's own, keeping the keys in the report's order.
+	v := struct {
+		ValLoss *float64 `json:"val_loss"`
+		ValPPL  *float64 `json:"val_ppl"`
+		eval.Report
+	}{finite(r.ValLoss), finite(r.ValPPL), r}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, string(b))
+	return nil
 }

@@ -25,10 +25,10 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	var c checks
-	c.nonNegative("temperature", *temp)
-	c.nonNegative("top-k", float64(*topK))
-	c.nonNegative("tokens", float64(*n))
+	var c flagChecks
+	c.nonNegativeF("temperature", *temp)
+	c.nonNegative("top-k", *topK)
+	c.nonNegative("tokens", *n)
 	if err := c.err(); err != nil {
 		return err
 	}

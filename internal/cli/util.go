@@ -1,21 +1,38 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"math"
-	"sort"
+	"strings"
 )
 
 func expf(x float64) float64 { return math.Exp(x) }
 
-// median of xs (0 for none); xs is not modified.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
+// flagChecks collects one message per bad flag value, so that every bad flag is reported at once.
+type flagChecks []string
+
+// positive checks that --name is at least 1.
+func (c *flagChecks) positive(name string, v int) {
+	if v < 1 {
+		*c = append(*c, fmt.Sprintf("--%s must be positive, got %d", name, v))
 	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
+}
+
+// nonNegative checks that --name is at least 0.
+func (c *flagChecks) nonNegative(name string, v int) { c.nonNegativeF(name, float64(v)) }
+
+// nonNegativeF checks that the float flag --name is at least 0.
+func (c *flagChecks) nonNegativeF(name string, v float64) {
+	if v < 0 {
+		*c = append(*c, fmt.Sprintf("--%s must not be negative, got %g", name, v))
 	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// err joins the messages with "; ", or is nil when every flag was good.
+func (c flagChecks) err() error {
+	if len(c) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(c, "; "))
 }

@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -305,6 +306,34 @@ func (s swatch) Thumbnail(c *draw.Canvas) {
 // is at most 16×16, the values written in the cells. len(labels) must be len(m), every row must have
 // len(m) entries and min < max must be finite.
 func Heatmap(path, title string, labels []string, m [][]float64, min, max float64) error {
+	if err := checkHeatmap(labels, m, min, max); err != nil {
+		return err
+	}
+	cmap := moreland.SmoothBlueRed()
+	cmap.SetMin(min)
+	cmap.SetMax(max)
+	p := heatPlot(title, labels, m, cmap)
+	img := vgimg.NewWith(vgimg.UseWH(heatWidth, heatHeight), vgimg.UseDPI(plotDPI))
+	full := draw.New(img)
+	full.SetColor(color.White)
+	full.Fill(full.Rectangle.Path())
+	barStrip := vg.Points(90)
+	dc := draw.Crop(full, 0, -barStrip, 0, 0)
+	// Make the data area square by giving up width or height, keeping the title on top.
+	da := p.DataCanvas(dc)
+	if w, h := da.Max.X-da.Min.X, da.Max.Y-da.Min.Y; w > h {
+		dc = draw.Crop(dc, 0, -(w - h), 0, 0)
+	} else if h > w {
+		dc = draw.Crop(dc, 0, 0, h-w, 0)
+	}
+	p.Draw(dc)
+	drawColorBar(full, p.DataCanvas(dc), cmap)
+	return writePNG(path, img)
+}
+
+// checkHeatmap returns Heatmap's error for a matrix that is empty or not square, labels that do not
+// match it, or a colour range that is not a finite interval.
+func checkHeatmap(labels []string, m [][]float64, min, max float64) error {
 	n := len(m)
 	if n == 0 {
 		return errors.New("eval: Heatmap: empty matrix")
@@ -320,9 +349,14 @@ func Heatmap(path, title string, labels []string, m [][]float64, min, max float6
 	if !(min < max) || math.IsInf(min, 0) || math.IsInf(max, 0) {
 		return fmt.Errorf("eval: Heatmap: colour range [%g, %g] is not a finite interval", min, max)
 	}
-	cmap := moreland.SmoothBlueRed()
-	cmap.SetMin(min)
-	cmap.SetMax(max)
+	return nil
+}
+
+// heatPlot is the matrix part of a Heatmap: the cells in the colours of cmap (its range set), the
+// thinned labels on both axes and, up to 16×16, the values in the cells.
+func heatPlot(title string, labels []string, m [][]float64, cmap palette.ColorMap) *plot.Plot {
+	n := len(m)
+	min, max := cmap.Min(), cmap.Max()
 	pal := cmap.Palette(255)
 	colors := pal.Colors()
 	hm := plotter.NewHeatMap(matGrid(m), pal)
@@ -357,23 +391,12 @@ func Heatmap(path, title string, labels []string, m [][]float64, min, max float6
 			return c
 		}})
 	}
+	return p
+}
 
-	img := vgimg.NewWith(vgimg.UseWH(heatWidth, heatHeight), vgimg.UseDPI(plotDPI))
-	full := draw.New(img)
-	full.SetColor(color.White)
-	full.Fill(full.Rectangle.Path())
-	barStrip := vg.Points(90)
-	dc := draw.Crop(full, 0, -barStrip, 0, 0)
-	// Make the data area square by giving up width or height, keeping the title on top.
-	da := p.DataCanvas(dc)
-	if w, h := da.Max.X-da.Min.X, da.Max.Y-da.Min.Y; w > h {
-		dc = draw.Crop(dc, 0, -(w - h), 0, 0)
-	} else if h > w {
-		dc = draw.Crop(dc, 0, 0, h-w, 0)
-	}
-	p.Draw(dc)
-	da = p.DataCanvas(dc)
-
+// drawColorBar draws the colour scale of cmap on full, in a strip right of the data area da and as
+// tall as it.
+func drawColorBar(full draw.Canvas, da draw.Canvas, cmap palette.ColorMap) {
 	bar := plot.New()
 	bar.HideX()
 	bar.Y.Padding = 0
@@ -384,7 +407,6 @@ func Heatmap(path, title string, labels []string, m [][]float64, min, max float6
 	bc.Max.X = bc.Min.X + vg.Points(50)
 	bc.Min.Y, bc.Max.Y = da.Min.Y, da.Max.Y
 	bar.Draw(bc)
-	return writePNG(path, img)
 }
 
 // matGrid shows a square matrix as a plotter.GridXYZ: column c at x = c, row r at y = n-1-r (row 0 on top).

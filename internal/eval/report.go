@@ -80,7 +80,7 @@ func WriteReport(dir, setup string, results []RunResult) error {
 	}
 	b.WriteString("\n## Plots\n\n")
 	for _, f := range figs {
-		fmt.Fprintf(&b, "**%s**\n\n![%s](plots/%s)\n\n", f[1], f[1], f[0])
+		fmt.Fprintf(&b, "**%s**\n\n![%s](plots/%s)\n\n", f.caption, f.caption, f.file)
 	}
 	writeReading(&b, gs)
 	return ckpt.WriteFileAtomic(filepath.Join(dir, "report.md"), []byte(b.String()))
@@ -193,17 +193,26 @@ func groupAcc(tasks map[string]float64, prefix string) (float64, bool) {
 	return s / float64(max(n, 1)), n > 0
 }
 
-// writePlots draws every figure; it returns (file, caption) pairs.
-func writePlots(pd string, gs []group, names []string) ([][2]string, error) {
-	var figs [][2]string
-	add := func(file, caption string, err error) error {
+// figure is one plot of a report: its file name in the plots directory and its caption.
+type figure struct{ file, caption string }
+
+// writePlots draws every figure into pd and returns them in the order of the report: loss curves,
+// accuracy bars, isoplots, similarity heatmaps.
+func writePlots(pd string, gs []group, names []string) ([]figure, error) {
+	var figs []figure
+	for _, draw := range []func(string, []group, []string) ([]figure, error){lossPlots, accuracyPlot, isoPlots, similarityPlots} {
+		fs, err := draw(pd, gs, names)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		figs = append(figs, [2]string{file, caption})
-		return nil
+		figs = append(figs, fs...)
 	}
-	// Validation loss against FLOPs and against training time, mean over seeds at each evaluation.
+	return figs, nil
+}
+
+// lossPlots draws validation loss against FLOPs and against training time, the mean over seeds at
+// each evaluation; none when no run has evaluation points.
+func lossPlots(pd string, gs []group, _ []string) ([]figure, error) {
 	var byFlops, byTime []Series
 	for _, g := range gs {
 		f, t, l := meanCurve(g.rs)
@@ -213,17 +222,26 @@ func writePlots(pd string, gs []group, names []string) ([][2]string, error) {
 		byFlops = append(byFlops, Series{Name: g.name, X: f, Y: l, Points: true})
 		byTime = append(byTime, Series{Name: g.name, X: t, Y: l, Points: true})
 	}
-	if len(byFlops) > 0 {
-		if err := add("loss_vs_flops.png", "Validation loss against training FLOPs",
-			LinePlot(filepath.Join(pd, "loss_vs_flops.png"), "Validation loss vs compute", "training FLOPs", "validation loss", true, byFlops...)); err != nil {
-			return nil, err
-		}
-		if err := add("loss_vs_time.png", "Validation loss against training wall-clock time",
-			LinePlot(filepath.Join(pd, "loss_vs_time.png"), "Validation loss vs wall-clock", "seconds in training steps", "validation loss", false, byTime...)); err != nil {
-			return nil, err
-		}
+	if len(byFlops) == 0 {
+		return nil, nil
 	}
-	// Final accuracy per task with ± over seeds.
+	if err := LinePlot(filepath.Join(pd, "loss_vs_flops.png"), "Validation loss vs compute", "training FLOPs", "validation loss", true, byFlops...); err != nil {
+		return nil, err
+	}
+	if err := LinePlot(filepath.Join(pd, "loss_vs_time.png"), "Validation loss vs wall-clock", "seconds in training steps", "validation loss", false, byTime...); err != nil {
+		return nil, err
+	}
+	return []figure{
+		{"loss_vs_flops.png", "Validation loss against training FLOPs"},
+		{"loss_vs_time.png", "Validation loss against training wall-clock time"},
+	}, nil
+}
+
+// accuracyPlot draws the final accuracy per task with ± std over seeds; none without tasks.
+func accuracyPlot(pd string, gs []group, names []string) ([]figure, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
 	var bars []Bars
 	for _, g := range gs {
 		br := Bars{Name: g.name}
@@ -233,29 +251,20 @@ func writePlots(pd string, gs []group, names []string) ([][2]string, error) {
 		}
 		bars = append(bars, br)
 	}
-	if len(names) > 0 {
-		if err := add("accuracy.png", "Final k-shot accuracy per task (error bars: std over seeds)",
-			BarPlot(filepath.Join(pd, "accuracy.png"), "k-shot accuracy per task", "accuracy", names, bars...)); err != nil {
-			return nil, err
-		}
+	if err := BarPlot(filepath.Join(pd, "accuracy.png"), "k-shot accuracy per task", "accuracy", names, bars...); err != nil {
+		return nil, err
 	}
-	// Isoplots: accuracy against validation log-perplexity over every evaluated checkpoint.
+	return []figure{{"accuracy.png", "Final k-shot accuracy per task (error bars: std over seeds)"}}, nil
+}
+
+// isoPlots draws, per task group, accuracy against validation log-perplexity over every evaluated
+// checkpoint of every run.
+func isoPlots(pd string, gs []group, names []string) ([]figure, error) {
+	var figs []figure
 	for _, tg := range taskGroups(names) {
 		var ss []Series
 		for _, g := range gs {
-			var xs, ys []float64
-			for _, r := range g.rs {
-				for _, m := range r.Curve {
-					if m.ValLoss == nil || m.Tasks == nil {
-						continue
-					}
-					if a, ok := groupAcc(m.Tasks, tg[1]); ok {
-						xs, ys = append(xs, *m.ValLoss), append(ys, a)
-					}
-				}
-			}
-			if len(xs) > 0 {
-				sortXY(xs, ys)
+			if xs, ys := isoPoints(g.rs, tg[1]); len(xs) > 0 {
 				ss = append(ss, Series{Name: g.name, X: xs, Y: ys, Points: true})
 			}
 		}
@@ -263,12 +272,34 @@ func writePlots(pd string, gs []group, names []string) ([][2]string, error) {
 			continue
 		}
 		file := "iso_" + tg[0] + ".png"
-		if err := add(file, "Isoplot: "+tg[0]+" accuracy against validation log-perplexity (every evaluation of every run; left is better loss)",
-			LinePlot(filepath.Join(pd, file), "Isoplot: "+tg[0], "validation log-perplexity (loss)", tg[0]+" accuracy", false, ss...)); err != nil {
+		if err := LinePlot(filepath.Join(pd, file), "Isoplot: "+tg[0], "validation log-perplexity (loss)", tg[0]+" accuracy", false, ss...); err != nil {
 			return nil, err
 		}
+		figs = append(figs, figure{file, "Isoplot: " + tg[0] + " accuracy against validation log-perplexity (every evaluation of every run; left is better loss)"})
 	}
-	// Layer similarity of the first seed of every run.
+	return figs, nil
+}
+
+// isoPoints are the (validation loss, accuracy of the task group prefix) pairs of every evaluation of
+// rs that has both, sorted by loss.
+func isoPoints(rs []RunResult, prefix string) (xs, ys []float64) {
+	for _, r := range rs {
+		for _, m := range r.Curve {
+			if m.ValLoss == nil || m.Tasks == nil {
+				continue
+			}
+			if a, ok := groupAcc(m.Tasks, prefix); ok {
+				xs, ys = append(xs, *m.ValLoss), append(ys, a)
+			}
+		}
+	}
+	sortXY(xs, ys)
+	return xs, ys
+}
+
+// similarityPlots draws the layer similarity of the first seed of every run that has one.
+func similarityPlots(pd string, gs []group, _ []string) ([]figure, error) {
+	var figs []figure
 	for _, g := range gs {
 		sim := g.rs[0].Similarity
 		if len(sim) == 0 {
@@ -279,10 +310,10 @@ func writePlots(pd string, gs []group, names []string) ([][2]string, error) {
 			labels[i] = fmt.Sprint(i)
 		}
 		file := "similarity_" + g.name + ".png"
-		if err := add(file, "Cosine similarity of layer weights: "+g.name,
-			Heatmap(filepath.Join(pd, file), "Layer similarity: "+g.name, labels, sim, -1, 1)); err != nil {
+		if err := Heatmap(filepath.Join(pd, file), "Layer similarity: "+g.name, labels, sim, -1, 1); err != nil {
 			return nil, err
 		}
+		figs = append(figs, figure{file, "Cosine similarity of layer weights: " + g.name})
 	}
 	return figs, nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -170,4 +172,117 @@ func WriteSimilarityCSV(path string, labels []string, m [][]float64) error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	return nil
+}
+
+// Similarity is what WriteSimilarity computed and wrote.
+type Similarity struct {
+	Written []string    // the files, in the order written
+	Layers  [][]float64 // LayerSimilarity's SimAll
+	Blocks  [][]float64 // BlockSimilarity's matrix; nil without blocks
+}
+
+// WriteSimilarity computes the layer similarity of a model with config cfg and flat parameters params
+// (and, with block > 0, its block similarity) and writes PREFIX_layers.png, PREFIX_layers.csv,
+// PREFIX_attn.png, PREFIX_mlp.png and, with blocks, PREFIX_blocks.png and PREFIX_blocks.csv, in that
+// order; name ends each heatmap's title. The directory of prefix must exist: it is not created. A bad
+// block or a missing directory is an error before anything is written.
+func WriteSimilarity(prefix, name string, cfg model.Config, params []float32, block int) (Similarity, error) {
+	var s Similarity
+	if block != 0 {
+		var err error
+		if s.Blocks, err = BlockSimilarity(cfg, params, block); err != nil {
+			return s, err
+		}
+	}
+	if dir := filepath.Dir(prefix); !isDir(dir) {
+		return s, fmt.Errorf("eval: --out: directory %s does not exist", dir)
+	}
+	sims := LayerSimilarity(cfg, params)
+	s.Layers = sims[SimAll]
+	labels := make([]string, cfg.NumLayers)
+	for i := range labels {
+		labels[i] = "L" + strconv.Itoa(i)
+	}
+	heat := func(suffix, title string, labels []string, m [][]float64) error {
+		path := prefix + "_" + suffix + ".png"
+		s.Written = append(s.Written, path)
+		return Heatmap(path, fmt.Sprintf("%s — %s", title, name), labels, m, -1, 1)
+	}
+	csv := func(suffix string, labels []string, m [][]float64) error {
+		path := prefix + "_" + suffix + ".csv"
+		s.Written = append(s.Written, path)
+		return WriteSimilarityCSV(path, labels, m)
+	}
+	steps := []func() error{
+		func() error { return heat("layers", "Layer cosine similarity (all matrices)", labels, s.Layers) },
+		func() error { return csv("layers", labels, s.Layers) },
+		func() error { return heat("attn", "Layer cosine similarity (q, k, v, o)", labels, sims[SimAttn]) },
+		func() error { return heat("mlp", "Layer cosine similarity (gate, up, down)", labels, sims[SimMLP]) },
+	}
+	if s.Blocks != nil {
+		bl := blockLabels(len(s.Blocks), block)
+		title := fmt.Sprintf("Block cosine similarity (%d layers per block)", block)
+		steps = append(steps,
+			func() error { return heat("blocks", title, bl, s.Blocks) },
+			func() error { return csv("blocks", bl, s.Blocks) })
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// isDir reports whether path names an existing directory.
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+// blockLabels names n blocks of b layers by their layer range ("L0-1", "L2-3"; "L0", "L1" for b = 1).
+func blockLabels(n, b int) []string {
+	labels := make([]string, n)
+	for i := range labels {
+		labels[i] = fmt.Sprintf("L%d-%d", i*b, (i+1)*b-1)
+		if b == 1 {
+			labels[i] = "L" + strconv.Itoa(i)
+		}
+	}
+	return labels
+}
+
+// Adjacency compares the mean off-diagonal similarity of neighbours (|i−j| = 1) with that of the
+// other pairs (|i−j| > 1) of a similarity matrix; NaN entries (all-zero weights) are skipped.
+type Adjacency struct {
+	Adjacent, Far   float64 // the means; NaN when there is no such pair
+	NAdjacent, NFar int     // the pairs averaged
+}
+
+// AdjacencyOf is the Adjacency of the square matrix s (its upper triangle).
+func AdjacencyOf(s [][]float64) Adjacency {
+	var adj, far []float64
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if math.IsNaN(s[i][j]) {
+				continue
+			}
+			if j == i+1 {
+				adj = append(adj, s[i][j])
+			} else {
+				far = append(far, s[i][j])
+			}
+		}
+	}
+	avg := func(xs []float64) float64 {
+		if len(xs) == 0 {
+			return math.NaN()
+		}
+		var sum float64
+		for _, x := range xs {
+			sum += x
+		}
+		return sum / float64(len(xs))
+	}
+	return Adjacency{Adjacent: avg(adj), Far: avg(far), NAdjacent: len(adj), NFar: len(far)}
 }

@@ -359,3 +359,84 @@ func TestWriteSimilarityCSV(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteSimilarity(t *testing.T) {
+	cfg, p := constructed()
+	dir := t.TempDir()
+	prefix := filepath.Join(dir, "s")
+	s, err := WriteSimilarity(prefix, "constructed", cfg, p, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range []string{"layers.png", "layers.csv", "attn.png", "mlp.png", "blocks.png", "blocks.csv"} {
+		want = append(want, prefix+"_"+f)
+	}
+	if strings.Join(s.Written, " ") != strings.Join(want, " ") {
+		t.Errorf("written %q, want %q", s.Written, want)
+	}
+	for _, f := range want {
+		if _, err := os.Stat(f); err != nil {
+			t.Error(err)
+		}
+	}
+	if len(s.Layers) != 4 || s.Layers[0][2] != -1 || len(s.Blocks) != 2 {
+		t.Errorf("layers %v, blocks %v: want constructed()'s 4×4 similarity and 2 blocks", s.Layers, s.Blocks)
+	}
+	b, err := os.ReadFile(prefix + "_blocks.csv")
+	if err != nil || !strings.HasPrefix(string(b), ",L0-1,L2-3\n") {
+		t.Errorf("blocks CSV %q (%v), want the header ,L0-1,L2-3", b, err)
+	}
+	// Without blocks: four files, no block matrix.
+	if s, err := WriteSimilarity(filepath.Join(dir, "n"), "constructed", cfg, p, 0); err != nil || len(s.Written) != 4 || s.Blocks != nil {
+		t.Errorf("block 0: written %q, blocks %v, err %v; want 4 files and no blocks", s.Written, s.Blocks, err)
+	}
+	// Refused before anything is written: a missing directory (not created), a file in its place and a
+	// bad block.
+	if err := os.WriteFile(filepath.Join(dir, "s.csv-is-a-file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		prefix string
+		block  int
+		want   string
+	}{
+		{filepath.Join(dir, "missing", "s"), 0, "eval: --out: directory " + filepath.Join(dir, "missing") + " does not exist"},
+		{filepath.Join(dir, "s.csv-is-a-file", "s"), 0, "does not exist"},
+		{filepath.Join(dir, "bad"), 3, "eval: 4 layers are not divisible into blocks of 3"},
+		{filepath.Join(dir, "bad"), -1, "eval: block must be at least 1 layer, got -1"},
+	} {
+		s, err := WriteSimilarity(c.prefix, "x", cfg, p, c.block)
+		if err == nil || !strings.Contains(err.Error(), c.want) || len(s.Written) != 0 {
+			t.Errorf("%s block %d: written %q, error %v; want nothing written and %q", c.prefix, c.block, s.Written, err, c.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+		t.Errorf("the missing directory was created (%v)", err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "bad*")); len(m) != 0 {
+		t.Errorf("a refused call wrote %q", m)
+	}
+}
+
+func TestAdjacencyOf(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		name string
+		s    [][]float64
+		want Adjacency // NaN means: none
+	}{
+		{"4 layers", [][]float64{{1, 0.5, 0.25, 0}, {0.5, 1, 0.75, 1}, {0.25, 0.75, 1, 0.5}, {0, 1, 0.5, 1}},
+			Adjacency{Adjacent: (0.5 + 0.75 + 0.5) / 3, NAdjacent: 3, Far: (0.25 + 0 + 1) / 3, NFar: 3}},
+		{"NaN skipped", [][]float64{{1, nan, 0.5}, {nan, 1, 0.25}, {0.5, 0.25, 1}},
+			Adjacency{Adjacent: 0.25, NAdjacent: 1, Far: 0.5, NFar: 1}},
+		{"2 blocks", [][]float64{{1, 0.5}, {0.5, 1}}, Adjacency{Adjacent: 0.5, NAdjacent: 1, Far: nan}},
+		{"1 layer", [][]float64{{1}}, Adjacency{Adjacent: nan, Far: nan}},
+	} {
+		got := AdjacencyOf(c.s)
+		same := func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
+		if !same(got.Adjacent, c.want.Adjacent) || !same(got.Far, c.want.Far) || got.NAdjacent != c.want.NAdjacent || got.NFar != c.want.NFar {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,195 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"midas/internal/data"
+	"midas/internal/kern"
+	"midas/internal/model"
+	"midas/internal/train"
+)
+
+// Options configure a training benchmark (Train, Torch). Every count must be positive, Warmup ≥ 0.
+type Options struct {
+	Model   model.Config
+	Batch   int // sequences per step
+	Steps   int // timed steps
+	Warmup  int // untimed steps first
+	Threads int // worker threads
+}
+
+// RefFlags are the command-line flags of llama_ref.py bench for the same benchmark.
+func (o Options) RefFlags() string {
+	c := o.Model
+	return fmt.Sprintf("--layers %d --dim %d --heads %d --ffn %d --vocab %d --seq %d --batch %d --steps %d --warmup %d --threads %d",
+		c.NumLayers, c.Dim, c.NumHeads, c.FFNDim, c.VocabSize, c.SeqLen, o.Batch, o.Steps, o.Warmup, o.Threads)
+}
+
+// Result is one round of Train.
+type Result struct {
+	Backend    string  // the GEMM backend that ran
+	Threads    int     // worker threads
+	Params     int     // parameter count
+	StepS      float64 // median seconds of a timed step
+	TokensPerS float64 // tokens of a step (batch·seq) / StepS
+	// The estimate of what training needs: parameters, gradients and both AdamW moments (4 floats
+	// per parameter), the activations of one micro-batch, and the benchmark's own random tokens (int32).
+	StateBytes, ActivationBytes, TokenBytes int64
+	PeakRSS                                 int64 // the round's peak resident set in bytes; 0 where /proc is unavailable
+}
+
+// EstimateBytes is the estimate of what training needs: the sum of its three parts.
+func (r Result) EstimateBytes() int64 { return r.StateBytes + r.ActivationBytes + r.TokenBytes }
+
+// Train trains o.Model on random tokens with AdamW (lr 3e-4, weight decay 0.1, no clipping: the
+// reference's bench) for o.Warmup untimed and o.Steps timed steps, and measures the median step time
+// and this round's peak resident memory.
+func Train(o Options) (Result, error) {
+	cfg := o.Model
+	// Start from a clean heap (the previous round's model is garbage) and restart the peak-RSS mark,
+	// so that the peak is this round's, not the largest of all rounds so far.
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	kern.SetThreads(o.Threads)
+	m, err := model.New(cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	m.InitWeights(0)
+	r := model.NewRNG(0)
+	tokens := make([]int32, (o.Steps+o.Warmup+1)*o.Batch*cfg.SeqLen+1)
+	for i := range tokens {
+		tokens[i] = int32(r.Uint64() % uint64(cfg.VocabSize))
+	}
+	loader, err := data.NewLoader(tokens, cfg.SeqLen, o.Batch, 0)
+	if err != nil {
+		return Result{}, err
+	}
+	opt := train.DefaultOptions(cfg)
+	opt.Batch, opt.Steps, opt.LR, opt.Warmup, opt.LRKind, opt.Clip, opt.Threads = o.Batch, o.Steps+o.Warmup, 3e-4, 0, "constant", 0, o.Threads
+	tr := train.New(opt, m, loader, nil)
+	var times []float64
+	for s := 0; s < o.Warmup+o.Steps; s++ {
+		t0 := time.Now()
+		if _, err := tr.TrainStep(); err != nil {
+			return Result{}, err
+		}
+		if s >= o.Warmup {
+			times = append(times, time.Since(t0).Seconds())
+		}
+	}
+	res := Result{Backend: kern.Backend(), Threads: o.Threads, Params: len(m.Params), StepS: Median(times),
+		StateBytes: 4 * 4 * int64(len(m.Params)), ActivationBytes: m.ActivationBytes(o.Batch, cfg.SeqLen),
+		TokenBytes: 4 * int64(len(tokens)), PeakRSS: peakRSS()}
+	res.TokensPerS = float64(o.Batch*cfg.SeqLen) / res.StepS
+	runtime.KeepAlive(tr) // the model, moments and tokens count until the peak is read
+	return res, nil
+}
+
+// Torch runs `python ref bench` with o's flags (RefFlags) and returns the reference's tokens_per_s.
+// The child's stderr goes to log, and so do the lines of its stdout up to the tokens_per_s line.
+func Torch(python, ref string, o Options, log io.Writer) (float64, error) {
+	if _, err := os.Stat(ref); err != nil {
+		return 0, fmt.Errorf("bench: --vs-torch: reference %s not found (set --ref)", ref)
+	}
+	cmd := exec.Command(python, append([]string{ref, "bench"}, strings.Fields(o.RefFlags())...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, log
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("bench: --vs-torch: %s %s bench failed: %v (is python3-torch installed?)", python, ref, err)
+	}
+	return parseTorch(&out, log)
+}
+
+// parseTorch copies the lines of the reference's output to log up to the first "tokens_per_s X" and
+// returns X.
+func parseTorch(out io.Reader, log io.Writer) (float64, error) {
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		fmt.Fprintln(log, sc.Text())
+		if v, ok := strings.CutPrefix(sc.Text(), "tokens_per_s "); ok {
+			tps, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return 0, fmt.Errorf("bench: --vs-torch: the reference's tokens_per_s: %v", err)
+			}
+			return tps, nil
+		}
+	}
+	return 0, fmt.Errorf("bench: --vs-torch: no tokens_per_s line in the reference's output")
+}
+
+// StartCPUProfile starts a pprof CPU profile written to path; stop ends it and closes the file.
+func StartCPUProfile(path string) (stop func() error, err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: %s: %v", path, err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
+// resetPeakRSS restarts the kernel's peak-RSS mark (VmHWM) at the current resident set, where Linux
+// allows it (/proc/self/clear_refs, value 5); elsewhere the peak stays the process's.
+func resetPeakRSS() {
+	f, err := os.OpenFile("/proc/self/clear_refs", os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	f.Write([]byte("5"))
+	f.Close()
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in bytes, or 0 where /proc is unavailable.
+func peakRSS() int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	return parseVmHWM(string(raw))
+}
+
+// parseVmHWM reads the "VmHWM:  N kB" line of /proc/self/status as bytes; 0 without one.
+func parseVmHWM(status string) int64 {
+	for _, line := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+// Median of xs (0 for none); xs is not modified.
+func Median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
