@@ -119,4 +119,3 @@ func (l *listFlag) Set(s string) error {
 	}
 	return nil
 }
-
