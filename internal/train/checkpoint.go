@@ -209,7 +209,7 @@ func checkTensorSizes(dir string, c model.Config, src *ckpt.Model) error {
 				dir, L, C, F, V, w.name)
 		}
 		if !slices.Equal(info.Shape, w.shape) {
-			return fmt.Errorf("train: checkpoint %s: config.json gives %q the shape %v, the weights file %v", dir, w.name, w.shape, info.Shape)
+			return fmt.Errorf("train: checkpoint %s: tensor %q: shape %v, want %v (from config.json)", dir, w.name, info.Shape, w.shape)
 		}
 	}
 	return nil
