@@ -339,9 +339,8 @@ func trainRun(opt train.Options, st *train.State, resumeDir, dir string, stopAt 
 	var speeds []float64
 	stageMS := map[int][]float64{}
 	tr.Hooks = train.Hooks{
-		Grow: func(t *train.Trainer, ev train.GrowthEvent) error {
-			p := grow.Plan{Op: ev.Op, Block: ev.Block, From: ev.From, Src: ev.Src, Copy: ev.Copy, Identity: ev.Identity, ZeroOptim: ev.ZeroOpt}
-			bar.Note(fmt.Sprintf("step %d: stage %d, %d → %d layers (%s)", ev.Step, ev.Stage, ev.From, ev.To, p))
+		Grow: func(t *train.Trainer, p grow.Plan) error {
+			bar.Note(fmt.Sprintf("step %d: stage %d, %d → %d layers (%s)", p.Step, p.Stage, p.From, p.To(), p))
 			return nil
 		},
 		Evaluate: func(t *train.Trainer, met *train.Metrics) error {

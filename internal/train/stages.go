@@ -85,17 +85,3 @@ func (o Options) growthProblems() []string {
 	}
 	return p
 }
-
-// GrowthEvent records one growth of a run (in trainer_state.json and config.json's growth_history).
-type GrowthEvent struct {
-	Stage    int    `json:"stage"` // the stage that starts with this growth
-	Step     int    `json:"step"`  // steps done when it happened
-	Op       string `json:"op"`
-	Block    int    `json:"block"`
-	From     int    `json:"from"`
-	To       int    `json:"to"`
-	Src      []int  `json:"src"`
-	Copy     []bool `json:"copy"`
-	Identity bool   `json:"identity"`
-	ZeroOpt  bool   `json:"zero_optim"`
-}

@@ -35,10 +35,10 @@ type Metrics struct {
 
 // Hooks are the named extension points of the loop. Each may be nil.
 type Hooks struct {
-	Log        func(t *Trainer, m Metrics) error      // after every step (and after an evaluation)
-	Evaluate   func(t *Trainer, m *Metrics) error     // every EvalEvery steps and at the end
-	Checkpoint func(t *Trainer) error                 // every SaveEvery steps and at the end
-	Grow       func(t *Trainer, ev GrowthEvent) error // after each growth, before the stage's first step
+	Log        func(t *Trainer, m Metrics) error   // after every step (and after an evaluation)
+	Evaluate   func(t *Trainer, m *Metrics) error  // every EvalEvery steps and at the end
+	Checkpoint func(t *Trainer) error              // every SaveEvery steps and at the end
+	Grow       func(t *Trainer, p grow.Plan) error // after each growth (Stage and Step set), before the stage's first step
 }
 
 // Trainer holds the whole training state.
@@ -47,12 +47,12 @@ type Trainer struct {
 	Model   *model.Model
 	M, V    []float32 // AdamW moments, same layout as Model.Params
 	Loader  *data.Loader
-	Val     [][]int32     // validation batches [B][T+1]
-	Step    int           // optimizer steps done
-	Tokens  int64         // training tokens consumed
-	FLOPs   float64       // training FLOPs so far
-	TrainS  float64       // seconds spent in training steps so far, across resumes
-	History []GrowthEvent // growths so far
+	Val     [][]int32   // validation batches [B][T+1]
+	Step    int         // optimizer steps done
+	Tokens  int64       // training tokens consumed
+	FLOPs   float64     // training FLOPs so far
+	TrainS  float64     // seconds spent in training steps so far, across resumes
+	History []grow.Plan // growths so far
 	Hooks   Hooks
 	Ends    []int // exclusive end step of every stage
 
@@ -259,6 +259,7 @@ func (t *Trainer) GrowIfDue() error {
 		if err != nil {
 			return fmt.Errorf("train: step %d: %v", t.Step, err)
 		}
+		p.Stage, p.Step = stage, t.Step
 		p.Identity, p.ZeroOptim = o.GrowIdentity, o.GrowOptim == "zero"
 		cfg, np, nm, nv, err := grow.Apply(p, t.Model.Cfg, t.Model.Params, t.M, t.V)
 		if err != nil {
@@ -271,11 +272,9 @@ func (t *Trainer) GrowIfDue() error {
 		copy(m.Params, np)
 		t.Model, t.M, t.V = m, nm, nv
 		t.Relayout()
-		ev := GrowthEvent{Stage: o.StageAt(t.Step, t.Ends), Step: t.Step, Op: p.Op, Block: p.Block, From: p.From, To: p.To(),
-			Src: p.Src, Copy: p.Copy, Identity: p.Identity, ZeroOpt: p.ZeroOptim}
-		t.History = append(t.History, ev)
+		t.History = append(t.History, p)
 		if t.Hooks.Grow != nil {
-			if err := t.Hooks.Grow(t, ev); err != nil {
+			if err := t.Hooks.Grow(t, p); err != nil {
 				return err
 			}
 		}
