@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"midas/internal/grow"
 	"midas/internal/model"
@@ -43,7 +44,7 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plan", "--layers L --block B --schedule prop-1 --steps T [--dim D --seq S ...] [--json]", stderr)
 	def := model.Presets["small"]
 	mf := addModelFlags(fs, def, 8)
-	op := fs.String("growth", "midas", "growth operator: midas, gradstack (one block per stage)")
+	op := fs.String("growth", grow.OpMIDAS, "growth operator: "+strings.Join(grow.StagedOps, ", ")+" ("+grow.OpNone+": the full-depth baseline)")
 	block := fs.Int("block", 1, "layers per block")
 	spec := fs.String("schedule", "prop-1", "stage split: equal, prop-A, explicit:s1,s2,...")
 	steps := fs.Int("steps", 1000, "total optimizer steps")
@@ -56,30 +57,18 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if *op != grow.OpMIDAS && *op != grow.OpGradStack {
-		return fmt.Errorf("--growth %q: plan supports midas and gradstack (one block per stage)", *op)
-	}
 	tokens := batch * cfg.SeqLen
-	tab, err := grow.Schedule(cfg, *block, *steps, tokens, *spec)
+	sched := grow.Schedule{Op: *op, Block: *block, Layers: cfg.NumLayers, Split: *spec, Steps: *steps}
+	tab, err := sched.Table(cfg, tokens)
 	if err != nil {
 		return err
 	}
-	ends := make([]int, len(tab.Rows))
 	out := PlanJSON{Op: *op, Block: *block, Schedule: *spec, Steps: *steps, TokensPerStep: tokens, Model: cfg,
-		TotalFLOPs: tab.Total, BaselineFLOPs: tab.Baseline, Speedup: tab.Speedup}
-	for i, r := range tab.Rows {
-		ends[i] = r.LastStep
-		ps := PlanStage{Stage: r.Stage, Layers: r.Layers, FirstStep: r.FirstStep, EndStep: r.LastStep, Steps: r.Steps, FLOPs: r.FLOPs, CumFLOPs: r.CumFLOPs}
-		if i > 0 {
-			p, err := grow.New(*op, tab.Rows[i-1].Layers, *block, nil)
-			if err != nil {
-				return err
-			}
-			ps.Grow = &p
-		}
-		out.Stages = append(out.Stages, ps)
+		TotalFLOPs: tab.Total, BaselineFLOPs: tab.Baseline, Speedup: tab.Speedup, LayerSpeedup: tab.LayerSpeedup}
+	for _, r := range tab.Rows {
+		out.Stages = append(out.Stages, PlanStage{Stage: r.Stage, Layers: r.Layers, FirstStep: r.FirstStep, EndStep: r.EndStep,
+			Steps: r.Steps, FLOPs: r.FLOPs, CumFLOPs: r.CumFLOPs, Grow: r.Grow})
 	}
-	out.LayerSpeedup = grow.LayerSpeedup(ends)
 	if *asJSON {
 		b, err := json.MarshalIndent(out, "", "  ")
 		if err != nil {

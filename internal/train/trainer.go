@@ -155,7 +155,7 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 	t.TrainS += dt
 	return Metrics{TrainS: t.TrainS, Step: t.Step, Loss: loss, LR: lr, GradNorm: norm, Tokens: t.Tokens,
 		TokensPerS: float64(o.Accum*B*T) / dt, StepMS: dt * 1e3, ElapsedS: time.Since(t.start).Seconds(),
-		Stage: o.StageAt(t.Step-1, t.Ends), Layers: m.Cfg.NumLayers, FLOPs: t.FLOPs}, nil
+		Stage: grow.StageAt(t.Ends, t.Step-1), Layers: m.Cfg.NumLayers, FLOPs: t.FLOPs}, nil
 }
 
 // updateTask clips (scales) the gradients and applies AdamW to chunks [lo, hi).
@@ -245,22 +245,21 @@ func (t *Trainer) Interrupt() { t.stop.Store(true) }
 // GrowIfDue grows the model until its depth is the one of the stage that trains the next step (a resumed
 // run at a stage boundary grows here too). Parameters and both AdamW moments go through the same plan.
 func (t *Trainer) GrowIfDue() error {
-	o := t.Opt
-	if !o.Growing() {
+	sched := t.Opt.StageSchedule()
+	if !sched.Growing() {
 		return nil
 	}
 	for {
-		stage := o.StageAt(t.Step, t.Ends)
+		stage := grow.StageAt(t.Ends, t.Step)
 		cur := t.Model.Cfg.NumLayers
-		if cur >= o.StageLayers(stage) {
+		if cur >= sched.StageLayers(stage) {
 			return nil
 		}
-		p, err := grow.New(o.Growth, cur, o.Block, nil)
+		p, err := sched.Grow(cur)
 		if err != nil {
 			return fmt.Errorf("train: step %d: %v", t.Step, err)
 		}
 		p.Stage, p.Step = stage, t.Step
-		p.Identity, p.ZeroOptim = o.GrowIdentity, o.GrowOptim == "zero"
 		cfg, np, nm, nv, err := grow.Apply(p, t.Model.Cfg, t.Model.Params, t.M, t.V)
 		if err != nil {
 			return fmt.Errorf("train: step %d: %v", t.Step, err)
