@@ -123,7 +123,7 @@ func benchOnce(cfg model.Config, batch, steps, warm, threads int, stdout io.Writ
 	r := model.NewRNG(0)
 	tokens := make([]int32, (steps+warm+1)*batch*cfg.SeqLen+1)
 	for i := range tokens {
-		tokens[i] = int32(r.Uint64() % uint64(cfg.VocabSize))
+		tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
 	}
 	loader, err := data.NewLoader(tokens, cfg.SeqLen, batch, 0)
 	if err != nil {

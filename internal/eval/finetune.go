@@ -100,7 +100,7 @@ func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o Fine
 			order[i] = i
 		}
 		for i := len(order) - 1; i > 0; i-- {
-			j := int(r.Uint64() % uint64(i+1))
+			j := int(r.Next() % uint64(i+1))
 			order[i], order[j] = order[j], order[i]
 		}
 		for lo := 0; lo < len(order); lo += o.Batch {

@@ -31,6 +31,9 @@ func (r *Source) Next() uint64 {
 	return Mix64(r.S)
 }
 
+// Float64 returns a uniform float in [0, 1) from the top 53 bits of Next.
+func (r *Source) Float64() float64 { return float64(r.Next()>>11) / (1 << 53) }
+
 // Intn returns a uniform int in [0, n) with Lemire's multiply-and-reject method. n must be > 0.
 func (r *Source) Intn(n int) int {
 	if n <= 0 {

@@ -31,7 +31,7 @@ func newTestTrainer(t *testing.T, growth string, layers int, identity bool) *Tra
 	r := model.NewRNG(5)
 	tokens := make([]int32, 20000)
 	for i := range tokens {
-		tokens[i] = int32(r.Uint64() % uint64(cfg.VocabSize))
+		tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
 	}
 	start := cfg
 	start.NumLayers = opt.StageLayers(1)
