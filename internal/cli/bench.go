@@ -17,6 +17,7 @@ import (
 	"midas/internal/data"
 	"midas/internal/kern"
 	"midas/internal/model"
+	"midas/internal/stats"
 	"midas/internal/train"
 )
 
@@ -98,7 +99,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		ours = append(ours, tps)
 	}
 	if *vsTorch {
-		mo, mt := median(ours), median(theirs)
+		mo, mt := stats.Median(ours), stats.Median(theirs)
 		fmt.Fprintf(stdout, "torch_tokens_per_s %.0f\nmidas_tokens_per_s %.0f\nratio %.2f  (midas / torch, medians of %d round(s); flags: %s)\n",
 			mt, mo, mo/mt, *rounds, flags)
 	}
@@ -142,7 +143,7 @@ func benchOnce(cfg model.Config, batch, steps, warm, threads int, stdout io.Writ
 			times = append(times, time.Since(t0).Seconds())
 		}
 	}
-	med := median(times)
+	med := stats.Median(times)
 	tps := float64(batch*cfg.SeqLen) / med
 	fmt.Fprintf(stdout, "midas %s threads %d params %d\n", kern.Backend(), threads, len(m.Params))
 	fmt.Fprintf(stdout, "step_ms %.1f\n", med*1e3)

@@ -14,6 +14,7 @@ import (
 	"midas/internal/eval"
 	"midas/internal/kern"
 	"midas/internal/model"
+	"midas/internal/stats"
 )
 
 // gemmProblem is one timed GEMM with its operands.
@@ -175,7 +176,7 @@ func printGemmTable(probs []*gemmProblem, backends []string, threads []int, res 
 			line := fmt.Sprintf("%s\t%s\t%dx%dx%d\t%d\t", p.Name, op, p.M, p.N, p.K, th)
 			meds := make([]float64, len(backends))
 			for b := range backends {
-				meds[b] = median(res[i][t][b])
+				meds[b] = stats.Median(res[i][t][b])
 				line += fmt.Sprintf("%.1f\t", meds[b])
 				stepTime[t][b] += float64(p.PerStep) * p.flops() / (meds[b] * 1e9)
 			}
@@ -209,7 +210,7 @@ func plotGemm(plotPrefix string, probs []*gemmProblem, backends []string, thread
 		for b, be := range backends {
 			bars[b].Name = be
 			for i := range probs {
-				bars[b].Values = append(bars[b].Values, median(res[i][t][b]))
+				bars[b].Values = append(bars[b].Values, stats.Median(res[i][t][b]))
 			}
 		}
 		path := fmt.Sprintf("%s-t%d.png", plotPrefix, th)

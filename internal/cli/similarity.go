@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"midas/internal/eval"
+	"midas/internal/stats"
 	"midas/internal/train"
 )
 
@@ -124,11 +125,7 @@ func adjacencySummary(s [][]float64) string {
 		if len(xs) == 0 {
 			return "n/a"
 		}
-		var sum float64
-		for _, x := range xs {
-			sum += x
-		}
-		return strconv.FormatFloat(sum/float64(len(xs)), 'f', 4, 64)
+		return strconv.FormatFloat(stats.Mean(xs), 'f', 4, 64)
 	}
 	return fmt.Sprintf("mean similarity of adjacent pairs %s (%d), of non-adjacent pairs %s (%d)",
 		mean(adj), len(adj), mean(far), len(far))

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 	"midas/internal/grow"
 	"midas/internal/kern"
 	"midas/internal/model"
+	"midas/internal/stats"
 	"midas/internal/tok"
 	"midas/internal/train"
 )
@@ -390,7 +392,7 @@ func trainRun(opt train.Options, st *train.State, resumeDir, dir string, stopAt 
 		return false, err
 	}
 	fmt.Fprintf(stdout, "done: %d steps, validation loss %.4f (perplexity %.2f), median %.0f tokens/s\n",
-		tr.Step, lastVal, expf(lastVal), median(speeds))
+		tr.Step, lastVal, math.Exp(lastVal), stats.Median(speeds))
 	printCompute(stdout, opt, tr, stageMS)
 	fmt.Fprintf(stdout, "checkpoint: %s (sample with: midas sample --ckpt %s)\n", dir, dir)
 	return false, nil
@@ -439,7 +441,7 @@ func printCompute(w io.Writer, opt train.Options, tr *train.Trainer, stageMS map
 	}
 	for s := 1; s <= opt.NumStages(); s++ {
 		if ms := stageMS[s]; len(ms) > 0 {
-			fmt.Fprintf(w, "  stage %d: %2d layers, %5d steps timed here, median step %.1f ms\n", s, opt.StageLayers(s), len(ms), median(ms))
+			fmt.Fprintf(w, "  stage %d: %2d layers, %5d steps timed here, median step %.1f ms\n", s, opt.StageLayers(s), len(ms), stats.Median(ms))
 		}
 	}
 }

@@ -1,10 +1,9 @@
 package eval
 
 import (
-	"math"
-
 	"midas/internal/model"
 	"midas/internal/optim"
+	"midas/internal/stats"
 	"midas/internal/tasks"
 	"midas/internal/tok"
 )
@@ -59,7 +58,7 @@ func Finetune(m *model.Model, tk *tok.Tokenizer, o FinetuneOptions, k, n int, se
 	}
 	out := make([]FinetuneResult, 0, len(names))
 	for _, name := range names {
-		mean, std := meanStd(byName[name])
+		mean, std := stats.MeanStd(byName[name])
 		out = append(out, FinetuneResult{Name: name, Mean: mean, Std: std, Accs: byName[name]})
 	}
 	return out, nil
@@ -115,19 +114,4 @@ func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o Fine
 			adam.Update(c.Params, c.Grads, mom1, mom2, 0, len(c.Params), false, o.LR, step)
 		}
 	}
-}
-
-func meanStd(xs []float64) (mean, std float64) {
-	for _, x := range xs {
-		mean += x
-	}
-	mean /= float64(len(xs))
-	if len(xs) < 2 {
-		return mean, 0
-	}
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(ss / float64(len(xs)-1))
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"midas/internal/ckpt"
+	"midas/internal/stats"
 	"midas/internal/train"
 )
 
@@ -88,7 +89,7 @@ func WriteReport(dir, setup string, results []RunResult) error {
 
 // pm formats mean ± std over seeds (just the mean for one seed).
 func pm(xs []float64, format string) string {
-	m, s := meanStd(xs)
+	m, s := stats.MeanStd(xs)
 	if len(xs) < 2 {
 		return fmt.Sprintf(format, m)
 	}
@@ -118,12 +119,12 @@ func writeTable(b *strings.Builder, gs []group, names []string) {
 		}
 		sa, sm, smed := "—", "—", "—"
 		if base != nil {
-			bf, bt := mean(collect(base.rs, func(r RunResult) float64 { return r.FLOPs })), mean(collect(base.rs, func(r RunResult) float64 { return r.TrainS }))
-			sa, sm = fmt.Sprintf("%.2f×", bf/mean(fl)), fmt.Sprintf("%.2f×", bt/mean(ts))
-			smed = fmt.Sprintf("%.2f×", mean(collect(base.rs, MedianTime))/mean(collect(g.rs, MedianTime)))
+			bf, bt := stats.Mean(collect(base.rs, func(r RunResult) float64 { return r.FLOPs })), stats.Mean(collect(base.rs, func(r RunResult) float64 { return r.TrainS }))
+			sa, sm = fmt.Sprintf("%.2f×", bf/stats.Mean(fl)), fmt.Sprintf("%.2f×", bt/stats.Mean(ts))
+			smed = fmt.Sprintf("%.2f×", stats.Mean(collect(base.rs, MedianTime))/stats.Mean(collect(g.rs, MedianTime)))
 		}
 		fmt.Fprintf(b, "| %s | %d | %d | %s | %s | %.3g | %s | %s | %s | %s |", g.name, len(g.rs), g.rs[0].Layers,
-			pm(vl, "%.4f"), pm(vp, "%.2f"), mean(fl), pm(ts, "%.0f"), sa, sm, smed)
+			pm(vl, "%.4f"), pm(vp, "%.2f"), stats.Mean(fl), pm(ts, "%.0f"), sa, sm, smed)
 		for _, n := range names {
 			b.WriteString(" " + pm(collect(g.rs, func(r RunResult) float64 { return r.Final.Acc(n) }), "%.3f") + " |")
 		}
@@ -158,8 +159,6 @@ func collect(rs []RunResult, f func(RunResult) float64) []float64 {
 	}
 	return out
 }
-
-func mean(xs []float64) float64 { m, _ := meanStd(xs); return m }
 
 // taskGroups are the isoplot groups: a name and the tasks averaged into it.
 func taskGroups(names []string) [][2]string {
@@ -228,7 +227,7 @@ func writePlots(pd string, gs []group, names []string) ([][2]string, error) {
 	for _, g := range gs {
 		br := Bars{Name: g.name}
 		for _, n := range names {
-			m, s := meanStd(collect(g.rs, func(r RunResult) float64 { return r.Final.Acc(n) }))
+			m, s := stats.MeanStd(collect(g.rs, func(r RunResult) float64 { return r.Final.Acc(n) }))
 			br.Values, br.Errs = append(br.Values, m), append(br.Errs, s)
 		}
 		bars = append(bars, br)
@@ -341,14 +340,14 @@ func writeReading(b *strings.Builder, gs []group) {
 		return
 	}
 	b.WriteString("## Reading the numbers\n\n")
-	bl := mean(collect(base.rs, func(r RunResult) float64 { return r.Final.ValLoss }))
-	bacc := mean(collect(base.rs, func(r RunResult) float64 { a, _ := groupAcc(tasksMap(r.Final), ""); return a }))
+	bl := stats.Mean(collect(base.rs, func(r RunResult) float64 { return r.Final.ValLoss }))
+	bacc := stats.Mean(collect(base.rs, func(r RunResult) float64 { a, _ := groupAcc(tasksMap(r.Final), ""); return a }))
 	for _, g := range gs {
 		if g.name == "baseline" {
 			continue
 		}
-		l := mean(collect(g.rs, func(r RunResult) float64 { return r.Final.ValLoss }))
-		acc := mean(collect(g.rs, func(r RunResult) float64 { a, _ := groupAcc(tasksMap(r.Final), ""); return a }))
+		l := stats.Mean(collect(g.rs, func(r RunResult) float64 { return r.Final.ValLoss }))
+		acc := stats.Mean(collect(g.rs, func(r RunResult) float64 { a, _ := groupAcc(tasksMap(r.Final), ""); return a }))
 		fmt.Fprintf(b, "- **%s** ends at validation loss %.4f vs the baseline's %.4f (%+.4f) and mean primitive accuracy %.3f vs %.3f (%+.3f).\n",
 			g.name, l, bl, l-bl, acc, bacc, acc-bacc)
 	}
@@ -373,12 +372,7 @@ func MedianTime(r RunResult) float64 {
 	}
 	var total float64
 	for _, xs := range ms {
-		sort.Float64s(xs)
-		med := xs[len(xs)/2]
-		if len(xs)%2 == 0 {
-			med = (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
-		}
-		total += med * float64(len(xs)) / 1e3
+		total += stats.Median(xs) * float64(len(xs)) / 1e3
 	}
 	return total
 }
