@@ -3,6 +3,7 @@ package eval
 import (
 	"midas/internal/model"
 	"midas/internal/optim"
+	"midas/internal/splitmix"
 	"midas/internal/stats"
 	"midas/internal/tasks"
 	"midas/internal/tok"
@@ -98,10 +99,7 @@ func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o Fine
 		for i := range order {
 			order[i] = i
 		}
-		for i := len(order) - 1; i > 0; i-- {
-			j := int(r.Next() % uint64(i+1))
-			order[i], order[j] = order[j], order[i]
-		}
+		splitmix.Shuffle(&r.Source, order)
 		for lo := 0; lo < len(order); lo += o.Batch {
 			batch := order[lo:min(lo+o.Batch, len(order))]
 			c.ZeroGrads()

@@ -1,7 +1,8 @@
 // Package splitmix is the seeded random source of the generators (synthetic corpus, reasoning
-// primitives), of the data order and of weight initialisation (model.RNG): splitmix64 with Lemire's
-// bounded integers and Fisher–Yates shuffles, written out here instead of math/rand so that every
-// generated text is a pure function of its seed on every Go version and every machine. Changing anything here changes the golden files of packages data and tasks.
+// primitives), of the data order, of weight initialisation (model.RNG) and of the fine-tuning order:
+// splitmix64 with Lemire's bounded integers and Fisher–Yates shuffles, written out here instead of
+// math/rand so that every generated text is a pure function of its seed on every Go version and every
+// machine. Changing anything here changes the golden files of packages data and tasks.
 package splitmix
 
 import "math/bits"
