@@ -2,14 +2,13 @@ package train
 
 import (
 	"errors"
-
 	"fmt"
 	"math"
-	"midas/internal/grow"
 	"sync/atomic"
 	"time"
 
 	"midas/internal/data"
+	"midas/internal/grow"
 	"midas/internal/kern"
 	"midas/internal/model"
 	"midas/internal/optim"
