@@ -14,6 +14,7 @@ import (
 	"midas/internal/ckpt"
 	"midas/internal/data"
 	"midas/internal/eval"
+	"midas/internal/grow"
 	"midas/internal/tok"
 	"midas/internal/train"
 )
@@ -35,7 +36,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	if len(runs) == 0 {
-		runs = listFlag{"baseline", "gradstack", "midas"}
+		runs = listFlag{eval.Baseline, grow.OpGradStack, grow.OpMIDAS}
 	}
 	if *seeds < 1 || *finalN < 1 || *ft < 0 {
 		return errors.New("--seeds and --final-n must be positive, --finetune not negative")
@@ -45,8 +46,8 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if base.Growth == "none" || !set["growth"] {
-		base.Growth = "midas" // only used to validate block and schedule below
+	if base.Growth == grow.OpNone || !set["growth"] {
+		base.Growth = grow.OpMIDAS // only used to validate block and schedule below
 	}
 	var plans []compareRun
 	for _, r := range runs {
@@ -54,8 +55,8 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 			opt := base
 			opt.Seed = base.Seed + uint64(s)
 			opt.Growth = r
-			if r == "baseline" {
-				opt.Growth = "none"
+			if r == eval.Baseline {
+				opt.Growth = grow.OpNone
 			}
 			if err := opt.Validate(); err != nil {
 				return fmt.Errorf("run %s: %v", r, err)
@@ -129,7 +130,7 @@ func (p compareRun) execute(finalN, ft int, stdout, stderr io.Writer) (eval.RunR
 		return res, false, err
 	}
 	res.Layers = m.Cfg.NumLayers
-	res.Similarity = eval.LayerSimilarity(m.Cfg, m.Params)["all"]
+	res.Similarity = eval.LayerSimilarity(m.Cfg, m.Params)[eval.SimAll]
 	evalPath := filepath.Join(p.dir, fmt.Sprintf("eval-n%d-ft%d.json", finalN, ft))
 	if raw, err := os.ReadFile(evalPath); err == nil && json.Unmarshal(raw, &res.Final) == nil {
 		return res, false, nil

@@ -9,12 +9,16 @@ import (
 
 	"midas/internal/ckpt"
 	"midas/internal/stats"
+	"midas/internal/tasks"
 	"midas/internal/train"
 )
 
+// Baseline is the run name of the full-depth model that a report compares the growth runs with.
+const Baseline = "baseline"
+
 // RunResult is one finished training run of a comparison, as the report needs it.
 type RunResult struct {
-	Run        string          // "baseline", "gradstack", "midas"
+	Run        string          // Baseline, or a growth operator (grow.OpGradStack, grow.OpMIDAS, ...)
 	Seed       uint64          //
 	Curve      []train.Metrics // the metrics log; evaluation points carry ValLoss and Tasks
 	Final      Report          // the final evaluation
@@ -99,7 +103,7 @@ func pm(xs []float64, format string) string {
 func writeTable(b *strings.Builder, gs []group, names []string) {
 	var base *group
 	for i := range gs {
-		if gs[i].name == "baseline" {
+		if gs[i].name == Baseline {
 			base = &gs[i]
 		}
 	}
@@ -171,7 +175,7 @@ func taskGroups(names []string) [][2]string {
 		}
 		return false
 	}
-	for _, g := range [][2]string{{"primitives", ""}, {"copy", "copy"}, {"varassign", "varassign"}, {"psm", "psm"}, {"qa", "qa-"}} {
+	for _, g := range [][2]string{{"primitives", ""}, {tasks.Copy, tasks.Copy}, {tasks.VarAssign, tasks.VarAssign}, {tasks.PSM, tasks.PSM}, {"qa", "qa-"}} {
 		if g[1] == "" || has(g[1]) {
 			gs = append(gs, g)
 		}
@@ -332,7 +336,7 @@ func sortXY(xs, ys []float64) {
 func writeReading(b *strings.Builder, gs []group) {
 	var base *group
 	for i := range gs {
-		if gs[i].name == "baseline" {
+		if gs[i].name == Baseline {
 			base = &gs[i]
 		}
 	}
@@ -343,7 +347,7 @@ func writeReading(b *strings.Builder, gs []group) {
 	bl := stats.Mean(collect(base.rs, func(r RunResult) float64 { return r.Final.ValLoss }))
 	bacc := stats.Mean(collect(base.rs, func(r RunResult) float64 { a, _ := groupAcc(tasksMap(r.Final), ""); return a }))
 	for _, g := range gs {
-		if g.name == "baseline" {
+		if g.name == Baseline {
 			continue
 		}
 		l := stats.Mean(collect(g.rs, func(r RunResult) float64 { return r.Final.ValLoss }))
