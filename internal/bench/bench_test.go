@@ -88,18 +88,6 @@ func TestParseTorch(t *testing.T) {
 	}
 }
 
-func TestMedian(t *testing.T) {
-	for _, c := range []struct {
-		xs   []float64
-		want float64
-	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}} {
-		in := slices.Clone(c.xs)
-		if got := Median(c.xs); got != c.want || !slices.Equal(in, c.xs) {
-			t.Errorf("Median(%v) = %v, want %v and the input unchanged (%v)", in, got, c.want, c.xs)
-		}
-	}
-}
-
 func TestGemm(t *testing.T) {
 	prevB, prevT := kern.Backend(), kern.Threads()
 	o := GemmOptions{Model: tinyCfg, Batch: 2, Backends: []string{"generic", "generic"}, Threads: []int{1, 2}, Rounds: 2, Square: 8, Plot: filepath.Join(t.TempDir(), "g")}

@@ -12,6 +12,7 @@ import (
 	"midas/internal/eval"
 	"midas/internal/kern"
 	"midas/internal/model"
+	"midas/internal/stats"
 )
 
 // GemmOptions configure a GEMM benchmark: every shape of one training step of Model on Batch
@@ -129,7 +130,7 @@ func (g *Gemm) Run(progress func(done int64, desc string)) (GemmResult, error) {
 }
 
 // Median is the median GFLOP/s of shape s at thread count t with backend b.
-func (r GemmResult) Median(s, t, b int) float64 { return Median(r.Calls[s][t][b]) }
+func (r GemmResult) Median(s, t, b int) float64 { return stats.Median(r.Calls[s][t][b]) }
 
 // StepSeconds is backend b's GEMM time of one training step at thread count t: every shape's calls per
 // step at its median rate.

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"midas/internal/data"
 	"midas/internal/kern"
 	"midas/internal/model"
+	"midas/internal/stats"
 	"midas/internal/train"
 )
 
@@ -72,7 +72,7 @@ func Train(o Options) (Result, error) {
 	r := model.NewRNG(0)
 	tokens := make([]int32, (o.Steps+o.Warmup+1)*o.Batch*cfg.SeqLen+1)
 	for i := range tokens {
-		tokens[i] = int32(r.Uint64() % uint64(cfg.VocabSize))
+		tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
 	}
 	loader, err := data.NewLoader(tokens, cfg.SeqLen, o.Batch, 0)
 	if err != nil {
@@ -91,7 +91,7 @@ func Train(o Options) (Result, error) {
 			times = append(times, time.Since(t0).Seconds())
 		}
 	}
-	res := Result{Backend: kern.Backend(), Threads: o.Threads, Params: len(m.Params), StepS: Median(times),
+	res := Result{Backend: kern.Backend(), Threads: o.Threads, Params: len(m.Params), StepS: stats.Median(times),
 		StateBytes: 4 * 4 * int64(len(m.Params)), ActivationBytes: m.ActivationBytes(o.Batch, cfg.SeqLen),
 		TokenBytes: 4 * int64(len(tokens)), PeakRSS: peakRSS()}
 	res.TokensPerS = float64(o.Batch*cfg.SeqLen) / res.StepS
@@ -179,17 +179,4 @@ func parseVmHWM(status string) int64 {
 		}
 	}
 	return 0
-}
-
-// Median of xs (0 for none); xs is not modified.
-func Median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

@@ -8,6 +8,7 @@ import (
 
 	"midas/internal/bench"
 	"midas/internal/model"
+	"midas/internal/stats"
 	"midas/internal/train"
 )
 
@@ -97,7 +98,7 @@ func benchTrain(f benchFlags, o bench.Options, stdout, stderr io.Writer) error {
 		ours = append(ours, res.TokensPerS)
 	}
 	if *f.vsTorch {
-		mo, mt := bench.Median(ours), bench.Median(theirs)
+		mo, mt := stats.Median(ours), stats.Median(theirs)
 		fmt.Fprintf(stdout, "torch_tokens_per_s %.0f\nmidas_tokens_per_s %.0f\nratio %.2f  (midas / torch, medians of %d round(s); flags: %s)\n",
 			mt, mo, mo/mt, *f.rounds, o.RefFlags())
 	}

@@ -9,6 +9,7 @@ import (
 
 	"midas/internal/eval"
 	"midas/internal/experiment"
+	"midas/internal/grow"
 	"midas/internal/train"
 )
 
@@ -30,7 +31,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	if len(runs) == 0 {
-		runs = listFlag{experiment.Baseline, "gradstack", "midas"}
+		runs = listFlag{eval.Baseline, grow.OpGradStack, grow.OpMIDAS}
 	}
 	var c flagChecks
 	c.positive("seeds", *seeds)

@@ -260,9 +260,8 @@ func (v *runView) events() train.Events {
 			v.bar = newProgress(v.stderr, int64(r.Opt.Steps), "train")
 			v.bar.Set(int64(r.Trainer.Step), "")
 		},
-		Grow: func(r *train.Run, ev train.GrowthEvent) {
-			p := grow.Plan{Op: ev.Op, Block: ev.Block, From: ev.From, Src: ev.Src, Copy: ev.Copy, Identity: ev.Identity, ZeroOptim: ev.ZeroOpt}
-			v.bar.Note(fmt.Sprintf("step %d: stage %d, %d → %d layers (%s)", ev.Step, ev.Stage, ev.From, ev.To, p))
+		Grow: func(r *train.Run, p grow.Plan) {
+			v.bar.Note(fmt.Sprintf("step %d: stage %d, %d → %d layers (%s)", p.Step, p.Stage, p.From, p.To(), p))
 		},
 		Step: func(r *train.Run, m train.Metrics) {
 			val := "-"

@@ -3,11 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 )
-
-func expf(x float64) float64 { return math.Exp(x) }
 
 // flagChecks collects one message per bad flag value, so that every bad flag is reported at once.
 type flagChecks []string

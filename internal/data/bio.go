@@ -3,11 +3,13 @@ package data
 import (
 	"strconv"
 	"strings"
+
+	"midas/internal/splitmix"
 )
 
 // personBio writes an encyclopedic paragraph about person i that states every fact of that
 // person (so reserved facts are learnable from Train), in a random order and phrasing.
-func (w *World) personBio(b *strings.Builder, r *rng, i int) {
+func (w *World) personBio(b *strings.Builder, r *splitmix.Source, i int) {
 	p := &w.people[i]
 	var v vars
 	w.setPerson(&v, p, "")
@@ -18,10 +20,10 @@ func (w *World) personBio(b *strings.Builder, r *rng, i int) {
 	v.set("Hb", p.hobby)
 	v.set("R", w.regions[w.towns[p.home].region].name)
 	v.set("Rv", w.rivers[w.towns[p.home].river])
-	if r.chance(0.3) {
+	if r.Chance(0.3) {
 		b.WriteString(p.full() + "\n\n")
 	}
-	ageDone := r.chance(0.5)
+	ageDone := r.Chance(0.5)
 	if ageDone {
 		say(b, r, &v, "{N} is {Age} years old and works as {aJ} in {T}.",
 			"{N}, {aJ} from {T}, is {Age} years old.",
@@ -64,19 +66,19 @@ func (w *World) personBio(b *strings.Builder, r *rng, i int) {
 		func() { w.bioSiblings(b, r, &v, p) },
 		func() { w.bioOwns(b, r, &v, p) },
 		func() {
-			if r.chance(0.4) {
+			if r.Chance(0.4) {
 				say(b, r, &v, "{T} lies on the {Rv} in {R}.", "{T}, {F}'s home town, is in {R}.")
 			}
 		},
 	}
-	shuffle(r, parts)
+	splitmix.Shuffle(r, parts)
 	for _, part := range parts {
 		part()
 	}
 	trimSpace(b)
 }
 
-func (w *World) bioPet(b *strings.Builder, r *rng, v *vars, p *person) {
+func (w *World) bioPet(b *strings.Builder, r *splitmix.Source, v *vars, p *person) {
 	if p.pet == "" {
 		say(b, r, v, "{F} has no pets.", "{She} does not keep any animals.")
 		return
@@ -88,7 +90,7 @@ func (w *World) bioPet(b *strings.Builder, r *rng, v *vars, p *person) {
 		"{Her} pet {Pa} is called {Pn}.", "{Pn}, {F}'s {Pa}, follows {him} everywhere.")
 }
 
-func (w *World) bioFriends(b *strings.Builder, r *rng, v *vars, p *person) {
+func (w *World) bioFriends(b *strings.Builder, r *splitmix.Source, v *vars, p *person) {
 	if len(p.friends) == 0 {
 		return
 	}
@@ -107,7 +109,7 @@ func (w *World) bioFriends(b *strings.Builder, r *rng, v *vars, p *person) {
 	}
 }
 
-func (w *World) bioSiblings(b *strings.Builder, r *rng, v *vars, p *person) {
+func (w *World) bioSiblings(b *strings.Builder, r *splitmix.Source, v *vars, p *person) {
 	switch len(p.siblings) {
 	case 0:
 		say(b, r, v, "{F} has no brothers or sisters.", "{She} is an only child.")
@@ -132,7 +134,7 @@ func (w *World) bioSiblings(b *strings.Builder, r *rng, v *vars, p *person) {
 	say(b, r, v, "{F} has {Sn} siblings: {Ss}.", "{Her} {Sn} siblings are {Ss}.")
 }
 
-func (w *World) bioOwns(b *strings.Builder, r *rng, v *vars, p *person) {
+func (w *World) bioOwns(b *strings.Builder, r *splitmix.Source, v *vars, p *person) {
 	for _, o := range p.owns {
 		v.set("Oc", o.colour)
 		v.set("aOc", article(o.colour))
@@ -146,7 +148,7 @@ func (w *World) bioOwns(b *strings.Builder, r *rng, v *vars, p *person) {
 }
 
 // townBio writes a paragraph about town t that states all of its facts and names some residents.
-func (w *World) townBio(b *strings.Builder, r *rng, t int) {
+func (w *World) townBio(b *strings.Builder, r *splitmix.Source, t int) {
 	tw := &w.towns[t]
 	var v vars
 	v.set("T", tw.name)
@@ -154,7 +156,7 @@ func (w *World) townBio(b *strings.Builder, r *rng, t int) {
 	v.set("Rv", w.rivers[tw.river])
 	v.set("L", tw.landmark)
 	v.set("P", tw.product)
-	if r.chance(0.3) {
+	if r.Chance(0.3) {
 		b.WriteString(tw.name + "\n\n")
 	}
 	say(b, r, &v, "{T} is a town in {R}.", "The town of {T} lies in {R}.", "In {R} lies the town of {T}.")
@@ -183,14 +185,14 @@ func (w *World) townBio(b *strings.Builder, r *rng, t int) {
 			say(b, r, &v, "Other towns in {R} include {Os}.", "Its neighbours in {R} are {Os}.")
 		},
 	}
-	shuffle(r, parts)
+	splitmix.Shuffle(r, parts)
 	for _, part := range parts {
 		part()
 	}
 	trimSpace(b)
 }
 
-func (w *World) townResidents(b *strings.Builder, r *rng, v *vars, tw *town) {
+func (w *World) townResidents(b *strings.Builder, r *splitmix.Source, v *vars, tw *town) {
 	if len(tw.residents) == 0 {
 		say(b, r, v, "Nobody we know lives in {T}.")
 		return
@@ -214,10 +216,10 @@ func (w *World) townResidents(b *strings.Builder, r *rng, v *vars, tw *town) {
 
 // listDoc writes a small table-like document: the residents of a town, the people of one
 // profession, or the pets of a region.
-func (w *World) listDoc(b *strings.Builder, r *rng) {
-	switch r.intn(3) {
+func (w *World) listDoc(b *strings.Builder, r *splitmix.Source) {
+	switch r.Intn(3) {
 	case 0:
-		t := r.intn(len(w.towns))
+		t := r.Intn(len(w.towns))
 		b.WriteString("Residents of " + w.towns[t].name + ":\n")
 		for _, id := range w.towns[t].residents {
 			p := &w.people[id]
@@ -227,7 +229,7 @@ func (w *World) listDoc(b *strings.Builder, r *rng) {
 			b.WriteString("(none)\n")
 		}
 	case 1:
-		j := r.intn(len(professions))
+		j := r.Intn(len(professions))
 		b.WriteString("Every " + professions[j].name + " in the land:\n")
 		for id := range w.people {
 			if p := &w.people[id]; p.job == j {
@@ -235,7 +237,7 @@ func (w *World) listDoc(b *strings.Builder, r *rng) {
 			}
 		}
 	default:
-		g := r.intn(len(w.regions))
+		g := r.Intn(len(w.regions))
 		b.WriteString("Pets of " + w.regions[g].name + ":\n")
 		for _, t := range w.regions[g].towns {
 			for _, id := range w.towns[t].residents {

@@ -11,7 +11,7 @@
 // renders document i of Train or Val: biographies of people and towns, lists, stories (a visit,
 // a lost pet, a work day, a journey, a dinner) that use world facts and stay consistent with
 // themselves, Q/A pages and word problems. Everything is a pure function of the seed, drawn with
-// the package's own splitmix64 generator so output never changes with the Go version.
+// the splitmix64 source of package splitmix so output never changes with the Go version.
 //
 // Held out for evaluation (Questions):
 //   - closed-book: one fact in five is reserved; reserved facts are stated in Train biographies

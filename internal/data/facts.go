@@ -1,6 +1,10 @@
 package data
 
-import "strconv"
+import (
+	"strconv"
+
+	"midas/internal/splitmix"
+)
 
 // fact is one question instance about the world: an attribute of a person or a town, its short
 // answer, and every phrasing of the question. A reserved fact is stated in Train documents but
@@ -23,7 +27,7 @@ func (w *World) buildFacts() {
 		w.townFacts(t)
 	}
 	for i := range w.facts {
-		if mix3(w.seed, 0x72657365727665, uint64(i))%reserveOneIn == 0 { // "reserve"
+		if splitmix.Mix(w.seed, 0x72657365727665, uint64(i))%reserveOneIn == 0 { // "reserve"
 			w.reserved = append(w.reserved, i)
 			continue
 		}

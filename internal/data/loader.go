@@ -1,6 +1,10 @@
 package data
 
-import "fmt"
+import (
+	"fmt"
+
+	"midas/internal/splitmix"
+)
 
 // Loader serves training batches from a token array. Window i is tokens[i*seq : i*seq+seq+1]
 // for i in [0, Windows()), with Windows() = (len(tokens)-1)/seq; consecutive windows share one
@@ -50,8 +54,8 @@ func (l *Loader) permute() {
 	for i := range l.perm {
 		l.perm[i] = int32(i)
 	}
-	r := newRNG(mix(l.seed, uint64(l.epoch)))
-	shuffle(&r, l.perm)
+	r := splitmix.New(splitmix.Mix(l.seed, uint64(l.epoch)))
+	splitmix.Shuffle(&r, l.perm)
 }
 
 // Windows returns the number of windows per epoch.

@@ -1,8 +1,11 @@
 package data
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+
+	"midas/internal/splitmix"
 )
 
 // qa is one question about a story with its short answer; every answer occurs in the story.
@@ -11,8 +14,8 @@ type qa struct{ q, a string }
 // story writes one short story about the world and returns the questions it can answer. Stories
 // use world facts (homes, jobs, pets, friends, landmarks, rivers) and their own events, and are
 // consistent with both.
-func (w *World) story(b *strings.Builder, r *rng) []qa {
-	switch r.intn(5) {
+func (w *World) story(b *strings.Builder, r *splitmix.Source) []qa {
+	switch r.Intn(5) {
 	case 0:
 		return w.storyVisit(b, r)
 	case 1:
@@ -27,7 +30,7 @@ func (w *World) story(b *strings.Builder, r *rng) []qa {
 
 // otherPerson returns a person whose first name differs from all of avoid's first names,
 // preferring the candidates (in a random order) and falling back to anyone.
-func (w *World) otherPerson(r *rng, candidates []int, avoid ...int) int {
+func (w *World) otherPerson(r *splitmix.Source, candidates []int, avoid ...int) int {
 	ok := func(c int) bool {
 		for _, a := range avoid {
 			if w.people[c].first == w.people[a].first {
@@ -37,7 +40,7 @@ func (w *World) otherPerson(r *rng, candidates []int, avoid ...int) int {
 		return true
 	}
 	if len(candidates) > 0 {
-		start := r.intn(len(candidates))
+		start := r.Intn(len(candidates))
 		for k := range candidates {
 			if c := candidates[(start+k)%len(candidates)]; ok(c) {
 				return c
@@ -45,28 +48,28 @@ func (w *World) otherPerson(r *rng, candidates []int, avoid ...int) int {
 		}
 	}
 	for {
-		if c := r.intn(len(w.people)); ok(c) {
+		if c := r.Intn(len(w.people)); ok(c) {
 			return c
 		}
 	}
 }
 
-func (w *World) storyVisit(b *strings.Builder, r *rng) []qa {
-	pi := r.intn(len(w.people))
+func (w *World) storyVisit(b *strings.Builder, r *splitmix.Source) []qa {
+	pi := r.Intn(len(w.people))
 	p := &w.people[pi]
 	f := &w.people[w.otherPerson(r, p.friends, pi)]
-	it := pick(r, items)
-	n, m := r.between(3, 12), r.between(2, 9)
-	k := r.between(2, min(n+m-1, 9))
+	it := splitmix.Pick(r, items)
+	n, m := r.Between(3, 12), r.Between(2, 9)
+	k := r.Between(2, min(n+m-1, 9))
 	ft := &w.towns[f.home]
-	mid := pick(r, w.regions[ft.region].towns)
-	gift := pick(r, colours) + " " + pick(r, belongings)
+	mid := splitmix.Pick(r, w.regions[ft.region].towns)
+	gift := splitmix.Pick(r, colours) + " " + splitmix.Pick(r, belongings)
 	var v vars
 	w.setPerson(&v, p, "")
 	w.setPerson(&v, f, "2")
-	v.set("D", pick(r, weekdays))
-	v.set("W", pick(r, weathers))
-	v.set("By", pick(r, transports))
+	v.set("D", splitmix.Pick(r, weekdays))
+	v.set("W", splitmix.Pick(r, weathers))
+	v.set("By", splitmix.Pick(r, transports))
 	v.set("I", it.many)
 	v.set("n", count(n, it))
 	v.set("m", strconv.Itoa(m))
@@ -92,7 +95,7 @@ func (w *World) storyVisit(b *strings.Builder, r *rng) []qa {
 	say(b, r, &v, "{F} gave {k} to {F2}.", "{F} handed {F2} {k} from the basket.")
 	say(b, r, &v, "In return, {F2} gave {F} {aG}.", "{F2} thanked {F} with {aG}.")
 	say(b, r, &v, "Then the two friends walked to the {L} by the {Rv}.", "Later they walked together along the {Rv} to the {L}.")
-	if p.pet != "" && r.chance(0.5) {
+	if p.pet != "" && r.Chance(0.5) {
 		v.set("Pa", p.pet)
 		v.set("Pn", p.petName)
 		say(b, r, &v, "Back in {T}, {her} {Pa} {Pn} was waiting for {him}.")
@@ -110,8 +113,8 @@ func (w *World) storyVisit(b *strings.Builder, r *rng) []qa {
 	}
 }
 
-func (w *World) storyLostPet(b *strings.Builder, r *rng) []qa {
-	pi := r.intn(len(w.people))
+func (w *World) storyLostPet(b *strings.Builder, r *splitmix.Source) []qa {
+	pi := r.Intn(len(w.people))
 	for w.people[pi].pet == "" {
 		pi = (pi + 1) % len(w.people)
 	}
@@ -123,15 +126,15 @@ func (w *World) storyLostPet(b *strings.Builder, r *rng) []qa {
 		hi = w.otherPerson(r, p.friends, pi)
 	}
 	h := &w.people[hi]
-	ri := r.intn(len(rooms))
-	r1, r2 := rooms[ri], rooms[(ri+1+r.intn(len(rooms)-1))%len(rooms)]
-	it := pick(r, items)
-	n := r.between(2, 9)
+	ri := r.Intn(len(rooms))
+	r1, r2 := rooms[ri], rooms[(ri+1+r.Intn(len(rooms)-1))%len(rooms)]
+	it := splitmix.Pick(r, items)
+	n := r.Between(2, 9)
 	var v vars
 	w.setPerson(&v, p, "")
 	w.setPerson(&v, h, "2")
-	v.set("D", pick(r, weekdays))
-	v.set("W", pick(r, weathers))
+	v.set("D", splitmix.Pick(r, weekdays))
+	v.set("W", splitmix.Pick(r, weathers))
 	v.set("Pa", p.pet)
 	v.set("aPa", article(p.pet))
 	v.set("Pn", p.petName)
@@ -139,8 +142,8 @@ func (w *World) storyLostPet(b *strings.Builder, r *rng) []qa {
 	v.set("R2", r2)
 	v.set("L", t.landmark)
 	v.set("n", count(n, it))
-	v.set("Do", pick(r, []string{"sitting in the sun", "sleeping under a bench", "eating " + pick(r, foods),
-		"hiding behind " + article(pick(r, colours)) + " " + pick(r, belongings), "playing with a child"}))
+	v.set("Do", splitmix.Pick(r, []string{"sitting in the sun", "sleeping under a bench", "eating " + splitmix.Pick(r, foods),
+		"hiding behind " + article(splitmix.Pick(r, colours)) + " " + splitmix.Pick(r, belongings), "playing with a child"}))
 	say(b, r, &v, "On a {W} {D}, {N} could not find {her} {Pa}, {Pn}.", "One {W} {D}, {N}'s {Pa} {Pn} went missing.")
 	say(b, r, &v, "{She} looked in the {R1} and then in the {R2}, but {Pn} was not there.",
 		"{F} searched the {R1} first and then the {R2}, but there was no sign of {Pn}.")
@@ -162,16 +165,16 @@ func (w *World) storyLostPet(b *strings.Builder, r *rng) []qa {
 	}
 }
 
-func (w *World) storyWorkDay(b *strings.Builder, r *rng) []qa {
-	pi := r.intn(len(w.people))
+func (w *World) storyWorkDay(b *strings.Builder, r *splitmix.Source) []qa {
+	pi := r.Intn(len(w.people))
 	for professions[w.people[pi].job].goods == "" {
 		pi = (pi + 1) % len(w.people)
 	}
 	p := &w.people[pi]
 	job := &professions[p.job]
-	n, m := r.between(5, 15), r.between(3, 10)
-	a := r.between(2, (n+m)/2)
-	c := r.between(1, n+m-3-a)
+	n, m := r.Between(5, 15), r.Between(3, 10)
+	a := r.Between(2, (n+m)/2)
+	c := r.Between(1, n+m-3-a)
 	if c >= a { // the second customer buys a different number than the first; at least 2 are left
 		c++
 	}
@@ -181,7 +184,7 @@ func (w *World) storyWorkDay(b *strings.Builder, r *rng) []qa {
 	w.setPerson(&v, p, "")
 	w.setPerson(&v, &w.people[c1], "2")
 	w.setPerson(&v, &w.people[c2], "3")
-	v.set("D", pick(r, weekdays))
+	v.set("D", splitmix.Pick(r, weekdays))
 	v.set("V", job.verb)
 	v.set("G", job.goods)
 	v.set("Wp", job.place)
@@ -207,21 +210,21 @@ func (w *World) storyWorkDay(b *strings.Builder, r *rng) []qa {
 	}
 }
 
-func (w *World) storyTrip(b *strings.Builder, r *rng) []qa {
-	pi := r.intn(len(w.people))
+func (w *World) storyTrip(b *strings.Builder, r *splitmix.Source) []qa {
+	pi := r.Intn(len(w.people))
 	p := &w.people[pi]
 	ci := w.otherPerson(r, p.friends, pi)
-	g := &w.regions[r.intn(len(w.regions))]
+	g := &w.regions[r.Intn(len(w.regions))]
 	order := append([]int(nil), g.towns...)
-	shuffle(r, order)
+	splitmix.Shuffle(r, order)
 	ta, tb, tc := &w.towns[order[0]], &w.towns[order[1]], &w.towns[order[2]]
-	days := r.between(2, 9)
-	food := pick(r, foods)
-	gift := pick(r, colours) + " " + pick(r, belongings)
+	days := r.Between(2, 9)
+	food := splitmix.Pick(r, foods)
+	gift := splitmix.Pick(r, colours) + " " + splitmix.Pick(r, belongings)
 	var v vars
 	w.setPerson(&v, p, "")
 	w.setPerson(&v, &w.people[ci], "2")
-	v.set("S", pick(r, seasons))
+	v.set("S", splitmix.Pick(r, seasons))
 	v.set("R", g.name)
 	v.set("A", ta.name)
 	v.set("LA", ta.landmark)
@@ -229,7 +232,7 @@ func (w *World) storyTrip(b *strings.Builder, r *rng) []qa {
 	v.set("RvB", w.rivers[tb.river])
 	v.set("C", tc.name)
 	v.set("PC", tc.product)
-	v.set("By", pick(r, transports))
+	v.set("By", splitmix.Pick(r, transports))
 	v.set("Fd", food)
 	v.set("aG", article(gift))
 	v.set("d", strconv.Itoa(days))
@@ -251,8 +254,8 @@ func (w *World) storyTrip(b *strings.Builder, r *rng) []qa {
 	}
 }
 
-func (w *World) storyDinner(b *strings.Builder, r *rng) []qa {
-	pi := r.intn(len(w.people))
+func (w *World) storyDinner(b *strings.Builder, r *splitmix.Source) []qa {
+	pi := r.Intn(len(w.people))
 	p := &w.people[pi]
 	g1 := w.otherPerson(r, p.friends, pi)
 	g2 := w.otherPerson(r, p.friends, pi, g1)
@@ -260,12 +263,12 @@ func (w *World) storyDinner(b *strings.Builder, r *rng) []qa {
 	guests := []int{g1, g2, g3}
 	dishes := make([]string, 0, 3)
 	for len(dishes) < 3 {
-		d := pick(r, foods)
-		if d != p.food && !contains(dishes, d) {
+		d := splitmix.Pick(r, foods)
+		if d != p.food && !slices.Contains(dishes, d) {
 			dishes = append(dishes, d)
 		}
 	}
-	last := r.intn(3)
+	last := r.Intn(3)
 	var v vars
 	w.setPerson(&v, p, "")
 	for k, gi := range guests {
@@ -274,10 +277,10 @@ func (w *World) storyDinner(b *strings.Builder, r *rng) []qa {
 		v.set("Fd"+s, dishes[k])
 	}
 	w.setPerson(&v, &w.people[guests[last]], "L")
-	v.set("D", pick(r, weekdays))
+	v.set("D", splitmix.Pick(r, weekdays))
 	v.set("Fd", p.food)
-	v.set("Gm", pick(r, games))
-	v.set("H", pick(r, hours))
+	v.set("Gm", splitmix.Pick(r, games))
+	v.set("H", splitmix.Pick(r, hours))
 	say(b, r, &v, "On {D} evening, {N} invited three friends to dinner at {her} home in {T}: {N2}, {N3} and {N4}.",
 		"{N} asked {N2}, {N3} and {N4} to come to dinner at {her} house in {T} on {D}.")
 	say(b, r, &v, "{F2} brought {Fd2}, {F3} brought {Fd3}, and {F4} came with {Fd4}.",
@@ -292,13 +295,4 @@ func (w *World) storyDinner(b *strings.Builder, r *rng) []qa {
 		{"What did " + p.first + " cook?", p.food},
 		{"When did " + w.people[guests[last]].first + " go home?", v.get("H")},
 	}
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"midas/internal/splitmix"
 )
 
 // Split selects the training or the validation stream of a world.
@@ -66,7 +68,7 @@ func (w *World) Document(split Split, i int) string {
 	if i < 0 || (split != Train && split != Val) {
 		panic(fmt.Sprintf("data: Document(%v, %d)", split, i))
 	}
-	r := newRNG(mix3(w.seed, 0x646f63+uint64(split), uint64(i))) // "doc"
+	r := splitmix.New(splitmix.Mix(w.seed, 0x646f63+uint64(split), uint64(i))) // "doc"
 	var b strings.Builder
 	b.Grow(1024)
 	switch schedule[i%len(schedule)] {
@@ -76,15 +78,15 @@ func (w *World) Document(split Split, i int) string {
 		w.townBio(&b, &r, occurrence(i)%len(w.towns))
 	case kindList:
 		if split == Val { // a list is fixed by its subject, so Val would repeat Train verbatim
-			w.townBio(&b, &r, r.intn(len(w.towns)))
+			w.townBio(&b, &r, r.Intn(len(w.towns)))
 		} else {
 			w.listDoc(&b, &r)
 		}
 	case kindStory:
 		qs := w.storyIn(&b, &r, split)
-		if r.chance(0.5) {
-			shuffle(&r, qs)
-			for _, q := range qs[:r.between(1, 3)] {
+		if r.Chance(0.5) {
+			splitmix.Shuffle(&r, qs)
+			for _, q := range qs[:r.Between(1, 3)] {
 				b.WriteString("\n\nQ: " + q.q + "\nA: " + q.a)
 			}
 		}
@@ -97,7 +99,7 @@ func (w *World) Document(split Split, i int) string {
 }
 
 // storyIn writes a story that belongs to split (see valOneIn) and returns its questions.
-func (w *World) storyIn(b *strings.Builder, r *rng, split Split) []qa {
+func (w *World) storyIn(b *strings.Builder, r *splitmix.Source, split Split) []qa {
 	for {
 		b.Reset()
 		qs := w.story(b, r)
@@ -110,23 +112,23 @@ func (w *World) storyIn(b *strings.Builder, r *rng, split Split) []qa {
 
 // qaPage writes 3 to 8 question–answer pairs about one person or about the world at large.
 // Train pages ask only open facts, Val pages only reserved ones.
-func (w *World) qaPage(b *strings.Builder, r *rng, split Split) {
+func (w *World) qaPage(b *strings.Builder, r *splitmix.Source, split Split) {
 	pool := w.open
 	if split == Val {
 		pool = w.reserved
 	}
 	var chosen []int
-	if r.chance(0.5) {
-		p := r.intn(len(w.people))
+	if r.Chance(0.5) {
+		p := r.Intn(len(w.people))
 		for _, f := range pool {
 			if w.facts[f].person == p {
 				chosen = append(chosen, f)
 			}
 		}
-		shuffle(r, chosen)
+		splitmix.Shuffle(r, chosen)
 		if len(chosen) >= 3 {
-			if r.chance(0.5) {
-				b.WriteString(pick(r, []string{"Questions about ", "Facts about ", "About "}) + w.people[p].full() + "\n\n")
+			if r.Chance(0.5) {
+				b.WriteString(splitmix.Pick(r, []string{"Questions about ", "Facts about ", "About "}) + w.people[p].full() + "\n\n")
 			}
 			chosen = chosen[:min(len(chosen), 8)]
 		} else {
@@ -134,18 +136,18 @@ func (w *World) qaPage(b *strings.Builder, r *rng, split Split) {
 		}
 	}
 	if chosen == nil {
-		for n := r.between(3, 8); len(chosen) < n; {
-			chosen = append(chosen, pick(r, pool))
+		for n := r.Between(3, 8); len(chosen) < n; {
+			chosen = append(chosen, splitmix.Pick(r, pool))
 		}
-		if r.chance(0.3) {
-			b.WriteString(pick(r, []string{"Quiz", "Questions and answers", "Do you know?"}) + "\n\n")
+		if r.Chance(0.3) {
+			b.WriteString(splitmix.Pick(r, []string{"Quiz", "Questions and answers", "Do you know?"}) + "\n\n")
 		}
 	}
 	for k, f := range chosen {
 		if k > 0 {
 			b.WriteString("\n\n")
 		}
-		b.WriteString("Q: " + pick(r, w.facts[f].questions) + "\nA: " + w.facts[f].answer)
+		b.WriteString("Q: " + splitmix.Pick(r, w.facts[f].questions) + "\nA: " + w.facts[f].answer)
 	}
 }
 
@@ -181,30 +183,30 @@ const (
 //
 // The items are a pure function of (world, kind, n, seed). An unknown kind is an error.
 func (w *World) Questions(kind string, n int, seed uint64) ([]QA, error) {
-	base := mix3(w.seed, fnv64(kind), seed)
+	base := splitmix.Mix(w.seed, splitmix.FNV64(kind), seed)
 	out := make([]QA, 0, max(n, 0))
 	switch kind {
 	case ClosedBook:
-		r := newRNG(base)
+		r := splitmix.New(base)
 		order := append([]int(nil), w.reserved...)
 		for i := 0; i < n; i++ {
 			if i%len(order) == 0 {
-				shuffle(&r, order)
+				splitmix.Shuffle(&r, order)
 			}
 			f := &w.facts[order[i%len(order)]]
-			out = append(out, QA{kind, "Q: " + pick(&r, f.questions) + "\nA:", f.answer})
+			out = append(out, QA{kind, "Q: " + splitmix.Pick(&r, f.questions) + "\nA:", f.answer})
 		}
 	case OpenBook:
 		for i := 0; i < n; i++ {
-			r := newRNG(mix(base, uint64(i)))
+			r := splitmix.New(splitmix.Mix(base, uint64(i)))
 			var b strings.Builder
 			qs := w.storyIn(&b, &r, Val)
-			q := pick(&r, qs)
+			q := splitmix.Pick(&r, qs)
 			out = append(out, QA{kind, b.String() + "\n\nQ: " + q.q + "\nA:", q.a})
 		}
 	case Math:
 		for i := 0; i < n; i++ {
-			r := newRNG(mix(base, uint64(i)))
+			r := splitmix.New(splitmix.Mix(base, uint64(i)))
 			p := w.problemIn(&r, Val)
 			out = append(out, QA{kind, p.text + "\nAnswer:", strconv.Itoa(p.answer)})
 		}

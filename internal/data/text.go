@@ -3,6 +3,8 @@ package data
 import (
 	"strconv"
 	"strings"
+
+	"midas/internal/splitmix"
 )
 
 // vars holds the values of one template's {placeholders}. A fixed array keeps rendering free of
@@ -49,8 +51,8 @@ func fill(b *strings.Builder, t string, v *vars) {
 }
 
 // say appends one sentence chosen uniformly from alternatives, followed by a space.
-func say(b *strings.Builder, r *rng, v *vars, alternatives ...string) {
-	fill(b, pick(r, alternatives), v)
+func say(b *strings.Builder, r *splitmix.Source, v *vars, alternatives ...string) {
+	fill(b, splitmix.Pick(r, alternatives), v)
 	b.WriteByte(' ')
 }
 

@@ -1,5 +1,7 @@
 package data
 
+import "midas/internal/splitmix"
+
 // World sizes. They were chosen so that a 4-layer, dim-256 model keeps finding facts to learn for
 // tens of minutes: 300 people × ~15 facts plus 72 towns × 4 facts is a few thousand facts.
 const (
@@ -64,7 +66,7 @@ func (p *person) full() string { return p.first + " " + p.last }
 // NewWorld builds the world of a seed. The same seed gives the same world on every machine.
 func NewWorld(seed uint64) *World {
 	w := &World{seed: seed}
-	r := newRNG(mix(seed, 0x776f726c64)) // "world"
+	r := splitmix.New(splitmix.Mix(seed, 0x776f726c64)) // "world"
 	w.buildGeography(&r)
 	w.buildPeople(&r)
 	w.buildFriends(&r)
@@ -76,11 +78,11 @@ func NewWorld(seed uint64) *World {
 	return w
 }
 
-func (w *World) buildGeography(r *rng) {
+func (w *World) buildGeography(r *splitmix.Source) {
 	names := append([]string(nil), regionNames...)
-	shuffle(r, names)
+	splitmix.Shuffle(r, names)
 	rivers := append([]string(nil), riverNames...)
-	shuffle(r, rivers)
+	splitmix.Shuffle(r, rivers)
 	w.rivers = rivers[:numRegions*riversPerRegion]
 	taken := map[string]bool{}
 	for _, n := range regionNames {
@@ -96,32 +98,32 @@ func (w *World) buildGeography(r *rng) {
 	for t := 0; t < numRegions*townsPerRegion; t++ {
 		var name string
 		for name == "" || taken[name] {
-			name = pick(r, townHeads) + pick(r, townTails)
+			name = splitmix.Pick(r, townHeads) + splitmix.Pick(r, townTails)
 		}
 		taken[name] = true
 		g := t % numRegions
 		w.towns = append(w.towns, town{
 			name:     name,
 			region:   g,
-			river:    pick(r, w.regions[g].rivers),
-			landmark: pick(r, landmarks),
-			product:  pick(r, products),
+			river:    splitmix.Pick(r, w.regions[g].rivers),
+			landmark: splitmix.Pick(r, landmarks),
+			product:  splitmix.Pick(r, products),
 		})
 		w.regions[g].towns = append(w.regions[g].towns, t)
 	}
 }
 
-func (w *World) buildPeople(r *rng) {
+func (w *World) buildPeople(r *splitmix.Source) {
 	used := map[string]bool{}
 	for len(w.people) < numPeople {
-		size := 1 + r.intn(4)
-		if size == 4 && r.chance(0.5) {
+		size := 1 + r.Intn(4)
+		if size == 4 && r.Chance(0.5) {
 			size = 2
 		}
 		size = min(size, numPeople-len(w.people))
-		last := pick(r, lastNames)
-		born := r.intn(len(w.towns))
-		baseAge := r.between(20, 70)
+		last := splitmix.Pick(r, lastNames)
+		born := r.Intn(len(w.towns))
+		baseAge := r.Between(20, 70)
 		first := len(w.people)
 		for k := 0; k < size; k++ {
 			p := w.newPerson(r, last, born, baseAge, used)
@@ -141,13 +143,13 @@ func (w *World) buildPeople(r *rng) {
 }
 
 // newPerson draws one member of a family; nil if no unused full name was found.
-func (w *World) newPerson(r *rng, last string, born, baseAge int, used map[string]bool) *person {
+func (w *World) newPerson(r *splitmix.Source, last string, born, baseAge int, used map[string]bool) *person {
 	p := &person{last: last, born: born}
 	for try := 0; try < 40 && p.first == ""; try++ {
-		female := r.chance(0.5)
-		name := pick(r, maleNames)
+		female := r.Chance(0.5)
+		name := splitmix.Pick(r, maleNames)
 		if female {
-			name = pick(r, femaleNames)
+			name = splitmix.Pick(r, femaleNames)
 		}
 		if !used[name+" "+last] {
 			p.first, p.female = name, female
@@ -157,36 +159,36 @@ func (w *World) newPerson(r *rng, last string, born, baseAge int, used map[strin
 		return nil
 	}
 	used[p.full()] = true
-	p.age = min(max(baseAge+r.between(-6, 6), 18), 88)
+	p.age = min(max(baseAge+r.Between(-6, 6), 18), 88)
 	p.home = born
-	if r.chance(0.45) {
-		if r.chance(0.6) {
-			p.home = pick(r, w.regions[w.towns[born].region].towns)
+	if r.Chance(0.45) {
+		if r.Chance(0.6) {
+			p.home = splitmix.Pick(r, w.regions[w.towns[born].region].towns)
 		} else {
-			p.home = r.intn(len(w.towns))
+			p.home = r.Intn(len(w.towns))
 		}
 	}
-	p.job = r.intn(len(professions))
-	p.colour = pick(r, colours)
-	p.food = pick(r, foods)
-	p.hobby = pick(r, hobbies)
-	if r.chance(0.75) {
-		p.pet = pick(r, animals)
-		p.petName = pick(r, petNames)
+	p.job = r.Intn(len(professions))
+	p.colour = splitmix.Pick(r, colours)
+	p.food = splitmix.Pick(r, foods)
+	p.hobby = splitmix.Pick(r, hobbies)
+	if r.Chance(0.75) {
+		p.pet = splitmix.Pick(r, animals)
+		p.petName = splitmix.Pick(r, petNames)
 	}
-	things := r.intn(len(belongings))
-	step := 1 + r.intn(len(belongings)-1)
+	things := r.Intn(len(belongings))
+	step := 1 + r.Intn(len(belongings)-1)
 	for k := 0; k < ownedPerPerson; k++ {
 		p.owns = append(p.owns, owned{
 			thing:  belongings[(things+k*step)%len(belongings)],
-			colour: pick(r, colours),
-			spot:   pick(r, spots),
+			colour: splitmix.Pick(r, colours),
+			spot:   splitmix.Pick(r, spots),
 		})
 	}
 	return p
 }
 
-func (w *World) buildFriends(r *rng) {
+func (w *World) buildFriends(r *splitmix.Source) {
 	n := len(w.people)
 	isFriend := func(a, b int) bool {
 		for _, f := range w.people[a].friends {
@@ -205,12 +207,12 @@ func (w *World) buildFriends(r *rng) {
 		return false
 	}
 	for a := 0; a < n; a++ {
-		want := r.between(2, 3)
+		want := r.Between(2, 3)
 		for try := 0; try < 50 && len(w.people[a].friends) < want; try++ {
-			b := r.intn(n)
-			if r.chance(0.5) { // prefer a neighbour from the same region
+			b := r.Intn(n)
+			if r.Chance(0.5) { // prefer a neighbour from the same region
 				reg := w.regions[w.towns[w.people[a].home].region]
-				t := pick(r, reg.towns)
+				t := splitmix.Pick(r, reg.towns)
 				for c := 0; c < n; c++ {
 					if w.people[(b+c)%n].home == t {
 						b = (b + c) % n

@@ -76,14 +76,3 @@ func TestEvalEndToEnd(t *testing.T) {
 		t.Errorf("cached decoding %q, fresh decoding %q", a1, a2)
 	}
 }
-
-// TestMeanStd checks the sample standard deviation used for ± over seeds.
-func TestMeanStd(t *testing.T) {
-	m, s := meanStd([]float64{0.5, 0.7, 0.9})
-	if m < 0.6999 || m > 0.7001 || s < 0.1999 || s > 0.2001 {
-		t.Errorf("meanStd = %v, %v; want 0.7, 0.2", m, s)
-	}
-	if _, s := meanStd([]float64{0.3}); s != 0 {
-		t.Errorf("one seed: std %v, want 0", s)
-	}
-}

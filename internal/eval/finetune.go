@@ -1,11 +1,11 @@
 package eval
 
 import (
-	"math"
-
 	"midas/internal/model"
 	"midas/internal/objective"
 	"midas/internal/optim"
+	"midas/internal/splitmix"
+	"midas/internal/stats"
 	"midas/internal/tasks"
 	"midas/internal/tok"
 )
@@ -60,7 +60,7 @@ func Finetune(m *model.Model, tk *tok.Tokenizer, o FinetuneOptions, k, n int, se
 	}
 	out := make([]FinetuneResult, 0, len(names))
 	for _, name := range names {
-		mean, std := meanStd(byName[name])
+		mean, std := stats.MeanStd(byName[name])
 		out = append(out, FinetuneResult{Name: name, Mean: mean, Std: std, Accs: byName[name]})
 	}
 	return out, nil
@@ -98,10 +98,7 @@ func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o Fine
 		for i := range order {
 			order[i] = i
 		}
-		for i := len(order) - 1; i > 0; i-- {
-			j := int(r.Uint64() % uint64(i+1))
-			order[i], order[j] = order[j], order[i]
-		}
+		splitmix.Shuffle(&r.Source, order)
 		for lo := 0; lo < len(order); lo += o.Batch {
 			batch := order[lo:min(lo+o.Batch, len(order))]
 			c.ZeroGrads()
@@ -116,19 +113,4 @@ func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o Fine
 			adam.Update(c.Params, c.Grads, mom1, mom2, 0, len(c.Params), false, o.LR, step)
 		}
 	}
-}
-
-func meanStd(xs []float64) (mean, std float64) {
-	for _, x := range xs {
-		mean += x
-	}
-	mean /= float64(len(xs))
-	if len(xs) < 2 {
-		return mean, 0
-	}
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(ss / float64(len(xs)-1))
 }

@@ -8,12 +8,17 @@ import (
 	"strings"
 
 	"midas/internal/ckpt"
+	"midas/internal/stats"
+	"midas/internal/tasks"
 	"midas/internal/train"
 )
 
+// Baseline is the run name of the full-depth model that a report compares the growth runs with.
+const Baseline = "baseline"
+
 // RunResult is one finished training run of a comparison, as the report needs it.
 type RunResult struct {
-	Run        string          // "baseline", "gradstack", "midas"
+	Run        string          // Baseline, or a growth operator (grow.OpGradStack, grow.OpMIDAS, ...)
 	Seed       uint64          //
 	Curve      []train.Metrics // the metrics log; evaluation points carry ValLoss and Tasks
 	Final      Report          // the final evaluation
@@ -88,7 +93,7 @@ func WriteReport(dir, setup string, results []RunResult) error {
 
 // pm formats mean ± std over seeds (just the mean for one seed).
 func pm(xs []float64, format string) string {
-	m, s := meanStd(xs)
+	m, s := stats.MeanStd(xs)
 	if len(xs) < 2 {
 		return fmt.Sprintf(format, m)
 	}
@@ -98,7 +103,7 @@ func pm(xs []float64, format string) string {
 func writeTable(b *strings.Builder, gs []group, names []string) {
 	var base *group
 	for i := range gs {
-		if gs[i].name == "baseline" {
+		if gs[i].name == Baseline {
 			base = &gs[i]
 		}
 	}
@@ -118,12 +123,12 @@ func writeTable(b *strings.Builder, gs []group, names []string) {
 		}
 		sa, sm, smed := "—", "—", "—"
 		if base != nil {
-			bf, bt := mean(collect(base.rs, func(r RunResult) float64 { return r.FLOPs })), mean(collect(base.rs, func(r RunResult) float64 { return r.TrainS }))
-			sa, sm = fmt.Sprintf("%.2f×", bf/mean(fl)), fmt.Sprintf("%.2f×", bt/mean(ts))
-			smed = fmt.Sprintf("%.2f×", mean(collect(base.rs, MedianTime))/mean(collect(g.rs, MedianTime)))
+			bf, bt := stats.Mean(collect(base.rs, func(r RunResult) float64 { return r.FLOPs })), stats.Mean(collect(base.rs, func(r RunResult) float64 { return r.TrainS }))
+			sa, sm = fmt.Sprintf("%.2f×", bf/stats.Mean(fl)), fmt.Sprintf("%.2f×", bt/stats.Mean(ts))
+			smed = fmt.Sprintf("%.2f×", stats.Mean(collect(base.rs, MedianTime))/stats.Mean(collect(g.rs, MedianTime)))
 		}
 		fmt.Fprintf(b, "| %s | %d | %d | %s | %s | %.3g | %s | %s | %s | %s |", g.name, len(g.rs), g.rs[0].Layers,
-			pm(vl, "%.4f"), pm(vp, "%.2f"), mean(fl), pm(ts, "%.0f"), sa, sm, smed)
+			pm(vl, "%.4f"), pm(vp, "%.2f"), stats.Mean(fl), pm(ts, "%.0f"), sa, sm, smed)
 		for _, n := range names {
 			b.WriteString(" " + pm(collect(g.rs, func(r RunResult) float64 { return r.Final.Acc(n) }), "%.3f") + " |")
 		}
@@ -159,8 +164,6 @@ func collect(rs []RunResult, f func(RunResult) float64) []float64 {
 	return out
 }
 
-func mean(xs []float64) float64 { m, _ := meanStd(xs); return m }
-
 // taskGroups are the isoplot groups: a name and the tasks averaged into it.
 func taskGroups(names []string) [][2]string {
 	var gs [][2]string
@@ -172,7 +175,7 @@ func taskGroups(names []string) [][2]string {
 		}
 		return false
 	}
-	for _, g := range [][2]string{{"primitives", ""}, {"copy", "copy"}, {"varassign", "varassign"}, {"psm", "psm"}, {"qa", "qa-"}} {
+	for _, g := range [][2]string{{"primitives", ""}, {tasks.Copy, tasks.Copy}, {tasks.VarAssign, tasks.VarAssign}, {tasks.PSM, tasks.PSM}, {"qa", "qa-"}} {
 		if g[1] == "" || has(g[1]) {
 			gs = append(gs, g)
 		}
@@ -246,7 +249,7 @@ func accuracyPlot(pd string, gs []group, names []string) ([]figure, error) {
 	for _, g := range gs {
 		br := Bars{Name: g.name}
 		for _, n := range names {
-			m, s := meanStd(collect(g.rs, func(r RunResult) float64 { return r.Final.Acc(n) }))
+			m, s := stats.MeanStd(collect(g.rs, func(r RunResult) float64 { return r.Final.Acc(n) }))
 			br.Values, br.Errs = append(br.Values, m), append(br.Errs, s)
 		}
 		bars = append(bars, br)
@@ -364,7 +367,7 @@ func sortXY(xs, ys []float64) {
 func writeReading(b *strings.Builder, gs []group) {
 	var base *group
 	for i := range gs {
-		if gs[i].name == "baseline" {
+		if gs[i].name == Baseline {
 			base = &gs[i]
 		}
 	}
@@ -372,14 +375,14 @@ func writeReading(b *strings.Builder, gs []group) {
 		return
 	}
 	b.WriteString("## Reading the numbers\n\n")
-	bl := mean(collect(base.rs, func(r RunResult) float64 { return r.Final.ValLoss }))
-	bacc := mean(collect(base.rs, func(r RunResult) float64 { a, _ := groupAcc(tasksMap(r.Final), ""); return a }))
+	bl := stats.Mean(collect(base.rs, func(r RunResult) float64 { return r.Final.ValLoss }))
+	bacc := stats.Mean(collect(base.rs, func(r RunResult) float64 { a, _ := groupAcc(tasksMap(r.Final), ""); return a }))
 	for _, g := range gs {
-		if g.name == "baseline" {
+		if g.name == Baseline {
 			continue
 		}
-		l := mean(collect(g.rs, func(r RunResult) float64 { return r.Final.ValLoss }))
-		acc := mean(collect(g.rs, func(r RunResult) float64 { a, _ := groupAcc(tasksMap(r.Final), ""); return a }))
+		l := stats.Mean(collect(g.rs, func(r RunResult) float64 { return r.Final.ValLoss }))
+		acc := stats.Mean(collect(g.rs, func(r RunResult) float64 { a, _ := groupAcc(tasksMap(r.Final), ""); return a }))
 		fmt.Fprintf(b, "- **%s** ends at validation loss %.4f vs the baseline's %.4f (%+.4f) and mean primitive accuracy %.3f vs %.3f (%+.3f).\n",
 			g.name, l, bl, l-bl, acc, bacc, acc-bacc)
 	}
@@ -404,12 +407,7 @@ func MedianTime(r RunResult) float64 {
 	}
 	var total float64
 	for _, xs := range ms {
-		sort.Float64s(xs)
-		med := xs[len(xs)/2]
-		if len(xs)%2 == 0 {
-			med = (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
-		}
-		total += med * float64(len(xs)) / 1e3
+		total += stats.Median(xs) * float64(len(xs)) / 1e3
 	}
 	return total
 }

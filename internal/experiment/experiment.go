@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"midas/internal/eval"
+	"midas/internal/grow"
 	"midas/internal/train"
 )
 
@@ -17,17 +18,14 @@ type Arm struct {
 	Options train.Options // Seed is the first seed; seed s of the experiment uses Seed+s
 }
 
-// Arm names that NewArm knows besides the growth operators (midas, gradstack, double).
-const Baseline = "baseline"
-
 // NewArm makes the arm of a standard run type from base options: baseline (no growth) or a growth
 // operator (midas, gradstack, double) with base's block and schedule. Any other name is taken as a
 // growth operator, which Spec.Jobs then validates.
 func NewArm(name string, base train.Options) Arm {
 	o := base
 	o.Growth = name
-	if name == Baseline {
-		o.Growth = "none"
+	if name == eval.Baseline {
+		o.Growth = grow.OpNone
 	}
 	return Arm{Name: name, Options: o}
 }
@@ -184,7 +182,7 @@ func collect(j Job, fo eval.FinalOptions, ev Events) (eval.RunResult, error) {
 		return res, err
 	}
 	res.Layers = m.Cfg.NumLayers
-	res.Similarity = eval.LayerSimilarity(m.Cfg, m.Params)["all"]
+	res.Similarity = eval.LayerSimilarity(m.Cfg, m.Params)[eval.SimAll]
 	if ev.Evaluate != nil && !eval.HasFinal(j.Dir, fo) {
 		ev.Evaluate(j)
 	}

@@ -18,7 +18,7 @@ func tinySpec(out string) Spec {
 	o.SyntheticBytes, o.TokenizerBytes, o.Threads = 1<<16, 1<<14, 1
 	o.Block, o.Stages = 1, "explicit:2"
 	return Spec{Out: out, Seeds: 1, Final: eval.FinalOptions{N: 2}, Setup: "test",
-		Arms: []Arm{NewArm(Baseline, o), NewArm("midas", o)}}
+		Arms: []Arm{NewArm(eval.Baseline, o), NewArm("midas", o)}}
 }
 
 // TestExecute runs a two-run comparison through the runner, runs it again (everything reused: no run
@@ -38,7 +38,7 @@ func TestExecute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Runs) != 2 || res.Runs[0].Run != Baseline || res.Runs[1].Run != "midas" || res.Runs[1].Layers != 2 {
+	if len(res.Runs) != 2 || res.Runs[0].Run != eval.Baseline || res.Runs[1].Run != "midas" || res.Runs[1].Layers != 2 {
 		t.Fatalf("results %+v", res.Runs)
 	}
 	if res.Runs[1].FLOPs >= res.Runs[0].FLOPs {

@@ -1,9 +1,15 @@
 // Package grow owns gradual stacking as data: growth operators (midas, gradstack, double, map) that
 // build a Plan — a source-layer map from every layer of the grown model to a layer of the old one —
 // and Apply, which maps the flat parameters and both AdamW moments through a plan (SPEC §2). It also
-// owns stage schedules (how T steps are split over k stages: equal, prop-α, explicit) and the FLOPs
-// accounting of a schedule against the full-depth baseline (SPEC §3). It knows the parameter layout only
-// through package model.
+// owns the stage policy of a run (Schedule: the number of stages, the depth of each, how T steps are
+// split over them — equal, prop-α, explicit — and its validation) and the FLOPs accounting of a
+// schedule against the full-depth baseline (SPEC §3). It knows the parameter layout only through
+// package model.
+//
+// A Plan is also the one on-disk record of a growth, written and read here only: a run's growth
+// history in trainer_state.json and config.json's growth_history (AppendHistory, ReadHistory), the
+// growth of every stage of the plan JSON for external trainers (PlanJSON, format 1, ParsePlanJSON),
+// and what `midas grow` appends after a surgery (Stage 0, no optimizer policy).
 //
 // The package is pure: a plan and a state in, a new state out, no file I/O. Growing a checkpoint
 // directory on disk by a plan is package surgery's.

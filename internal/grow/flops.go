@@ -31,55 +31,77 @@ func StepFLOPs(cfg model.Config, layers, tokensPerStep int) float64 {
 	return float64(tokensPerStep) * (6*n + attn)
 }
 
-// StageRow is one stage of a growth schedule. Steps FirstStep ≤ step < LastStep (0-based, LastStep
+// StageRow is one stage of a growth schedule. Steps FirstStep ≤ step < EndStep (0-based, EndStep
 // exclusive) train a model of Layers layers; FLOPs = Steps·StepFLOPs, CumFLOPs the running total up to
-// and including this stage.
+// and including this stage. Grow is the growth applied before the stage's first step (nil for stage 1),
+// with Stage and Step set: exactly what a run of the schedule records in its history.
 type StageRow struct {
-	Stage, Layers, FirstStep, LastStep, Steps int
-	FLOPs, CumFLOPs                           float64
+	Stage     int     `json:"stage"`
+	Layers    int     `json:"layers"`
+	FirstStep int     `json:"first_step"` // inclusive
+	EndStep   int     `json:"end_step"`   // exclusive
+	Steps     int     `json:"steps"`
+	FLOPs     float64 `json:"flops"`
+	CumFLOPs  float64 `json:"cum_flops"`
+	Grow      *Plan   `json:"grow,omitempty"`
 }
 
-// Table is the compute accounting of a growth schedule.
+// Table is the compute accounting of a growth schedule (the JSON keys are PlanJSON's).
 type Table struct {
-	Rows     []StageRow
-	Baseline float64 // the full-depth model for all T steps
-	Total    float64 // Σ Rows[i].FLOPs
-	Speedup  float64 // Baseline / Total
+	Rows         []StageRow `json:"stages"`
+	Total        float64    `json:"total_flops"`    // Σ Rows[i].FLOPs
+	Baseline     float64    `json:"baseline_flops"` // the full-depth model for all T steps
+	Speedup      float64    `json:"speedup"`        // Baseline / Total
+	LayerSpeedup float64    `json:"layer_speedup"`  // counting layer FLOPs only: Layers·T / Σ layers·steps
 }
 
-// Schedule builds the table for growing to cfg.NumLayers by one block of `block` layers per stage
-// (k = cfg.NumLayers/block stages, stage s has s·block layers) over T steps of tokensPerStep tokens,
-// with the stage split given by spec (see Stages).
-func Schedule(cfg model.Config, block, T, tokensPerStep int, spec string) (Table, error) {
-	k, err := blocks(cfg.NumLayers, block)
-	if err != nil {
+// Table builds the accounting of the schedule for cfg's model (cfg.NumLayers must be s.Layers) at
+// tokensPerStep = batch·seq tokens per step: one row per stage, with its depth and the plan that
+// starts it. The schedule is validated first.
+func (s Schedule) Table(cfg model.Config, tokensPerStep int) (Table, error) {
+	if err := s.Validate(); err != nil {
 		return Table{}, err
+	}
+	if cfg.NumLayers != s.Layers {
+		return Table{}, fmt.Errorf("grow: the schedule grows to %d layers, the model has %d", s.Layers, cfg.NumLayers)
 	}
 	if tokensPerStep < 1 {
 		return Table{}, fmt.Errorf("grow: tokens per step must be at least 1, got %d", tokensPerStep)
 	}
-	ends, err := Stages(spec, T, k)
+	ends, err := s.Ends()
 	if err != nil {
 		return Table{}, err
 	}
 	var t Table
+	var layerSteps float64 // Σ layers·steps
 	first := 0
 	for i, e := range ends {
-		r := StageRow{Stage: i + 1, Layers: (i + 1) * block, FirstStep: first, LastStep: e, Steps: e - first}
+		r := StageRow{Stage: i + 1, Layers: s.StageLayers(i + 1), FirstStep: first, EndStep: e, Steps: e - first}
+		if i > 0 {
+			p, err := s.Grow(t.Rows[i-1].Layers)
+			if err != nil {
+				return Table{}, err
+			}
+			p.Stage, p.Step = r.Stage, r.FirstStep
+			r.Grow = &p
+		}
 		r.FLOPs = float64(r.Steps) * StepFLOPs(cfg, r.Layers, tokensPerStep)
 		t.Total += r.FLOPs
 		r.CumFLOPs = t.Total
+		layerSteps += float64(r.Layers) * float64(r.Steps)
 		t.Rows = append(t.Rows, r)
 		first = e
 	}
-	t.Baseline = float64(T) * StepFLOPs(cfg, cfg.NumLayers, tokensPerStep)
+	t.Baseline = float64(s.Steps) * StepFLOPs(cfg, s.Layers, tokensPerStep)
 	t.Speedup = t.Baseline / t.Total
+	t.LayerSpeedup = float64(s.Layers) * float64(s.Steps) / layerSteps
 	return t, nil
 }
 
-// LayerSpeedup is the analytic speedup counting layer FLOPs only, for one-block-per-stage growth with
-// the stage ends returned by Stages (k = len(ends) stages, T = ends[k-1] steps): stage i has i blocks,
-// so the speedup is k·T / Σ_i i·steps_i. For large T it tends to the closed forms prop-1 → 3k/(2k+1),
+// LayerSpeedup is the analytic speedup counting layer FLOPs only, for one-block-per-stage growth
+// (midas, gradstack; Table.LayerSpeedup is the same quantity for any schedule) with the stage ends
+// returned by Stages (k = len(ends) stages, T = ends[k-1] steps): stage i has i blocks, so the speedup
+// is k·T / Σ_i i·steps_i. For large T it tends to the closed forms prop-1 → 3k/(2k+1),
 // prop-2 → 2(2k+1)/(3(k+1)), equal → 2k/(k+1). ends must be non-empty and increasing (panics otherwise).
 func LayerSpeedup(ends []int) float64 {
 	if len(ends) == 0 {

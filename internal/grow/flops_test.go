@@ -82,38 +82,63 @@ func TestStepFLOPsSmall(t *testing.T) {
 	}
 }
 
-func TestSchedule(t *testing.T) {
+// TestTable: every row of Schedule.Table for one-block-per-stage and doubling schedules — depth, steps,
+// FLOPs, the plan that starts the stage — and the totals; LayerSpeedup of a one-block-per-stage table
+// is exactly the closed-form function's.
+func TestTable(t *testing.T) {
 	cfg := model.Presets["medium"] // 8 layers
 	for _, c := range []struct {
+		op    string
 		block int
 		spec  string
-	}{{1, "prop-1"}, {2, "prop-2"}, {4, "equal"}, {8, "equal"}, {2, "explicit:100,400,700"}} {
+		k     int
+	}{
+		{OpMIDAS, 1, "prop-1", 8}, {OpMIDAS, 2, "prop-2", 4}, {OpGradStack, 4, "equal", 2}, {OpMIDAS, 8, "equal", 1},
+		{OpGradStack, 2, "explicit:100,400,700", 4},
+		{OpDouble, 1, "prop-1", 4}, {OpDouble, 2, "explicit:300,600", 3}, {OpDouble, 8, "equal", 1},
+		{OpNone, 1, "prop-1", 1}, {"", 3, "cubic", 1}, // no growth: block and split are not used
+	} {
 		const T, tokens = 1000, 16 * 256
-		tab, err := Schedule(cfg, c.block, T, tokens, c.spec)
+		s := Schedule{Op: c.op, Block: c.block, Layers: cfg.NumLayers, Split: c.spec, Steps: T, Identity: true, Optim: OptimZero}
+		tab, err := s.Table(cfg, tokens)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s b=%d %s: %v", c.op, c.block, c.spec, err)
 		}
-		k := cfg.NumLayers / c.block
-		if len(tab.Rows) != k {
-			t.Fatalf("%s b=%d: %d rows, want %d", c.spec, c.block, len(tab.Rows), k)
+		if len(tab.Rows) != c.k || s.NumStages() != c.k {
+			t.Fatalf("%s b=%d: %d rows, NumStages %d, want %d", c.op, c.block, len(tab.Rows), s.NumStages(), c.k)
 		}
-		ends, _ := Stages(c.spec, T, k)
-		var sum float64
+		ends, _ := s.Ends()
+		var sum, layerSteps float64
 		first := 0
 		for i, r := range tab.Rows {
-			if r.Stage != i+1 || r.Layers != (i+1)*c.block || r.FirstStep != first || r.LastStep != ends[i] || r.Steps != r.LastStep-r.FirstStep {
-				t.Errorf("%s b=%d row %d: %+v", c.spec, c.block, i, r)
+			depth := (i + 1) * c.block
+			if c.op == OpDouble {
+				depth = c.block << i
+			}
+			if c.k == 1 {
+				depth = cfg.NumLayers
+			}
+			if r.Stage != i+1 || r.Layers != depth || r.Layers != s.StageLayers(i+1) || r.FirstStep != first || r.EndStep != ends[i] || r.Steps != r.EndStep-r.FirstStep {
+				t.Errorf("%s b=%d row %d: %+v", c.op, c.block, i, r)
+			}
+			if i == 0 && r.Grow != nil {
+				t.Errorf("%s b=%d: stage 1 has a growth %s", c.op, c.block, r.Grow)
+			}
+			if g := r.Grow; i > 0 && (g == nil || g.Validate() != nil || g.Op != c.op || g.Stage != i+1 || g.Step != first ||
+				g.From != tab.Rows[i-1].Layers || g.To() != r.Layers || !g.Identity || !g.ZeroOptim) {
+				t.Errorf("%s b=%d row %d: growth %+v", c.op, c.block, i, g)
 			}
 			if want := float64(r.Steps) * StepFLOPs(cfg, r.Layers, tokens); r.FLOPs != want {
 				t.Errorf("%s row %d: FLOPs %g, want %g", c.spec, i, r.FLOPs, want)
 			}
 			sum += r.FLOPs
+			layerSteps += float64(r.Layers * r.Steps)
 			if r.CumFLOPs != sum {
 				t.Errorf("%s row %d: CumFLOPs %g, want %g", c.spec, i, r.CumFLOPs, sum)
 			}
-			first = r.LastStep
+			first = r.EndStep
 		}
-		if first != T || tab.Total != sum || tab.Rows[k-1].CumFLOPs != tab.Total {
+		if first != T || tab.Total != sum || tab.Rows[c.k-1].CumFLOPs != tab.Total {
 			t.Errorf("%s: last step %d, Total %g, sum %g", c.spec, first, tab.Total, sum)
 		}
 		if want := T * StepFLOPs(cfg, cfg.NumLayers, tokens); tab.Baseline != want {
@@ -122,28 +147,43 @@ func TestSchedule(t *testing.T) {
 		if tab.Speedup != tab.Baseline/tab.Total {
 			t.Errorf("%s: Speedup %g != Baseline/Total", c.spec, tab.Speedup)
 		}
+		if want := float64(cfg.NumLayers*T) / layerSteps; tab.LayerSpeedup != want {
+			t.Errorf("%s b=%d: LayerSpeedup %v, want %v", c.op, c.block, tab.LayerSpeedup, want)
+		}
+		if c.op == OpMIDAS || c.op == OpGradStack {
+			if ls := LayerSpeedup(ends); tab.LayerSpeedup != ls {
+				t.Errorf("%s b=%d: Table.LayerSpeedup %v, LayerSpeedup(ends) %v", c.op, c.block, tab.LayerSpeedup, ls)
+			}
+		}
 		// Head and attention make whole-model savings smaller than layer-only ones (equal when k = 1).
-		ls := LayerSpeedup(ends)
-		if k == 1 && tab.Speedup != 1 || k > 1 && !(tab.Speedup > 1 && tab.Speedup < ls) {
-			t.Errorf("%s b=%d: Speedup %.4f, layer-only %.4f", c.spec, c.block, tab.Speedup, ls)
+		if c.k == 1 && (tab.Speedup != 1 || tab.LayerSpeedup != 1) || c.k > 1 && !(tab.Speedup > 1 && tab.Speedup < tab.LayerSpeedup) {
+			t.Errorf("%s b=%d: Speedup %.4f, layer-only %.4f", c.spec, c.block, tab.Speedup, tab.LayerSpeedup)
 		}
 	}
 }
 
-func TestScheduleErrors(t *testing.T) {
-	cfg := model.Presets["small"]
+func TestTableErrors(t *testing.T) {
+	cfg := model.Presets["small"] // 4 layers
 	for _, c := range []struct {
+		op               string
 		block, T, tokens int
 		spec, want       string
 	}{
-		{3, 100, 1, "equal", "grow: 4 layers are not divisible into blocks of 3"},
-		{0, 100, 1, "equal", "grow: block must be at least 1 layer, got 0"},
-		{1, 100, 0, "equal", "grow: tokens per step must be at least 1, got 0"},
-		{1, 3, 1, "equal", "grow: 3 steps cannot fill 4 stages"},
-		{1, 100, 1, "cubic", `grow: unknown stage spec "cubic"`},
+		{OpMIDAS, 3, 100, 1, "equal", "grow: 4 layers are not divisible into blocks of 3"},
+		{OpMIDAS, 0, 100, 1, "equal", "grow: block must be at least 1 layer, got 0"},
+		{OpMIDAS, 1, 100, 0, "equal", "grow: tokens per step must be at least 1, got 0"},
+		{OpMIDAS, 1, 3, 1, "equal", "grow: 3 steps cannot fill 4 stages"},
+		{OpMIDAS, 1, 100, 1, "cubic", `grow: unknown stage spec "cubic"`},
+		{OpDouble, 1, 2, 1, "equal", "grow: 2 steps cannot fill 3 stages"},
+		{OpMap, 1, 100, 1, "equal", `grow: growth "map" is not one of none, midas, gradstack, double`},
 	} {
-		if _, err := Schedule(cfg, c.block, c.T, c.tokens, c.spec); err == nil || !strings.HasPrefix(err.Error(), c.want) {
-			t.Errorf("Schedule(b=%d, T=%d, %q) = %v, want %q", c.block, c.T, c.spec, err, c.want)
+		s := Schedule{Op: c.op, Block: c.block, Layers: cfg.NumLayers, Split: c.spec, Steps: c.T}
+		if _, err := s.Table(cfg, c.tokens); err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("Table(%s b=%d, T=%d, %q) = %v, want %q", c.op, c.block, c.T, c.spec, err, c.want)
 		}
+	}
+	s := Schedule{Op: OpMIDAS, Block: 1, Layers: 6, Split: "equal", Steps: 100}
+	if _, err := s.Table(cfg, 1); err == nil || err.Error() != "grow: the schedule grows to 6 layers, the model has 4" {
+		t.Errorf("depth mismatch: %v", err)
 	}
 }

@@ -19,16 +19,22 @@ const (
 // Ops lists the operator names in sorted order.
 var Ops = []string{OpDouble, OpGradStack, OpMap, OpMIDAS}
 
-// Plan maps every layer of the grown model to its source layer in the old model. It is plain data: it
-// can be printed (String), saved as JSON and checked (Validate). Layers are 0-based.
+// Plan is one growth: it maps every layer of the grown model to its source layer in the old model, and
+// says where in a run it happens. It is plain data: it can be printed (String), saved as JSON (the one
+// schema of growth records, see MarshalJSON) and checked (Validate). Layers are 0-based.
+//
+// The same type is a run's growth history (trainer_state.json, config.json's growth_history), each
+// stage of a PlanJSON, and the plan of a one-shot surgery (`midas grow`, Stage 0).
 type Plan struct {
-	Op        string `json:"op"`         // OpMIDAS, OpGradStack, OpDouble or OpMap
-	Block     int    `json:"block"`      // b: layers per block (1 for "map")
-	From      int    `json:"from"`       // layers before
-	Src       []int  `json:"src"`        // len = layers after; Src[i] = old layer copied into new layer i
-	Copy      []bool `json:"copy"`       // Copy[i]: new layer i is a fresh copy (not the original it came from)
-	Identity  bool   `json:"identity"`   // zero o_proj and down_proj of the copies (grown model = same function)
-	ZeroOptim bool   `json:"zero_optim"` // copies get zero AdamW moments instead of their source's
+	Stage     int    // the stage this growth starts (2…k in a run); 0 for a one-shot surgery
+	Step      int    // optimizer steps done when it happens (0 for a surgery)
+	Op        string // OpMIDAS, OpGradStack, OpDouble or OpMap
+	Block     int    // b: layers per block (1 for "map")
+	From      int    // layers before
+	Src       []int  // len = layers after; Src[i] = old layer copied into new layer i
+	Copy      []bool // Copy[i]: new layer i is a fresh copy (not the original it came from)
+	Identity  bool   // zero o_proj and down_proj of the copies (grown model = same function)
+	ZeroOptim bool   // copies get zero AdamW moments instead of their source's (the optimizer policy)
 }
 
 // blocks checks layers and block and returns the number of blocks n = layers/block.
@@ -187,9 +193,13 @@ func (p Plan) String() string {
 	return sb.String()
 }
 
-// Validate checks a plan (for instance one read from JSON): the operator is known and Src and Copy are
-// exactly what that operator builds for (From, Block) — for "map", what Map builds from Src.
+// Validate checks a plan (for instance one read from JSON): stage and step are not negative, the
+// operator is known and Src and Copy are exactly what that operator builds for (From, Block) — for
+// "map", what Map builds from Src.
 func (p Plan) Validate() error {
+	if p.Stage < 0 || p.Step < 0 {
+		return fmt.Errorf("grow: plan has stage %d and step %d, want both at least 0", p.Stage, p.Step)
+	}
 	if len(p.Copy) != len(p.Src) {
 		return fmt.Errorf("grow: plan has %d source entries but %d copy flags", len(p.Src), len(p.Copy))
 	}

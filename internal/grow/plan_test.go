@@ -1,7 +1,6 @@
 package grow
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -224,26 +223,6 @@ func with(p Plan, f func(*Plan)) Plan {
 	p.Src, p.Copy = slices.Clone(p.Src), slices.Clone(p.Copy)
 	f(&p)
 	return p
-}
-
-func TestPlanJSON(t *testing.T) {
-	p, _ := GradStack(4, 2)
-	p.Identity = true
-	b, err := json.Marshal(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const want = `{"op":"gradstack","block":2,"from":4,"src":[0,1,2,3,2,3],"copy":[false,false,false,false,true,true],"identity":true,"zero_optim":false}`
-	if string(b) != want {
-		t.Errorf("JSON %s, want %s", b, want)
-	}
-	var q Plan
-	if err := json.Unmarshal(b, &q); err != nil {
-		t.Fatal(err)
-	}
-	if q.String() != p.String() || q.Validate() != nil {
-		t.Errorf("round trip: %s (%v), want %s", q, q.Validate(), p)
-	}
 }
 
 func TestString(t *testing.T) {

@@ -21,7 +21,7 @@ func TestExtendMatchesForward(t *testing.T) {
 		T := 20
 		toks := make([]int32, T)
 		for i := range toks {
-			toks[i] = int32(r.Uint64() % uint64(cfg.VocabSize))
+			toks[i] = int32(r.Next() % uint64(cfg.VocabSize))
 		}
 		full := append([]float32(nil), m.Forward(toks, 1, T)...)
 		V := cfg.VocabSize

@@ -32,8 +32,8 @@ func TestModelGradFD(t *testing.T) {
 		tokens := make([]int32, b*tt)
 		targets := make([]int32, b*tt)
 		for i := range tokens {
-			tokens[i] = int32(r.Uint64() % uint64(cfg.VocabSize))
-			targets[i] = int32(r.Uint64() % uint64(cfg.VocabSize))
+			tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
+			targets[i] = int32(r.Next() % uint64(cfg.VocabSize))
 		}
 		targets[3] = -1 // an ignored position
 		m.ZeroGrads()

@@ -26,7 +26,7 @@ func TestLossBatch(t *testing.T) {
 	const B, T = 2, 5
 	win := make([]int32, B*(T+1))
 	for i := range win {
-		win[i] = int32(r.Uint64() % uint64(tinyFD.VocabSize))
+		win[i] = int32(r.Next() % uint64(tinyFD.VocabSize))
 	}
 	in, tgt := make([]int32, B*T), make([]int32, B*T)
 	for b := 0; b < B; b++ {

@@ -1,25 +1,18 @@
 package model
 
-import "math"
+import (
+	"math"
 
-// RNG is a splitmix64 stream: tiny, fast, and the same on every machine and Go version. Its whole state
-// is one uint64 (State), so training state can save and restore it.
-type RNG struct{ State uint64 }
+	"midas/internal/splitmix"
+)
+
+// RNG is the stream of weight initialisation and sampling: a splitmix64 Source (package splitmix) whose
+// state starts at the seed itself, not at a mixed seed as splitmix.New would, so that every seed keeps
+// the weights it always had. Its whole state is one uint64 (Source.S).
+type RNG struct{ splitmix.Source }
 
 // NewRNG seeds a stream.
-func NewRNG(seed uint64) *RNG { return &RNG{State: seed} }
-
-// Uint64 returns the next 64 random bits.
-func (r *RNG) Uint64() uint64 {
-	r.State += 0x9e3779b97f4a7c15
-	z := r.State
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-// Float64 returns a uniform float in [0, 1) with 53 random bits.
-func (r *RNG) Float64() float64 { return float64(r.Uint64()>>11) / (1 << 53) }
+func NewRNG(seed uint64) *RNG { return &RNG{splitmix.Source{S: seed}} }
 
 // Normal returns a standard normal draw (Box–Muller, one value per call).
 func (r *RNG) Normal() float64 {

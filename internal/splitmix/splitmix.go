@@ -1,7 +1,8 @@
 // Package splitmix is the seeded random source of the generators (synthetic corpus, reasoning
-// primitives): splitmix64 with Lemire's bounded integers and Fisher–Yates shuffles, written out here
-// instead of math/rand so that every generated text is a pure function of its seed on every Go version
-// and every machine. Changing anything here changes the golden files of packages data and tasks.
+// primitives), of the data order, of weight initialisation (model.RNG) and of the fine-tuning order:
+// splitmix64 with Lemire's bounded integers and Fisher–Yates shuffles, written out here instead of
+// math/rand so that every generated text is a pure function of its seed on every Go version and every
+// machine. Changing anything here changes the golden files of packages data and tasks.
 package splitmix
 
 import "math/bits"
@@ -16,8 +17,13 @@ func Mix64(z uint64) uint64 {
 	return z ^ z>>31
 }
 
-// Mix combines a seed with one more value into a new, well-mixed seed.
-func Mix(a, b uint64) uint64 { return Mix64(a*Golden + Mix64(b+Golden)) }
+// Mix combines a seed with more values into a new, well-mixed seed: Mix(a, b, c) = Mix(Mix(a, b), c).
+func Mix(a uint64, bs ...uint64) uint64 {
+	for _, b := range bs {
+		a = Mix64(a*Golden + Mix64(b+Golden))
+	}
+	return a
+}
 
 // Source is a splitmix64 stream.
 type Source struct{ S uint64 }
@@ -30,6 +36,9 @@ func (r *Source) Next() uint64 {
 	r.S += Golden
 	return Mix64(r.S)
 }
+
+// Float64 returns a uniform float in [0, 1) from the top 53 bits of Next.
+func (r *Source) Float64() float64 { return float64(r.Next()>>11) / (1 << 53) }
 
 // Intn returns a uniform int in [0, n) with Lemire's multiply-and-reject method. n must be > 0.
 func (r *Source) Intn(n int) int {
@@ -46,6 +55,25 @@ func (r *Source) Intn(n int) int {
 	}
 	return int(hi)
 }
+
+// Between returns a uniform int in [lo, hi] (inclusive). hi must be ≥ lo.
+func (r *Source) Between(lo, hi int) int { return lo + r.Intn(hi-lo+1) }
+
+// Chance returns true with probability p.
+func (r *Source) Chance(p float64) bool { return r.Float64() < p }
+
+// Perm returns a uniform permutation of 0..n-1 (Shuffle of the identity).
+func (r *Source) Perm(n int) []int {
+	p := make([]int, n)
+	for i := range p {
+		p[i] = i
+	}
+	Shuffle(r, p)
+	return p
+}
+
+// Pick returns a uniform element of xs, which must not be empty.
+func Pick[T any](r *Source, xs []T) T { return xs[r.Intn(len(xs))] }
 
 // Shuffle permutes xs in place (Fisher–Yates, from the top).
 func Shuffle[T any](r *Source, xs []T) {

@@ -25,3 +25,65 @@ func TestReference(t *testing.T) {
 		t.Errorf("FNV64 mismatch: %#x", FNV64("a"))
 	}
 }
+
+// TestMix: Mix folds its values left to right, and Mix of a seed alone is the seed.
+func TestMix(t *testing.T) {
+	if Mix(3, 4, 5) != Mix(Mix(3, 4), 5) || Mix(9) != 9 || Mix(3, 4) == Mix(4, 3) {
+		t.Errorf("Mix(3,4,5) %#x, Mix(Mix(3,4),5) %#x, Mix(9) %#x", Mix(3, 4, 5), Mix(Mix(3, 4), 5), Mix(9))
+	}
+}
+
+// TestBoundedDraws: Between stays in its closed range and hits both ends, Chance(p) is true about p
+// of the time, Float64 is in [0, 1), Pick returns elements.
+func TestBoundedDraws(t *testing.T) {
+	r := New(1)
+	var hist [3]int
+	for i := 0; i < 3000; i++ {
+		v := r.Between(3, 5)
+		if v < 3 || v > 5 {
+			t.Fatalf("Between(3, 5) = %d", v)
+		}
+		hist[v-3]++
+	}
+	if hist[0] == 0 || hist[2] == 0 {
+		t.Errorf("Between(3, 5) never hit an end: %v", hist)
+	}
+	hits := 0
+	for i := 0; i < 10000; i++ {
+		if r.Chance(0.3) {
+			hits++
+		}
+		if f := r.Float64(); f < 0 || f >= 1 {
+			t.Fatalf("Float64 = %v", f)
+		}
+	}
+	if hits < 2770 || hits > 3230 { // 3000 expected, σ ≈ 46: ±5σ
+		t.Errorf("Chance(0.3) true %d of 10000 times", hits)
+	}
+	if r.Chance(0) || !r.Chance(1) {
+		t.Error("Chance(0) or Chance(1) wrong")
+	}
+	if v := Pick(&r, []string{"x"}); v != "x" {
+		t.Errorf("Pick = %q", v)
+	}
+}
+
+// TestPermShuffle: Perm and Shuffle give permutations that move most elements.
+func TestPermShuffle(t *testing.T) {
+	r := New(9)
+	xs := r.Perm(100)
+	seen := make([]bool, len(xs))
+	moved := 0
+	for i, x := range xs {
+		if seen[x] {
+			t.Fatalf("%d twice", x)
+		}
+		seen[x] = true
+		if x != i {
+			moved++
+		}
+	}
+	if moved < 90 { // a random permutation of 100 fixes 1 element on average
+		t.Fatalf("only %d of 100 elements moved", moved)
+	}
+}

@@ -447,38 +447,13 @@ func (in *hfInput) writeIndex(dir string, weightMap map[string]string, totalSize
 	return writeFile(filepath.Join(dir, ckpt.IndexFileName), b.Bytes())
 }
 
-// historyEntry is one element of config.json's growth_history.
-type historyEntry struct {
-	Op       string `json:"op"`
-	Block    int    `json:"block"`
-	From     int    `json:"from"`
-	To       int    `json:"to"`
-	Src      []int  `json:"src"`
-	Copy     []bool `json:"copy"`
-	Identity bool   `json:"identity"`
-}
-
 // writeConfig writes config.json with the new depth and the plan appended to growth_history.
 func (in *hfInput) writeConfig(dir string, p grow.Plan) error {
 	c := *in.cfg
 	c.NumHiddenLayers = p.To()
-	c.Extra = make(map[string]json.RawMessage, len(in.cfg.Extra)+1)
-	for k, v := range in.cfg.Extra {
-		c.Extra[k] = v
-	}
-	var hist []json.RawMessage
-	if raw, ok := c.Extra["growth_history"]; ok && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &hist); err != nil {
-			return fmt.Errorf("surgery: %s: growth_history is not a list: %v", filepath.Join(in.dir, configFile), err)
-		}
-	}
-	e, err := json.Marshal(historyEntry{p.Op, p.Block, p.From, p.To(), p.Src, p.Copy, p.Identity})
-	if err != nil {
-		return fmt.Errorf("surgery: %v", err)
-	}
-	hist = append(hist, e)
-	if c.Extra["growth_history"], err = json.Marshal(hist); err != nil {
-		return fmt.Errorf("surgery: %v", err)
+	var err error
+	if c.Extra, err = grow.AppendHistory(in.cfg.Extra, p); err != nil {
+		return fmt.Errorf("surgery: %s: %w", filepath.Join(in.dir, configFile), err)
 	}
 	data, err := c.Marshal()
 	if err != nil {

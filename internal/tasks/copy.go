@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"midas/internal/splitmix"
 )
 
 // maxLength bounds the copy sequence; prompts stay far below any model's context.
@@ -42,11 +44,11 @@ const copyDraws = 1000
 
 // genCopy draws a sequence and a piece of it that occurs exactly once and is followed by an
 // item. The piece's position is uniform over the positions whose piece is unique.
-func genCopy(r *rng, s Spec) (Example, error) {
+func genCopy(r *splitmix.Source, s Spec) (Example, error) {
 	seq := make([]string, s.Length)
 	for draw := 0; draw < copyDraws; draw++ {
 		for i := range seq {
-			seq[i] = copyItem(r.intn(s.Alphabet), s.Alphabet)
+			seq[i] = copyItem(r.Intn(s.Alphabet), s.Alphabet)
 		}
 		// Count every window, the one ending the sequence included: a piece is only unique if
 		// it occurs nowhere else.
@@ -63,7 +65,7 @@ func genCopy(r *rng, s Spec) (Example, error) {
 		if len(cands) == 0 {
 			continue
 		}
-		p := cands[r.intn(len(cands))]
+		p := cands[r.Intn(len(cands))]
 		return Example{
 			Task:   Copy,
 			Prompt: strings.Join(seq, " ") + " | " + strings.Join(seq[p:p+s.Piece], " ") + " ->",

@@ -2,8 +2,8 @@
 // generators of synthetic prompts with exact answers, few-shot prompt assembly and the
 // exact-match scorer. It knows nothing about models or tokenizers.
 //
-// Every generator is a pure function of (spec, seed, example index), drawn with the package's
-// own splitmix64 generator, so the same seed gives the same examples on every machine and Go
+// Every generator is a pure function of (spec, seed, example index), drawn with the splitmix64
+// source of package splitmix, so the same seed gives the same examples on every machine and Go
 // version. Each example is checked when generated: Solve re-derives its answer from the prompt
 // text alone and the answer is unique (see Generate).
 //

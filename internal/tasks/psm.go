@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"midas/internal/splitmix"
 )
 
 func (s Spec) checkPSM() error {
@@ -26,17 +28,17 @@ func (s Spec) checkPSM() error {
 
 // genPSM defines Vars distinct variables with values in 0..MaxValue and asks for one operation
 // on two of them. The rule: subtraction puts the larger value first, so no result is negative.
-func genPSM(r *rng, s Spec) (Example, error) {
-	names := r.letters(s.Vars)
+func genPSM(r *splitmix.Source, s Spec) (Example, error) {
+	names := letters(r, s.Vars)
 	values := make([]int, s.Vars)
 	var b strings.Builder
 	for i, name := range names {
-		values[i] = r.intn(s.MaxValue + 1)
+		values[i] = r.Intn(s.MaxValue + 1)
 		b.WriteString(name + "=" + strconv.Itoa(values[i]) + ", ")
 	}
-	i := r.intn(s.Vars)
-	j := (i + 1 + r.intn(s.Vars-1)) % s.Vars // uniform over the other variables
-	op := s.Ops[r.intn(len(s.Ops))]
+	i := r.Intn(s.Vars)
+	j := (i + 1 + r.Intn(s.Vars-1)) % s.Vars // uniform over the other variables
+	op := s.Ops[r.Intn(len(s.Ops))]
 	if op == '-' && values[i] < values[j] {
 		i, j = j, i
 	}

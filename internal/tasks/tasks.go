@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"midas/internal/splitmix"
 )
 
 // Task names.
@@ -161,7 +163,7 @@ func (s Spec) noVariants() error {
 // leave no valid example (e.g. more VarAssign chains than distinct values), or n < 0.
 // Examples are drawn independently, so with tight knobs a prompt can repeat.
 func Generate(spec Spec, n int, seed uint64) ([]Example, error) {
-	return generate(spec, n, mix(seed, fnv64(spec.Name())))
+	return generate(spec, n, splitmix.Mix(seed, splitmix.FNV64(spec.Name())))
 }
 
 // shotSalt separates the stream of few-shot examples from Generate's stream for the same seed.
@@ -170,7 +172,7 @@ const shotSalt = 0x73686f7473 // "shots"
 // Shots returns k solved examples for few-shot prompts, drawn from a stream separate from
 // Generate's for the same spec and seed. Errors are those of Generate.
 func Shots(spec Spec, k int, seed uint64) ([]Example, error) {
-	return generate(spec, k, mix(mix(seed, fnv64(spec.Name())), shotSalt))
+	return generate(spec, k, splitmix.Mix(splitmix.Mix(seed, splitmix.FNV64(spec.Name())), shotSalt))
 }
 
 func generate(spec Spec, n int, base uint64) ([]Example, error) {
@@ -183,7 +185,7 @@ func generate(spec Spec, n int, base uint64) ([]Example, error) {
 	}
 	out := make([]Example, 0, min(n, 1<<12))
 	for i := 0; i < n; i++ {
-		r := newRNG(mix(base, uint64(i)))
+		r := splitmix.New(splitmix.Mix(base, uint64(i)))
 		var ex Example
 		switch s.Task {
 		case Copy:
@@ -223,19 +225,19 @@ const mixtureSalt = 0x6d6978 // "mix"
 // is shuffled. It panics only if a Suite spec fails to generate, which is a bug in this package.
 func Mixture(n int, seed uint64) []Example {
 	specs := Suite()
-	r := newRNG(mix(seed, mixtureSalt))
-	order := r.perm(len(specs))
+	r := splitmix.New(splitmix.Mix(seed, mixtureSalt))
+	order := r.Perm(len(specs))
 	out := make([]Example, 0, min(max(n, 0), 1<<12))
 	for i := 0; i < n; i++ {
 		s := specs[order[i%len(specs)]]
 		// One stream per position keeps each example a pure function of (seed, i).
-		exs, err := generate(s, 1, mix(mix(seed, mixtureSalt), uint64(i)))
+		exs, err := generate(s, 1, splitmix.Mix(splitmix.Mix(seed, mixtureSalt), uint64(i)))
 		if err != nil {
 			panic(err)
 		}
 		out = append(out, exs[0])
 	}
-	shuffle(&r, out)
+	splitmix.Shuffle(&r, out)
 	return out
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"midas/internal/splitmix"
 )
 
 func (s Spec) checkVarAssign() error {
@@ -31,23 +33,23 @@ type assign struct{ name, rhs string }
 // v0 = value_c, v1 = v0, …, vDepth = v(Depth-1), with distinct values across chains. The
 // statements are written level by level (all literals, then all first references, …), the
 // chains in a fresh random order at each level, and the last variable of one chain is queried.
-func genVarAssign(r *rng, s Spec) (Example, error) {
+func genVarAssign(r *splitmix.Source, s Spec) (Example, error) {
 	levels := s.Depth + 1
-	names := r.letters(s.Chains * levels)
+	names := letters(r, s.Chains*levels)
 	values := make([]int, s.Chains)
 	seen := make(map[int]bool, s.Chains)
 	for c := range values {
 		// Rejection keeps the draw cheap for any MaxValue; Chains <= MaxValue+1 and
 		// Chains <= 26 bound the expected number of redraws.
-		v := r.intn(s.MaxValue + 1)
+		v := r.Intn(s.MaxValue + 1)
 		for seen[v] {
-			v = r.intn(s.MaxValue + 1)
+			v = r.Intn(s.MaxValue + 1)
 		}
 		values[c], seen[v] = v, true
 	}
 	var stmts []assign
 	for l := 0; l < levels; l++ {
-		for _, c := range r.perm(s.Chains) {
+		for _, c := range r.Perm(s.Chains) {
 			rhs := strconv.Itoa(values[c])
 			if l > 0 {
 				rhs = names[c*levels+l-1]
@@ -55,7 +57,7 @@ func genVarAssign(r *rng, s Spec) (Example, error) {
 			stmts = append(stmts, assign{names[c*levels+l], rhs})
 		}
 	}
-	q := r.intn(s.Chains)
+	q := r.Intn(s.Chains)
 	query := names[q*levels+s.Depth]
 	var b strings.Builder
 	for _, st := range stmts {

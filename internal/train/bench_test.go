@@ -21,7 +21,7 @@ func newBenchTrainer(tb testing.TB, name string, b int) *Trainer {
 	r := model.NewRNG(7)
 	tokens := make([]int32, 16*b*cfg.SeqLen+1) // 16 batches: the loader wraps into new epochs
 	for i := range tokens {
-		tokens[i] = int32(r.Uint64() % uint64(cfg.VocabSize))
+		tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
 	}
 	m, err := model.New(cfg)
 	if err != nil {

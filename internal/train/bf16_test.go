@@ -12,6 +12,7 @@ import (
 	"midas/internal/data"
 	"midas/internal/kern"
 	"midas/internal/model"
+	"midas/internal/stats"
 )
 
 // bf16Tolerance is the promise of --matmul bf16: its training loss, averaged over windows of 10 steps,
@@ -75,23 +76,15 @@ func TestBF16LossCurve(t *testing.T) {
 	f32, b16 := run(kern.Backends()[0]), run("amx-bf16")
 	var worst float64
 	for w := 0; w < steps/window; w++ {
-		a, b := mean(f32[w*window:(w+1)*window]), mean(b16[w*window:(w+1)*window])
+		a, b := stats.Mean(f32[w*window:(w+1)*window]), stats.Mean(b16[w*window:(w+1)*window])
 		worst = math.Max(worst, math.Abs(b-a)/a)
 		t.Logf("steps %3d-%3d: float32 %.4f  bf16 %.4f", w*window, (w+1)*window-1, a, b)
 	}
 	t.Logf("largest relative difference of 10-step means: %.4f (tolerance %.2f)", worst, bf16Tolerance)
-	if first, last := mean(f32[:window]), mean(f32[steps-window:]); last > 0.75*first {
+	if first, last := stats.Mean(f32[:window]), stats.Mean(f32[steps-window:]); last > 0.75*first {
 		t.Fatalf("float32 run did not learn: loss %.3f → %.3f", first, last)
 	}
 	if worst > bf16Tolerance {
 		t.Fatalf("bf16 loss curve departs from float32 by %.4f (relative) > %.2f", worst, bf16Tolerance)
 	}
-}
-
-func mean(x []float64) float64 {
-	var s float64
-	for _, v := range x {
-		s += v
-	}
-	return s / float64(len(x))
 }

@@ -11,6 +11,7 @@ import (
 
 	"midas/internal/ckpt"
 	"midas/internal/data"
+	"midas/internal/grow"
 	"midas/internal/model"
 )
 
@@ -22,7 +23,7 @@ type State struct {
 	DataPos data.Position `json:"data_position"`
 	FLOPs   float64       `json:"flops"`
 	TrainS  float64       `json:"train_s"`
-	History []GrowthEvent `json:"growth_history"`
+	History []grow.Plan   `json:"growth_history"`
 	Options Options       `json:"options"`
 }
 
@@ -58,12 +59,11 @@ func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trai
 		return fmt.Errorf("train: %v", err)
 	}
 	hf := HFConfig(m.Cfg, eot)
-	if t != nil && len(t.History) > 0 {
-		h, err := json.Marshal(t.History)
-		if err != nil {
+	if t != nil {
+		var err error
+		if hf.Extra, err = grow.AppendHistory(nil, t.History...); err != nil {
 			return fmt.Errorf("train: %v", err)
 		}
-		hf.Extra = map[string]json.RawMessage{"growth_history": h}
 	}
 	cfgJSON, err := hf.Marshal()
 	if err != nil {

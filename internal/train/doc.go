@@ -9,8 +9,10 @@
 // named hooks (log, evaluate, checkpoint, grow, and gradient — between backward and clipping, for
 // regularisers) instead of flags. It also reads and writes checkpoints: a directory that Hugging Face
 // loads as LlamaForCausalLM (config.json, model.safetensors, tokenizer.json) plus the training state
-// (optimizer.safetensors with both AdamW moments, trainer_state.json with step, data position and the
-// resolved options), committed as a group so a crash never leaves a half-written checkpoint.
+// (optimizer.safetensors with both AdamW moments, trainer_state.json with step, data position, the
+// growth history and the resolved options), committed as a group so a crash never leaves a
+// half-written checkpoint. The growth policy (which stage has which depth, when it starts) and the
+// schema of growth records belong to package grow; the loop asks grow.Schedule and records grow.Plans.
 //
 // Determinism: the data order is a pure function of (seed, epoch) and every kernel is deterministic, so a
 // run with the same seed and thread count reproduces its loss trajectory bit for bit, also when it is

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"midas/internal/grow"
 	"midas/internal/model"
 	"midas/internal/optim"
 )
@@ -45,7 +46,7 @@ type Options struct {
 	ValFrac         float64      `json:"val_frac"`         // held-out fraction of user text
 
 	// Gradual stacking. Model.NumLayers is the final depth; training starts with one block.
-	Growth       string `json:"growth"`        // none | midas | gradstack | double
+	Growth       string `json:"growth"`        // none | midas | gradstack | double (grow.OpNone, grow.StagedOps)
 	Block        int    `json:"block"`         // layers per block
 	Stages       string `json:"schedule"`      // stage split: equal | prop-A | explicit:s1,s2,...
 	RewarmSteps  int    `json:"rewarm_steps"`  // re-warm the learning rate over this many steps at each stage start (0: one global schedule)
@@ -65,7 +66,7 @@ func DefaultOptions(cfg model.Config) Options {
 		Model: cfg, Batch: 8, Accum: 1, Steps: 1000, LR: 3e-3, MinLR: 3e-4, Warmup: 100, LRKind: optim.Cosine,
 		Beta1: 0.9, Beta2: 0.95, AdamEps: 1e-8, WeightDecay: 0.1, Clip: 1, Seed: 1, Threads: 0,
 		EvalEvery: 100, EvalBatches: 8, EvalTasks: 32, EvalShots: 5, SaveEvery: 500, SyntheticBytes: 16 << 20, TokenizerBytes: 4 << 20, ValFrac: 0.05,
-		Growth: "none", Block: 1, Stages: "prop-1", GrowOptim: "copy",
+		Growth: grow.OpNone, Block: 1, Stages: "prop-1", GrowOptim: grow.OptimCopy,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"midas/internal/grow"
 	"midas/internal/kern"
 	"midas/internal/model"
+	"midas/internal/stats"
 
 	"midas/internal/tok"
 )
@@ -44,10 +45,10 @@ type TaskEval func(m *model.Model, c *Corpus, o Options) (map[string]float64, er
 
 // Events are what a run tells its caller; each may be nil.
 type Events struct {
-	Prepare Progress                     // reading, tokenizer training and tokenizing
-	Start   func(r *Run)                 // once the run is open, before its first step
-	Grow    func(r *Run, ev GrowthEvent) // after each growth
-	Step    func(r *Run, m Metrics)      // after every step (and its evaluation)
+	Prepare Progress                   // reading, tokenizer training and tokenizing
+	Start   func(r *Run)               // once the run is open, before its first step
+	Grow    func(r *Run, ev grow.Plan) // after each growth
+	Step    func(r *Run, m Metrics)    // after every step (and its evaluation)
 }
 
 // Run is an open training run: its data, model, trainer and metrics log.
@@ -296,7 +297,7 @@ func (r *Run) Train() (Summary, error) {
 	return r.summary(stopped), nil
 }
 
-func (r *Run) onGrow(t *Trainer, ev GrowthEvent) error {
+func (r *Run) onGrow(t *Trainer, ev grow.Plan) error {
 	if r.Cfg.Events.Grow != nil {
 		r.Cfg.Events.Grow(r, ev)
 	}
@@ -334,11 +335,11 @@ func (r *Run) onLog(t *Trainer, met Metrics) error {
 func (r *Run) summary(stopped bool) Summary {
 	o, t := r.Opt, r.Trainer
 	tokens := o.Batch * o.Accum * o.Model.SeqLen
-	s := Summary{Stopped: stopped, Step: t.Step, ValLoss: r.ValLoss, TokensPerS: median(r.speeds), FLOPs: t.FLOPs,
+	s := Summary{Stopped: stopped, Step: t.Step, ValLoss: r.ValLoss, TokensPerS: stats.Median(r.speeds), FLOPs: t.FLOPs,
 		BaselineFLOPs: grow.StepFLOPs(o.Model, o.Model.NumLayers, tokens) * float64(t.Step)}
 	for st := 1; st <= o.NumStages(); st++ {
 		if ms := r.stageMS[st]; len(ms) > 0 {
-			s.Stages = append(s.Stages, StageTime{Stage: st, Layers: o.StageLayers(st), Steps: len(ms), MedianMS: median(ms)})
+			s.Stages = append(s.Stages, StageTime{Stage: st, Layers: o.StageLayers(st), Steps: len(ms), MedianMS: stats.Median(ms)})
 		}
 	}
 	return s
@@ -367,16 +368,3 @@ func SetMatmul(precision string) error {
 
 // amxBackend is the kern backend behind --matmul bf16.
 const amxBackend = "amx-bf16"
-
-// median of xs (0 for none); xs is not modified.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"midas/internal/grow"
 	"midas/internal/model"
 )
 
@@ -39,14 +40,14 @@ func trainDir(t *testing.T, cfg RunConfig) Summary {
 // same weights, moments and metrics bit for bit.
 func TestRunLibrary(t *testing.T) {
 	dir := t.TempDir()
-	var grew []GrowthEvent
+	var grew []grow.Plan
 	whole := filepath.Join(dir, "whole")
 	s := trainDir(t, RunConfig{Dir: whole, Options: runOptions(),
-		Events: Events{Grow: func(r *Run, ev GrowthEvent) { grew = append(grew, ev) }}})
+		Events: Events{Grow: func(r *Run, ev grow.Plan) { grew = append(grew, ev) }}})
 	if s.Stopped || s.Step != 8 || len(s.Stages) != 2 || s.FLOPs >= s.BaselineFLOPs {
 		t.Fatalf("summary %+v", s)
 	}
-	if len(grew) != 1 || grew[0].Step != 3 || grew[0].From != 1 || grew[0].To != 2 {
+	if len(grew) != 1 || grew[0].Step != 3 || grew[0].From != 1 || grew[0].To() != 2 {
 		t.Fatalf("growth events %+v", grew)
 	}
 	for _, f := range []string{FileConfig, FileModel, FileTokenizer, FileOptimizer, FileState, FileMetrics} {

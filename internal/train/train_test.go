@@ -2,9 +2,13 @@ package train
 
 import (
 	"math"
+	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 
+	"midas/internal/ckpt"
 	"midas/internal/data"
 	"midas/internal/grow"
 	"midas/internal/model"
@@ -18,7 +22,7 @@ func newTestTrainer(t *testing.T, growth string, layers int, identity bool) *Tra
 	opt := DefaultOptions(cfg)
 	opt.Batch, opt.Steps, opt.Warmup, opt.EvalBatches = 2, 8, 1, 2
 	opt.Growth, opt.Block, opt.Stages, opt.GrowIdentity = growth, 1, "explicit:2", identity
-	if layers == 3 {
+	if opt.NumStages() == 3 {
 		opt.Stages = "explicit:1,2"
 	}
 	if err := opt.Validate(); err != nil {
@@ -27,7 +31,7 @@ func newTestTrainer(t *testing.T, growth string, layers int, identity bool) *Tra
 	r := model.NewRNG(5)
 	tokens := make([]int32, 20000)
 	for i := range tokens {
-		tokens[i] = int32(r.Uint64() % uint64(cfg.VocabSize))
+		tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
 	}
 	start := cfg
 	start.NumLayers = opt.StageLayers(1)
@@ -149,22 +153,67 @@ func TestGrowSaveLoadForward(t *testing.T) {
 	}
 }
 
-// TestStageAt checks the stage bookkeeping against prop-1 with k=4, T=20: ends 2, 6, 12, 20.
-func TestStageAt(t *testing.T) {
+// TestStageWrappers: the Options shorthands are the grow schedule's (the policy is tested there).
+func TestStageWrappers(t *testing.T) {
 	opt := DefaultOptions(model.Presets["tiny"])
-	opt.Model.NumLayers, opt.Steps, opt.Growth, opt.Block, opt.Stages = 4, 20, "midas", 1, "prop-1"
+	opt.Model.NumLayers, opt.Steps, opt.Growth, opt.Block, opt.Stages = 4, 20, grow.OpMIDAS, 1, "prop-1"
 	ends, err := opt.StageEnds()
 	if err != nil || !slices.Equal(ends, []int{2, 6, 12, 20}) {
 		t.Fatalf("ends %v, %v", ends, err)
 	}
-	for _, c := range []struct{ step, stage int }{{0, 1}, {1, 1}, {2, 2}, {5, 2}, {6, 3}, {11, 3}, {12, 4}, {19, 4}, {20, 4}} {
-		if got := opt.StageAt(c.step, ends); got != c.stage {
-			t.Errorf("StageAt(%d) = %d, want %d", c.step, got, c.stage)
-		}
-	}
-	opt.Growth, opt.Model.NumLayers = "double", 8
+	opt.Growth, opt.Model.NumLayers = grow.OpDouble, 8
 	if opt.NumStages() != 4 || opt.StageLayers(4) != 8 || opt.StageLayers(2) != 2 {
 		t.Errorf("double: %d stages, stage layers %d %d", opt.NumStages(), opt.StageLayers(2), opt.StageLayers(4))
+	}
+	opt.Growth = grow.OpNone
+	if opt.Growing() || opt.NumStages() != 1 || opt.StageLayers(1) != 8 {
+		t.Errorf("no growth: growing %v, %d stages of %d layers", opt.Growing(), opt.NumStages(), opt.StageLayers(1))
+	}
+}
+
+// TestHistoryIsThePlan: a run records in its history exactly the growths of its schedule's plan
+// (grow.Schedule.Table, what `midas plan --json` prints), and trainer_state.json and config.json give
+// them back unchanged — one type, one schema.
+func TestHistoryIsThePlan(t *testing.T) {
+	tr := newTestTrainer(t, grow.OpDouble, 4, true)
+	tr.Opt.GrowOptim = grow.OptimZero
+	for tr.Step < tr.Opt.Steps {
+		if err := tr.GrowIfDue(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tab, err := tr.Opt.StageSchedule().Table(tr.Opt.Model, tr.Opt.Batch*tr.Opt.Model.SeqLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []grow.Plan
+	for _, r := range tab.Rows[1:] {
+		want = append(want, *r.Grow)
+	}
+	if len(want) != 2 || !reflect.DeepEqual(tr.History, want) {
+		t.Fatalf("history %+v\nwant %+v", tr.History, want)
+	}
+	dir := t.TempDir()
+	if err := SaveCheckpoint(dir, tr.Model, nil, -1, tr); err != nil {
+		t.Fatal(err)
+	}
+	st, err := LoadState(dir)
+	if err != nil || !reflect.DeepEqual(st.History, want) {
+		t.Errorf("trainer_state.json history %+v, %v", st.History, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, FileConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := ckpt.ParseLlamaConfig(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := grow.ReadHistory(h.Extra); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("config.json growth_history %+v, %v", got, err)
 	}
 }
 

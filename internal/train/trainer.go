@@ -2,14 +2,13 @@ package train
 
 import (
 	"errors"
-
 	"fmt"
 	"math"
-	"midas/internal/grow"
 	"sync/atomic"
 	"time"
 
 	"midas/internal/data"
+	"midas/internal/grow"
 	"midas/internal/kern"
 	"midas/internal/model"
 	"midas/internal/objective"
@@ -36,10 +35,10 @@ type Metrics struct {
 
 // Hooks are the named extension points of the loop. Each may be nil.
 type Hooks struct {
-	Log        func(t *Trainer, m Metrics) error      // after every step (and after an evaluation)
-	Evaluate   func(t *Trainer, m *Metrics) error     // every EvalEvery steps and at the end
-	Checkpoint func(t *Trainer) error                 // every SaveEvery steps and at the end
-	Grow       func(t *Trainer, ev GrowthEvent) error // after each growth, before the stage's first step
+	Log        func(t *Trainer, m Metrics) error   // after every step (and after an evaluation)
+	Evaluate   func(t *Trainer, m *Metrics) error  // every EvalEvery steps and at the end
+	Checkpoint func(t *Trainer) error              // every SaveEvery steps and at the end
+	Grow       func(t *Trainer, p grow.Plan) error // after each growth (Stage and Step set), before the stage's first step
 	// Gradient runs inside every step between backward and clipping, with the step's gradient in
 	// Model.Grads: a regulariser adds its gradient there and returns its term of the loss (added to
 	// Metrics.Loss). It must not allocate if steps are to stay allocation-free.
@@ -52,12 +51,12 @@ type Trainer struct {
 	Model   *model.Model
 	M, V    []float32 // AdamW moments, same layout as Model.Params
 	Loader  *data.Loader
-	Val     [][]int32     // validation batches [B][T+1]
-	Step    int           // optimizer steps done
-	Tokens  int64         // training tokens consumed
-	FLOPs   float64       // training FLOPs so far
-	TrainS  float64       // seconds spent in training steps so far, across resumes
-	History []GrowthEvent // growths so far
+	Val     [][]int32   // validation batches [B][T+1]
+	Step    int         // optimizer steps done
+	Tokens  int64       // training tokens consumed
+	FLOPs   float64     // training FLOPs so far
+	TrainS  float64     // seconds spent in training steps so far, across resumes
+	History []grow.Plan // growths so far
 	Hooks   Hooks
 	Ends    []int // exclusive end step of every stage
 	// Objective turns each micro-batch of loader windows into the batch trained on; New sets
@@ -166,7 +165,7 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 	t.TrainS += dt
 	return Metrics{TrainS: t.TrainS, Step: t.Step, Loss: loss, LR: lr, GradNorm: norm, Tokens: t.Tokens,
 		TokensPerS: float64(o.Accum*B*T) / dt, StepMS: dt * 1e3, ElapsedS: time.Since(t.start).Seconds(),
-		Stage: o.StageAt(t.Step-1, t.Ends), Layers: m.Cfg.NumLayers, FLOPs: t.FLOPs}, nil
+		Stage: grow.StageAt(t.Ends, t.Step-1), Layers: m.Cfg.NumLayers, FLOPs: t.FLOPs}, nil
 }
 
 // updateTask clips (scales) the gradients and applies AdamW to chunks [lo, hi).
@@ -256,21 +255,21 @@ func (t *Trainer) Interrupt() { t.stop.Store(true) }
 // GrowIfDue grows the model until its depth is the one of the stage that trains the next step (a resumed
 // run at a stage boundary grows here too). Parameters and both AdamW moments go through the same plan.
 func (t *Trainer) GrowIfDue() error {
-	o := t.Opt
-	if !o.Growing() {
+	sched := t.Opt.StageSchedule()
+	if !sched.Growing() {
 		return nil
 	}
 	for {
-		stage := o.StageAt(t.Step, t.Ends)
+		stage := grow.StageAt(t.Ends, t.Step)
 		cur := t.Model.Cfg.NumLayers
-		if cur >= o.StageLayers(stage) {
+		if cur >= sched.StageLayers(stage) {
 			return nil
 		}
-		p, err := grow.New(o.Growth, cur, o.Block, nil)
+		p, err := sched.Grow(cur)
 		if err != nil {
 			return fmt.Errorf("train: step %d: %v", t.Step, err)
 		}
-		p.Identity, p.ZeroOptim = o.GrowIdentity, o.GrowOptim == "zero"
+		p.Stage, p.Step = stage, t.Step
 		cfg, np, nm, nv, err := grow.Apply(p, t.Model.Cfg, t.Model.Params, t.M, t.V)
 		if err != nil {
 			return fmt.Errorf("train: step %d: %v", t.Step, err)
@@ -282,11 +281,9 @@ func (t *Trainer) GrowIfDue() error {
 		copy(m.Params, np)
 		t.Model, t.M, t.V = m, nm, nv
 		t.Relayout()
-		ev := GrowthEvent{Stage: o.StageAt(t.Step, t.Ends), Step: t.Step, Op: p.Op, Block: p.Block, From: p.From, To: p.To(),
-			Src: p.Src, Copy: p.Copy, Identity: p.Identity, ZeroOpt: p.ZeroOptim}
-		t.History = append(t.History, ev)
+		t.History = append(t.History, p)
 		if t.Hooks.Grow != nil {
-			if err := t.Hooks.Grow(t, ev); err != nil {
+			if err := t.Hooks.Grow(t, p); err != nil {
 				return err
 			}
 		}
