@@ -53,15 +53,20 @@ func runGrow(args []string, stdout, stderr io.Writer) error {
 	}
 	p.Identity = *identity
 	fmt.Fprintln(stdout, p.String())
+	return growDir(in, out, p, sum, *force, stdout, stderr)
+}
+
+// growDir runs the surgery with a progress bar and says what it made.
+func growDir(in, out string, p grow.Plan, sum surgery.Summary, force bool, stdout, stderr io.Writer) error {
 	start := time.Now()
 	var bar *progress
-	opt := surgery.Options{Force: *force, Progress: func(done, total int64) {
+	opt := surgery.Options{Force: force, Progress: func(done, total int64) {
 		if bar == nil {
 			bar = newProgress(stderr, total, "grow")
 		}
 		bar.Set(done, "tensors")
 	}}
-	err = surgery.Grow(in, out, p, opt)
+	err := surgery.Grow(in, out, p, opt)
 	if bar != nil {
 		bar.Done()
 	}
