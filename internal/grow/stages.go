@@ -13,7 +13,7 @@ import (
 // spec is one of
 //
 //	"equal"                      every stage gets T/k steps (prop-0)
-//	"prop-A"                     stage i gets steps ∝ i^A, A a finite float (prop-1, prop-0.5, prop-2)
+//	"prop-A"                     stage i gets steps ∝ i^A, A a finite float ≥ 0 (prop-1, prop-0.5, prop-2)
 //	"explicit:s1,s2,...,s_{k-1}" the k−1 boundary steps, strictly increasing, in (0, T)
 //
 // For prop-A, stage i (1-based) ends at round(T·Σ_{j≤i} j^A / Σ_{j≤k} j^A), rounding half away from zero.
@@ -30,9 +30,11 @@ func Stages(spec string, T, k int) ([]int, error) {
 	case spec == "equal":
 		ends = propEnds(0, T, k)
 	case strings.HasPrefix(spec, "prop-"):
-		a, err := strconv.ParseFloat(strings.TrimPrefix(spec, "prop-"), 64)
-		if err != nil || math.IsNaN(a) || math.IsInf(a, 0) {
-			return nil, fmt.Errorf("grow: bad exponent in stage spec %q (want prop-A with A a finite number, e.g. prop-1)", spec)
+		num := strings.TrimPrefix(spec, "prop-")
+		a, err := strconv.ParseFloat(num, 64)
+		// A signed exponent (prop--1) is refused: stages grow or stay equal, as in the paper (α ≥ 0).
+		if err != nil || math.IsNaN(a) || math.IsInf(a, 0) || a < 0 || strings.ContainsAny(num[:min(len(num), 1)], "+-") {
+			return nil, fmt.Errorf("grow: bad exponent in stage spec %q (want prop-A with A a finite number ≥ 0, e.g. prop-1)", spec)
 		}
 		ends = propEnds(a, T, k)
 	case strings.HasPrefix(spec, "explicit:"):
