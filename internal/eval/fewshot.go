@@ -14,6 +14,7 @@ type TaskResult struct {
 	Total   int     `json:"total"`
 	Acc     float64 `json:"acc"`   // Correct/Total
 	Shots   int     `json:"shots"` // fewest shots used (long prompts drop shots to fit the context)
+	Hits    []bool  `json:"-"`     // per held-out example, in order: exact match (FewShot only)
 }
 
 // maxAnswerTokens bounds generation: every answer is one short line.
@@ -40,9 +41,11 @@ func FewShot(d *Decoder, spec tasks.Spec, k, n int, seed uint64) (TaskResult, er
 			ids = d.Encode(tasks.FewShot(q, s))
 		}
 		r.Shots = min(r.Shots, len(s))
-		if tasks.Score(d.Complete(ids, maxAnswerTokens), q.Answer) {
+		hit := tasks.Score(d.Complete(ids, maxAnswerTokens), q.Answer)
+		if hit {
 			r.Correct++
 		}
+		r.Hits = append(r.Hits, hit)
 	}
 	r.Acc = float64(r.Correct) / float64(max(r.Total, 1))
 	return r, nil

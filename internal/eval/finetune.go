@@ -17,7 +17,10 @@ type FinetuneOptions struct {
 	Seeds    int     // independent repetitions (3)
 	Epochs   int     // passes over the examples (4)
 	Batch    int     // examples per AdamW step (8)
-	LR       float64 // constant learning rate (5e-4)
+	LR       float64 // peak learning rate (5e-4)
+	// Warmup > 0 warms the rate up linearly over that many steps and then decays it by a cosine to
+	// LR/10 at the last step; 0 keeps LR constant (the default protocol).
+	Warmup int
 }
 
 // DefaultFinetune is the protocol's default.
@@ -41,12 +44,10 @@ func Finetune(m *model.Model, tk *tok.Tokenizer, o FinetuneOptions, k, n int, se
 	byName := map[string][]float64{}
 	var names []string
 	for s := 0; s < o.Seeds; s++ {
-		c, err := model.New(m.Cfg)
+		c, err := FinetuneCopy(m, tk, o, seed+uint64(s))
 		if err != nil {
 			return nil, err
 		}
-		copy(c.Params, m.Params)
-		finetuneCopy(c, tk, tasks.Mixture(o.Examples, seed+uint64(s)), o, seed+uint64(s))
 		res, err := Primitives(NewDecoder(c, tk), k, n, seed+1000+uint64(s))
 		if err != nil {
 			return nil, err
@@ -64,6 +65,18 @@ func Finetune(m *model.Model, tk *tok.Tokenizer, o FinetuneOptions, k, n int, se
 		out = append(out, FinetuneResult{Name: name, Mean: mean, Std: std, Accs: byName[name]})
 	}
 	return out, nil
+}
+
+// FinetuneCopy returns a copy of m (with m's layer map) fine-tuned on tasks.Mixture(o.Examples,
+// seed) as the protocol does for one seed; m is not modified.
+func FinetuneCopy(m *model.Model, tk *tok.Tokenizer, o FinetuneOptions, seed uint64) (*model.Model, error) {
+	c, err := model.NewMapped(m.Cfg, m.Layout.Map)
+	if err != nil {
+		return nil, err
+	}
+	copy(c.Params, m.Params)
+	finetuneCopy(c, tk, tasks.Mixture(o.Examples, seed), o, seed)
+	return c, nil
 }
 
 // finetuneCopy trains c in place on the examples, visiting them in a seeded order each epoch. Each
@@ -92,6 +105,11 @@ func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o Fine
 	mom1, mom2 := make([]float32, len(c.Params)), make([]float32, len(c.Params))
 	r := model.NewRNG(seed ^ 0x5eed)
 	step := 0
+	sched := optim.Schedule{Kind: optim.Constant, Peak: o.LR, Total: 1}
+	if o.Warmup > 0 {
+		total := o.Epochs * ((len(seqs) + o.Batch - 1) / o.Batch)
+		sched = optim.Schedule{Kind: optim.Cosine, Peak: o.LR, Min: o.LR / 10, Warmup: min(o.Warmup, total), Total: max(total, 1)}
+	}
 	var bt objective.Batch
 	for e := 0; e < o.Epochs; e++ {
 		order := make([]int, len(seqs))
@@ -109,8 +127,8 @@ func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o Fine
 				c.LossBatch(&bt)
 				c.Backward(1 / float32(len(batch)))
 			}
+			adam.Update(c.Params, c.Grads, mom1, mom2, 0, len(c.Params), false, sched.LR(step), step+1)
 			step++
-			adam.Update(c.Params, c.Grads, mom1, mom2, 0, len(c.Params), false, o.LR, step)
 		}
 	}
 }
