@@ -32,11 +32,13 @@ func TestMain(m *testing.M) {
 
 func TestScripts(t *testing.T) {
 	ref, _ := filepath.Abs("../../../shared/ref/llama_ref.py")
+	english, _ := filepath.Abs("../../../shared/data/english-pd")
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("REF", ref)
+			e.Setenv("ENGLISH", english)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -45,6 +47,10 @@ func TestScripts(t *testing.T) {
 					return false, nil
 				}
 				return exec.Command("/usr/bin/python3", "-c", "import torch").Run() == nil, nil
+			}
+			if cond == "english" { // the workspace's public-domain English (../shared/data/english-pd)
+				_, err := os.Stat(english)
+				return err == nil, nil
 			}
 			if cond == "amx" {
 				return slices.Contains(kern.Backends(), "amx-bf16"), nil

@@ -26,6 +26,7 @@ var commands = []command{
 	{"bench", "measure training speed on random tokens (optionally next to PyTorch)", runBench},
 	{"grow", "grow a Hugging Face Llama checkpoint (midas, gradstack, double, map)", runGrow},
 	{"plan", "print the stage schedule and FLOPs of a gradual-stacking run", runPlan},
+	{"study", "run a whole study (run types × seeds × protocols, statistics, isoplots) and write its report", runStudy},
 	{"similarity", "cosine similarity of every pair of layers and blocks: heatmap PNG and CSV", runSimilarity},
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -28,6 +29,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&dataPaths, "data", "validation text PATHs (default: the run's own validation split, from trainer_state.json)")
 	valBatches := fs.Int("val-batches", 16, "validation batches for the loss (0: all)")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
+	fo := finetuneFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -41,6 +43,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	bad.nonNegative("finetune", *ft)
 	bad.nonNegative("val-batches", *valBatches)
 	bad.nonNegative("threads", *threads)
+	checkFinetune(&bad, fo)
 	if err := bad.err(); err != nil {
 		return err
 	}
@@ -56,7 +59,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	o := eval.Options{Shots: *shots, N: *n, Seed: *seed, Finetune: *ft}
+	fo.Examples = *ft
+	o := eval.Options{Shots: *shots, N: *n, Seed: *seed, FinetuneWith: *fo}
 	noVal, err := evalData(&o, *dir, m, tk, dataPaths, *valBatches, stderr)
 	if err != nil {
 		return err
@@ -142,4 +146,27 @@ func printReportJSON(w io.Writer, r eval.Report) error {
 	}
 	fmt.Fprintln(w, string(b))
 	return nil
+}
+
+// finetuneFlags defines the fine-tuning protocol's flags (--ft-*), defaulting to eval.DefaultFinetune.
+func finetuneFlags(fs *flag.FlagSet) *eval.FinetuneOptions {
+	def := eval.DefaultFinetune(0)
+	fo := &def
+	fs.IntVar(&fo.Epochs, "ft-epochs", def.Epochs, "fine-tuning: passes over the examples")
+	fs.IntVar(&fo.Batch, "ft-batch", def.Batch, "fine-tuning: examples per step")
+	fs.IntVar(&fo.Seeds, "ft-seeds", def.Seeds, "fine-tuning: repetitions (mean ± std)")
+	fs.Float64Var(&fo.LR, "ft-lr", def.LR, "fine-tuning: peak learning rate")
+	fs.IntVar(&fo.Warmup, "ft-warmup", def.Warmup, "fine-tuning: warmup steps, then cosine decay to lr/10 (0: constant lr)")
+	return fo
+}
+
+// checkFinetune adds the problems of the --ft-* flags.
+func checkFinetune(bad *flagChecks, fo *eval.FinetuneOptions) {
+	bad.positive("ft-epochs", fo.Epochs)
+	bad.positive("ft-batch", fo.Batch)
+	bad.positive("ft-seeds", fo.Seeds)
+	bad.nonNegative("ft-warmup", fo.Warmup)
+	if !(fo.LR > 0) {
+		*bad = append(*bad, fmt.Sprintf("--ft-lr must be positive, got %g", fo.LR))
+	}
 }

@@ -16,6 +16,8 @@ type Options struct {
 	Val      [][]int32   // validation batches [B][seq+1]; none: no loss
 	World    *data.World // the synthetic world, for its held-out questions; nil: skipped
 	Finetune int         // > 0: also run the fine-tuning protocol on this many examples
+	// FinetuneWith overrides the protocol's defaults when its Examples > 0 (Finetune is then ignored).
+	FinetuneWith FinetuneOptions
 }
 
 // Report is everything Run measured.
@@ -43,8 +45,12 @@ func Run(m *model.Model, tk *tok.Tokenizer, o Options) (Report, error) {
 		}
 		r.Tasks = append(r.Tasks, qa...)
 	}
-	if o.Finetune > 0 {
-		if r.Finetune, err = Finetune(m, tk, DefaultFinetune(o.Finetune), o.Shots, o.N, o.Seed); err != nil {
+	fo := DefaultFinetune(o.Finetune)
+	if o.FinetuneWith.Examples > 0 {
+		fo = o.FinetuneWith
+	}
+	if fo.Examples > 0 {
+		if r.Finetune, err = Finetune(m, tk, fo, o.Shots, o.N, o.Seed); err != nil {
 			return r, err
 		}
 	}

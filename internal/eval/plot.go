@@ -45,9 +45,11 @@ var markerShapes = []draw.GlyphDrawer{
 
 // Series is one curve of a LinePlot. X and Y have the same length.
 type Series struct {
-	Name   string    // legend entry ("" = not in the legend)
-	X, Y   []float64 // points in drawing order
-	Points bool      // draw a marker at every point in addition to the line
+	Name    string    // legend entry ("" = not in the legend)
+	X, Y    []float64 // points in drawing order
+	Points  bool      // draw a marker at every point in addition to the line
+	Scatter bool      // markers only, no line
+	Color   int       // 0: the series' own color; k > 0: the color of series k−1 (a fit drawn with its points)
 }
 
 // Bars is one series of a grouped BarPlot: Values[i] is its bar in category i.
@@ -127,6 +129,30 @@ func checkFinite(what string, xs []float64) error {
 	return nil
 }
 
+// addSeries draws one series (line and/or markers) in color ci and returns its legend thumbnails.
+func addSeries(p *plot.Plot, s Series, xys plotter.XYs, ci int) ([]plot.Thumbnailer, error) {
+	var thumbs []plot.Thumbnailer
+	if !s.Scatter {
+		line, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, err
+		}
+		line.Color, line.Width = seriesColor(ci), vg.Points(2)
+		p.Add(line)
+		thumbs = append(thumbs, line)
+	}
+	if s.Points || s.Scatter || len(xys) == 1 {
+		sc, err := plotter.NewScatter(xys)
+		if err != nil {
+			return nil, err
+		}
+		sc.Color, sc.Shape, sc.Radius = seriesColor(ci), markerShapes[ci%len(markerShapes)], vg.Points(3.5)
+		p.Add(sc)
+		thumbs = append(thumbs, sc)
+	}
+	return thumbs, nil
+}
+
 // LinePlot draws one or more series as lines (with markers when Series.Points, or when a series has
 // a single point) into a PNG of 800×500 pixels at path, with the legend to the right of the data. With
 // logX the X axis is logarithmic and every X must be > 0. An empty series list, a series with no
@@ -163,22 +189,13 @@ func LinePlot(path, title, xlabel, ylabel string, logX bool, series ...Series) e
 			}
 			xys[k].X, xys[k].Y = s.X[k], s.Y[k]
 		}
-		var thumbs []plot.Thumbnailer
-		line, err := plotter.NewLine(xys)
+		ci := i
+		if s.Color > 0 {
+			ci = s.Color - 1
+		}
+		thumbs, err := addSeries(p, s, xys, ci)
 		if err != nil {
 			return fmt.Errorf("eval: LinePlot: %s: %v", what, err)
-		}
-		line.Color, line.Width = seriesColor(i), vg.Points(2)
-		p.Add(line)
-		thumbs = append(thumbs, line)
-		if s.Points || len(xys) == 1 {
-			sc, err := plotter.NewScatter(xys)
-			if err != nil {
-				return fmt.Errorf("eval: LinePlot: %s: %v", what, err)
-			}
-			sc.Color, sc.Shape, sc.Radius = seriesColor(i), markerShapes[i%len(markerShapes)], vg.Points(3.5)
-			p.Add(sc)
-			thumbs = append(thumbs, sc)
 		}
 		if s.Name != "" {
 			legend.Add(s.Name, thumbs...)

@@ -1,0 +1,219 @@
+package study
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"midas/internal/ckpt"
+	"midas/internal/eval"
+	"midas/internal/tasks"
+)
+
+// ResultRow is one line of results.json's records: one run type's seed, one primitive, one protocol,
+// one snapshot.
+type ResultRow struct {
+	Run      string   `json:"run"`
+	Seed     uint64   `json:"seed"`
+	Task     string   `json:"task"`
+	Protocol string   `json:"protocol"`
+	Step     int      `json:"step"`
+	Accuracy float64  `json:"accuracy"`
+	N        int      `json:"n"`
+	Interval Interval `json:"interval"` // over this seed's examples
+	ValLoss  float64  `json:"val_loss"`
+	FLOPs    float64  `json:"flops"`
+	TrainS   float64  `json:"train_s"`
+	EvalS    float64  `json:"eval_s"`
+}
+
+// Results is results.json.
+type Results struct {
+	Format     int                `json:"format"`
+	Study      string             `json:"study"`
+	Records    []ResultRow        `json:"records"`
+	Summary    []Cell             `json:"summary"` // per protocol, primitive, run type at the last step, over seeds
+	Diffs      []resultDiff       `json:"diffs"`
+	Gaps       []resultGap        `json:"isoplot_gaps"`
+	Chance     map[string]float64 `json:"chance"`
+	Measurable map[string]int     `json:"measurable"`
+	Verdicts   []string           `json:"verdicts"`
+	TrainS     float64            `json:"train_s"`
+	EvalS      float64            `json:"eval_s"`
+}
+
+type resultDiff struct {
+	Comparison
+	Of string `json:"of"`
+}
+
+type resultGap struct {
+	IsoGap
+	Of string `json:"of"`
+}
+
+// results assembles results.json from the analysis.
+func (a Analysis) results() Results {
+	r := Results{Format: 1, Study: a.Spec.Name, Summary: a.Cells, Measurable: a.Measurable, Verdicts: a.Verdicts(),
+		TrainS: a.TrainS, EvalS: a.EvalS, Chance: map[string]float64{}}
+	for _, spec := range tasks.Suite() {
+		r.Chance[spec.Name()] = Chance(spec)
+	}
+	for i, rec := range a.Records {
+		for _, t := range rec.Tasks {
+			h := Hits{decodeHits(t.Hits)}
+			r.Records = append(r.Records, ResultRow{Run: rec.Run, Seed: rec.Seed, Task: t.Task, Protocol: rec.Protocol, Step: rec.Step,
+				Accuracy: h.Acc(), N: len(t.Hits), Interval: Bootstrap(h, uint64(i)), ValLoss: rec.ValLoss, FLOPs: rec.FLOPs,
+				TrainS: rec.TrainS, EvalS: rec.EvalS})
+		}
+	}
+	for _, d := range a.Diffs {
+		r.Diffs = append(r.Diffs, resultDiff{d, d.A + " - " + d.B})
+	}
+	for _, g := range a.Gaps {
+		r.Gaps = append(r.Gaps, resultGap{g, g.A + " - " + g.B})
+	}
+	return r
+}
+
+// Write writes dir/report.md, dir/results.json and dir/plots/*.png.
+func (a Analysis) Write(dir string) error {
+	if err := os.MkdirAll(filepath.Join(dir, "plots"), 0o755); err != nil {
+		return fmt.Errorf("study: %v", err)
+	}
+	raw, err := json.MarshalIndent(a.results(), "", " ")
+	if err != nil {
+		return fmt.Errorf("study: results: %v", err)
+	}
+	if err := ckpt.WriteFileAtomic(filepath.Join(dir, "results.json"), raw); err != nil {
+		return err
+	}
+	plots, err := a.plots(filepath.Join(dir, "plots"))
+	if err != nil {
+		return err
+	}
+	return ckpt.WriteFileAtomic(filepath.Join(dir, "report.md"), []byte(a.markdown(plots)))
+}
+
+// plots draws one isoplot and one accuracy bar chart per protocol.
+func (a Analysis) plots(dir string) ([]string, error) {
+	var names []string
+	for _, pr := range a.Spec.Protocols {
+		var series []eval.Series
+		for k, arm := range a.Spec.Arms {
+			ps := a.Points(pr.Name, arm)
+			if len(ps) == 0 {
+				continue
+			}
+			s := eval.Series{Name: arm, Scatter: true, Color: k + 1}
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, p := range ps {
+				s.X, s.Y = append(s.X, p.ValLoss), append(s.Y, p.Acc)
+				lo, hi = min(lo, p.ValLoss), max(hi, p.ValLoss)
+			}
+			l := Fit(ps)
+			series = append(series, s, eval.Series{X: []float64{lo, hi}, Y: []float64{l.At(lo), l.At(hi)}, Color: k + 1})
+		}
+		name := "isoplot-" + pr.Name + ".png"
+		if err := eval.LinePlot(filepath.Join(dir, name), "Isoplot ("+pr.Name+"): mean primitive accuracy vs log-perplexity",
+			"validation loss (log-perplexity)", "mean accuracy over the primitives", false, series...); err != nil {
+			return nil, err
+		}
+		bars := make([]eval.Bars, 0, len(a.Spec.Arms))
+		for _, arm := range a.Spec.Arms {
+			b := eval.Bars{Name: arm}
+			for _, t := range a.Tasks {
+				c := a.cell(pr.Name, t, arm)
+				b.Values, b.Errs = append(b.Values, c.Acc.Est), append(b.Errs, (c.Acc.Hi-c.Acc.Lo)/2)
+			}
+			bars = append(bars, b)
+		}
+		acc := "accuracy-" + pr.Name + ".png"
+		if err := eval.BarPlot(filepath.Join(dir, acc), "Accuracy at the last step ("+pr.Name+"), 95% intervals", "accuracy", a.Tasks, bars...); err != nil {
+			return nil, err
+		}
+		names = append(names, acc, name)
+	}
+	return names, nil
+}
+
+// markdown is report.md.
+func (a Analysis) markdown(plots []string) string {
+	var b strings.Builder
+	s := a.Spec
+	fmt.Fprintf(&b, "# Study %s: does MIDAS reason better at equal perplexity?\n\n", s.Name)
+	b.WriteString("Generated by `midas study` from the per-example records in `evals/` (numbers in `results.json`); nothing below is written by hand except the pilots section.\n\n")
+	b.WriteString("## Verdict\n\n")
+	for _, v := range a.Verdicts() {
+		b.WriteString("- " + v + "\n")
+	}
+	o := s.Base
+	fmt.Fprintf(&b, "\n## Setup\n\nRun types %s, %d pretraining seeds each (paired: a seed gives every run type the same data order and initial weights). "+
+		"Model: %d layers, dim %d, %d heads, FFN %d, vocab %d, sequence %d; %d steps of %d tokens; growth block %d, schedule %s. Data: %s. "+
+		"Snapshots evaluated at steps %v. Each protocol scores %d held-out examples per primitive (evaluation seed %d, the same for every run).\n\n",
+		strings.Join(s.Arms, ", "), s.Seeds, o.Model.NumLayers, o.Model.Dim, o.Model.NumHeads, o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen,
+		o.Steps, o.Batch*o.Accum*o.Model.SeqLen, o.Block, o.Stages, dataName(o.Data), s.Snapshots, s.N, s.EvalSeed)
+	for _, pr := range s.Protocols {
+		fmt.Fprintf(&b, "- **%s**: %s\n", pr.Name, describe(pr))
+	}
+	share := a.EvalS / math.Max(a.TrainS+a.EvalS, 1e-9)
+	fmt.Fprintf(&b, "\nTime: %.0f s pretraining, %.0f s evaluating (%.0f%% of the study's compute time).\n\n", a.TrainS, a.EvalS, 100*share)
+	if s.Pilots != "" {
+		b.WriteString("## Pilots (why this protocol)\n\n" + s.Pilots + "\n\n")
+	}
+	for _, pr := range s.Protocols {
+		a.table(&b, pr.Name)
+	}
+	b.WriteString("## Plots\n\n")
+	for _, p := range plots {
+		fmt.Fprintf(&b, "![%s](plots/%s)\n\n", p, p)
+	}
+	return b.String()
+}
+
+// table writes one protocol's accuracy table with the paired differences.
+func (a Analysis) table(b *strings.Builder, protocol string) {
+	fmt.Fprintf(b, "## %s at the last step\n\nAccuracy (mean over seeds and examples) with 95%% bootstrap intervals over seeds and examples; differences paired by seed and example.\n\n", protocol)
+	b.WriteString("| primitive | chance |")
+	for _, arm := range a.Spec.Arms {
+		b.WriteString(" " + arm + " |")
+	}
+	for _, p := range a.pairs() {
+		fmt.Fprintf(b, " %s − %s |", p[0], p[1])
+	}
+	b.WriteString("\n|---|---|" + strings.Repeat("---|", len(a.Spec.Arms)+len(a.pairs())) + "\n")
+	for _, spec := range tasks.Suite() {
+		t := spec.Name()
+		fmt.Fprintf(b, "| %s | %.2f |", t, Chance(spec))
+		for _, arm := range a.Spec.Arms {
+			c := a.cell(protocol, t, arm)
+			fmt.Fprintf(b, " %.3f [%.3f, %.3f] |", c.Acc.Est, c.Acc.Lo, c.Acc.Hi)
+		}
+		for _, d := range a.Diffs {
+			if d.Protocol == protocol && d.Task == t {
+				fmt.Fprintf(b, " %+.3f [%+.3f, %+.3f] |", d.Diff.Est, d.Diff.Lo, d.Diff.Hi)
+			}
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+}
+
+func describe(pr Protocol) string {
+	f := pr.Finetune
+	if f.Examples == 0 {
+		return fmt.Sprintf("%d-shot prompts on the pretrained checkpoint", pr.Shots)
+	}
+	return fmt.Sprintf("fine-tune a copy on %d examples of the primitive mixture (%d epochs, batch %d, peak lr %g, warmup %d then cosine), then %d-shot prompts",
+		f.Examples, f.Epochs, f.Batch, f.LR, f.Warmup, pr.Shots)
+}
+
+func dataName(paths []string) string {
+	if len(paths) == 0 {
+		return "the synthetic world"
+	}
+	return strings.Join(paths, ", ")
+}
