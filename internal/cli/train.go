@@ -55,7 +55,7 @@ type trainFlags struct {
 	steps, accum, warmup, block, rewarm, decaySteps, threads, synBytes *int
 	evalEvery, evalBatches, evalN, evalShots, saveEvery                *int
 	seed                                                               *uint64
-	lr, minLR, wd, clip                                                *float64
+	lr, minLR, wd, clip, reasoning                                     *float64
 	tied, identity                                                     *bool
 	model                                                              modelFlags
 }
@@ -92,6 +92,7 @@ func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
 	f.evalShots = fs.Int("eval-shots", def.EvalShots, "shots of the k-shot task prompts during evaluation")
 	f.saveEvery = fs.Int("save-every", def.SaveEvery, "steps between checkpoints")
 	f.synBytes = fs.Int("synthetic-bytes", def.SyntheticBytes, "bytes of synthetic training text")
+	f.reasoning = fs.Float64("reasoning-frac", 0, "add synthetic reasoning text (assignment chains, recall, sums; never a primitive's format) as this fraction of the training text")
 	f.maxMem = fs.String("max-memory", "", "refuse runs that need more memory than this (e.g. 20G; none: no check; default: the available memory)")
 	return f
 }
@@ -156,6 +157,7 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		"grow-optim": func() { opt.GrowOptim = *f.growOptim }, "identity": func() { opt.GrowIdentity = *f.identity },
 		"weight-decay": func() { opt.WeightDecay = *f.wd }, "clip": func() { opt.Clip = *f.clip },
 		"threads": func() { opt.Threads = *f.threads }, "matmul": func() { opt.Matmul = *f.matmul }, "synthetic-bytes": func() { opt.SyntheticBytes = *f.synBytes },
+		"reasoning-frac": func() { opt.ReasoningFrac = *f.reasoning },
 	} {
 		if set[name] {
 			apply()

@@ -97,7 +97,20 @@ func texts(opt Options, withTrain bool, rep *data.Report) (trainTexts, valTexts 
 	if len(valTexts) == 0 {
 		return nil, nil, nil, fmt.Errorf("train: the data is too small to hold out a validation split")
 	}
-	return trainTexts, valTexts, nil, nil
+	return withReasoning(opt, trainTexts), valTexts, nil, nil
+}
+
+// withReasoning adds data.ReasoningText to the training texts so that it makes up opt.ReasoningFrac of
+// their bytes. Validation stays the user's text alone, so validation loss measures language modelling.
+func withReasoning(opt Options, texts []string) []string {
+	if opt.ReasoningFrac <= 0 || len(texts) == 0 {
+		return texts
+	}
+	n := 0
+	for _, t := range texts {
+		n += len(t)
+	}
+	return append(texts, data.ReasoningText(opt.Seed, int(float64(n)*opt.ReasoningFrac/(1-opt.ReasoningFrac)))...)
 }
 
 // PrepareVal tokenizes only the validation split of a run's data (for evaluating a checkpoint), and

@@ -44,6 +44,9 @@ type Options struct {
 	SyntheticBytes  int          `json:"synthetic_bytes"`  // size of the synthetic training text
 	TokenizerBytes  int          `json:"tokenizer_bytes"`  // text sample the BPE is trained on
 	ValFrac         float64      `json:"val_frac"`         // held-out fraction of user text
+	// ReasoningFrac adds data.ReasoningText (chains of assignments, recall, small sums in forms the
+	// primitives never use) as this fraction of the training text's bytes; user data only.
+	ReasoningFrac float64 `json:"reasoning_frac,omitempty"`
 
 	// Gradual stacking. Model.NumLayers is the final depth; training starts with one block.
 	Growth       string `json:"growth"`        // none | midas | gradstack | double (grow.OpNone, grow.StagedOps)
@@ -144,6 +147,9 @@ func (o Options) Validate() error {
 	}
 	if len(o.Data) == 0 && o.SyntheticBytes < 1<<16 {
 		p = append(p, fmt.Sprintf("synthetic-bytes must be at least 65536, got %d", o.SyntheticBytes))
+	}
+	if o.ReasoningFrac < 0 || o.ReasoningFrac >= 1 {
+		p = append(p, fmt.Sprintf("reasoning-frac must be in [0, 1), got %g", o.ReasoningFrac))
 	}
 	if o.TokenizerBytes < 1<<12 {
 		p = append(p, fmt.Sprintf("tokenizer-bytes must be at least 4096, got %d", o.TokenizerBytes))
