@@ -2,6 +2,7 @@ package data
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -31,13 +32,19 @@ func codeSkip(name string) string {
 	return ""
 }
 
-// sourceFiles counts the skipped files that a code source would read (a text walk's hint).
-func sourceFiles(skipped []Skip) int {
+// sourceFiles counts the files a text walk of root skipped that a code walk would read (a hint).
+func sourceFiles(root string, skipped []Skip) int {
 	n := 0
 	for _, s := range skipped {
-		if strings.HasSuffix(s.Why, "not a text kind") && codeSkip(filepath.Base(s.Path)) == "" {
+		if strings.HasSuffix(s.Why, "not a text kind") && codeSkip(filepath.Base(s.Path)) == "" && !inTestdata(root, s.Path) {
 			n++
 		}
 	}
 	return n
+}
+
+// inTestdata reports whether path lies in a folder named testdata below root.
+func inTestdata(root, path string) bool {
+	rel, err := filepath.Rel(root, filepath.Dir(path))
+	return err == nil && slices.Contains(strings.Split(filepath.ToSlash(rel), "/"), "testdata")
 }

@@ -224,7 +224,7 @@ func readDir(root string, rep *Report, code bool) ([]Doc, error) {
 	if code {
 		return nil, fmt.Errorf("data: %s: folder has no usable source files (*.go, *.py, *.c, *.js, ... : the kinds of data.CodeExts)", root)
 	}
-	if n := sourceFiles(rep.Skipped[before:]); n > 0 {
+	if n := sourceFiles(root, rep.Skipped[before:]); n > 0 {
 		return nil, fmt.Errorf("data: %s: folder has no usable files (*.txt, *.md, *.gz, *.jsonl, *.json with text) but %d source files: name the source code=%s to read them", root, n, root)
 	}
 	return nil, fmt.Errorf("data: %s: folder has no usable files (*.txt, *.md, *.gz, *.jsonl, *.json with text)", root)

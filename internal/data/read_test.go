@@ -270,6 +270,7 @@ func TestReadCode(t *testing.T) {
 	}
 	writeFile(t, p("gocode/a.go"), []byte("package a\n"))
 	writeFile(t, p("gocode/b.go"), []byte("package a\n"))
+	writeFile(t, p("gocode/testdata/c.go"), []byte("package c\n")) // a code walk would not read it either
 	_, _, err = ReadTexts([]string{p("gocode")})
 	if err == nil || !strings.HasSuffix(err.Error(), "but 2 source files: name the source code="+p("gocode")+" to read them") {
 		t.Errorf("ReadTexts(gocode): %v", err)
