@@ -45,7 +45,7 @@
 // with the automatic budget (the largest at which no source repeats):
 //
 //	prose=../shared/data/english-pd:0.57  42.6 MB, all of it   (limits the budget: 42.6/0.57 = 74.7 MB)
-//	code=$GOROOT/src:0.33                 24.7 MB of 68.3 MB sampled
+//	code=$GOROOT/src:0.33                 24.6 MB of 68.3 MB sampled
 //	math=synthetic:0.1                     7.5 MB of world documents
 //
 // # Tokens and batches
