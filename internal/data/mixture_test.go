@@ -125,3 +125,23 @@ func TestExpandFiles(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// FuzzParseSource: any entry either parses into a source that String writes back to an entry
+// parsing to the same source, or fails with one line starting with "data: ".
+func FuzzParseSource(f *testing.F) {
+	for _, s := range []string{"prose=dir:0.6", "code=x", "math=synthetic:1", "a=b:c:2", "=x", "a=:1", "a=x:-0", "a=x:1e400", "a=x:0x1p-2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, entry string) {
+		s, err := ParseSource(entry)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "data: ") || strings.Contains(err.Error(), "\n") && !strings.Contains(entry, "\n") {
+				t.Fatalf("error %q", err)
+			}
+			return
+		}
+		if back, err := ParseSource(s.String()); err != nil || back != s {
+			t.Fatalf("%q parses to %+v, written %q, which parses to %+v, %v", entry, s, s.String(), back, err)
+		}
+	})
+}
