@@ -83,6 +83,7 @@ func read(paths []string, code bool) ([]Doc, Report, error) {
 type Report struct {
 	Read    map[string]int // files read per kind: ".txt", ".jsonl.gz", ...
 	Skipped []Skip
+	Hints   []string // how to read what was skipped ("DIR holds 12 source files: name it code=DIR to read them")
 }
 
 // Skip is one file of a folder that was not read.
@@ -121,14 +122,17 @@ func (r Report) String() string {
 		n += c
 	}
 	out := fmt.Sprintf("%d files read (%s)", n, strings.Join(counted(r.Read, 0), ", "))
-	if len(r.Skipped) == 0 {
-		return out
+	if len(r.Skipped) > 0 {
+		whys := map[string]int{}
+		for _, s := range r.Skipped {
+			whys[s.Why]++
+		}
+		out += fmt.Sprintf("; %d skipped (%s)", len(r.Skipped), strings.Join(counted(whys, maxReasons), ", "))
 	}
-	whys := map[string]int{}
-	for _, s := range r.Skipped {
-		whys[s.Why]++
+	for _, h := range r.Hints {
+		out += "; " + h
 	}
-	return fmt.Sprintf("%s; %d skipped (%s)", out, len(r.Skipped), strings.Join(counted(whys, maxReasons), ", "))
+	return out
 }
 
 // counted writes "N key" for each key, by count (largest first), then key; past limit (> 0) the rest
@@ -195,11 +199,18 @@ func usableExt(ext string) bool {
 	return false
 }
 
+// readDir reads a folder walk's files. A text walk of a folder that holds more source files than
+// text files (a code tree: GOROOT/src has 4946 against 60) says how to read it as code: in the
+// error that stops it, or in the report when it succeeds.
 func readDir(root string, rep *Report, code bool) ([]Doc, error) {
 	before := len(rep.Skipped)
 	files, err := walkFiles(root, rep, code)
 	if err != nil {
 		return nil, err
+	}
+	hint := ""
+	if n := sourceFiles(root, rep.Skipped[before:]); !code && n > len(files) {
+		hint = fmt.Sprintf("%s holds %d source files: name it code=%s to read them", root, n, root)
 	}
 	var docs []Doc
 	for _, f := range files {
@@ -207,6 +218,9 @@ func readDir(root string, rep *Report, code bool) ([]Doc, error) {
 		if code && errors.Is(err, errInvalidUTF8) {
 			rep.skip(f, "invalid UTF-8") // a code tree is not curated text: one odd file should not stop it
 			continue
+		}
+		if err != nil && hint != "" {
+			return nil, fmt.Errorf("%w (%s)", err, hint)
 		}
 		if err != nil {
 			return nil, err
@@ -218,14 +232,16 @@ func readDir(root string, rep *Report, code bool) ([]Doc, error) {
 		rep.read(f)
 		docs = append(docs, ds...)
 	}
-	if len(docs) > 0 {
+	switch {
+	case len(docs) > 0:
+		if hint != "" {
+			rep.Hints = append(rep.Hints, hint)
+		}
 		return docs, nil
-	}
-	if code {
+	case code:
 		return nil, fmt.Errorf("data: %s: folder has no usable source files (*.go, *.py, *.c, *.js, ... : the kinds of data.CodeExts)", root)
-	}
-	if n := sourceFiles(root, rep.Skipped[before:]); n > 0 {
-		return nil, fmt.Errorf("data: %s: folder has no usable files (*.txt, *.md, *.gz, *.jsonl, *.json with text) but %d source files: name the source code=%s to read them", root, n, root)
+	case hint != "":
+		return nil, fmt.Errorf("data: %s: folder has no usable files (*.txt, *.md, *.gz, *.jsonl, *.json with text); %s", root, hint)
 	}
 	return nil, fmt.Errorf("data: %s: folder has no usable files (*.txt, *.md, *.gz, *.jsonl, *.json with text)", root)
 }

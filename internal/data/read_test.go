@@ -264,15 +264,20 @@ func TestReadCode(t *testing.T) {
 		t.Errorf("report:\n got %s\nwant %s", got, wantRep)
 	}
 
-	// The same folder as text: the README only; a folder of nothing but code names the fix.
-	if docs, _, err := ReadTexts([]string{p("repo")}); err != nil || len(docs) != 1 || docs[0].Text != "# repo\n" {
+	// The same folder as text: the README only, and the report says how to read the code (main.go,
+	// util.PY, latin1.c, empty.h outnumber it); a folder of nothing but code names the fix.
+	docs, rep, err = ReadTexts([]string{p("repo")})
+	if err != nil || len(docs) != 1 || docs[0].Text != "# repo\n" {
 		t.Errorf("ReadTexts(repo) = %q, %v", docs, err)
+	}
+	if want := "; " + p("repo") + " holds 4 source files: name it code=" + p("repo") + " to read them"; !strings.HasSuffix(rep.String(), want) {
+		t.Errorf("ReadTexts(repo) report %q, want it to end in %q", rep, want)
 	}
 	writeFile(t, p("gocode/a.go"), []byte("package a\n"))
 	writeFile(t, p("gocode/b.go"), []byte("package a\n"))
 	writeFile(t, p("gocode/testdata/c.go"), []byte("package c\n")) // a code walk would not read it either
 	_, _, err = ReadTexts([]string{p("gocode")})
-	if err == nil || !strings.HasSuffix(err.Error(), "but 2 source files: name the source code="+p("gocode")+" to read them") {
+	if err == nil || !strings.HasSuffix(err.Error(), "with text); "+p("gocode")+" holds 2 source files: name it code="+p("gocode")+" to read them") {
 		t.Errorf("ReadTexts(gocode): %v", err)
 	}
 	_, _, err = ReadCode([]string{p("repo/lib/testdata")}) // the root itself is read, even when named testdata
