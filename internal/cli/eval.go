@@ -26,7 +26,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	ft := fs.Int("finetune", 0, "also fine-tune copies on this many primitive examples (3 seeds) and report mean ± std")
 	var dataPaths listFlag
-	fs.Var(&dataPaths, "data", "validation text PATHs (default: the run's own validation split, from trainer_state.json)")
+	fs.Var(&dataPaths, "data", "validation text PATHs or mixture sources, as for train (default: the run's own validation split, from trainer_state.json)")
 	valBatches := fs.Int("val-batches", 16, "validation batches for the loss (0: all)")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	fo := finetuneFlags(fs)
@@ -91,7 +91,9 @@ func evalData(o *eval.Options, dir string, m *model.Model, tk *tok.Tokenizer, pa
 		return "none (no training state; give --data)", nil
 	}
 	if len(paths) > 0 {
-		opt.Data = paths
+		if opt.Data, err = data.ExpandFiles(paths); err != nil {
+			return "", err
+		}
 	}
 	val, world, err := train.PrepareVal(opt, tk)
 	if err != nil {

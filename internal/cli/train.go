@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"midas/internal/data"
 	"midas/internal/eval"
 	"midas/internal/grow"
 	"midas/internal/kern"
@@ -51,11 +52,12 @@ func (f modelFlags) apply(set map[string]bool, cfg *model.Config, batch *int) {
 // trainFlags are the flags that define a training run (shared by train and compare).
 type trainFlags struct {
 	preset, cfgFile, sched, growth, stages, growOptim, matmul, maxMem  *string
+	dataBytes                                                          *string
 	data                                                               listFlag
 	steps, accum, warmup, block, rewarm, decaySteps, threads, synBytes *int
 	evalEvery, evalBatches, evalN, evalShots, saveEvery                *int
 	seed                                                               *uint64
-	lr, minLR, wd, clip, reasoning                                     *float64
+	lr, minLR, wd, clip                                                *float64
 	tied, identity                                                     *bool
 	model                                                              modelFlags
 }
@@ -65,7 +67,8 @@ func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
 	f := &trainFlags{}
 	f.preset = fs.String("preset", "small", "model preset: tiny, small, medium")
 	f.cfgFile = fs.String("config", "", "JSON file of training options (the keys of trainer_state.json's options)")
-	fs.Var(&f.data, "data", "text `PATH`s: files, folders, .gz, JSONL (repeatable or comma-separated); default: synthetic corpus")
+	fs.Var(&f.data, "data", "text `PATH`s (files, folders, .gz, JSONL), or mixture sources NAME=PATH:WEIGHT (a code* NAME reads source files; PATH synthetic: the synthetic world), or @FILE of them; repeatable or comma-separated; default: synthetic corpus")
+	f.dataBytes = fs.String("data-bytes", "", "training text of a --data mixture, e.g. 40M (default: the most at which no source repeats; more repeats the small sources)")
 	f.steps = fs.Int("steps", def.Steps, "optimizer steps")
 	f.seed = fs.Uint64("seed", def.Seed, "seed for weights, data order and the synthetic world")
 	f.model = addModelFlags(fs, model.Presets["small"], def.Batch)
@@ -92,7 +95,6 @@ func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
 	f.evalShots = fs.Int("eval-shots", def.EvalShots, "shots of the k-shot task prompts during evaluation")
 	f.saveEvery = fs.Int("save-every", def.SaveEvery, "steps between checkpoints")
 	f.synBytes = fs.Int("synthetic-bytes", def.SyntheticBytes, "bytes of synthetic training text")
-	f.reasoning = fs.Float64("reasoning-frac", 0, "add synthetic reasoning text (assignment chains, recall, sums; never a primitive's format) as this fraction of the training text")
 	f.maxMem = fs.String("max-memory", "", "refuse runs that need more memory than this (e.g. 20G; none: no check; default: the available memory)")
 	return f
 }
@@ -125,6 +127,26 @@ func (f *trainFlags) memory() (int64, error) {
 	return n, nil
 }
 
+// dataOptions applies --data and --data-bytes, and expands the mixture files (@FILE) of opt.Data, so
+// the run saves the entries themselves.
+func (f *trainFlags) dataOptions(opt *train.Options, set map[string]bool) error {
+	if len(f.data) > 0 {
+		opt.Data = f.data
+	}
+	var err error
+	if opt.Data, err = data.ExpandFiles(opt.Data); err != nil {
+		return err
+	}
+	if set["data-bytes"] {
+		n, err := train.ParseBytes(*f.dataBytes)
+		if err != nil || n < 0 {
+			return fmt.Errorf("--data-bytes: %q is not a size (e.g. 512K, 40M)", *f.dataBytes)
+		}
+		opt.DataBytes = n
+	}
+	return nil
+}
+
 // options builds the options of a fresh run: preset, then --config, then the flags given.
 func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	cfg, err := model.Preset(*f.preset)
@@ -145,8 +167,8 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	if set["tied"] {
 		opt.Model.TiedEmbeddings = *f.tied
 	}
-	if len(f.data) > 0 {
-		opt.Data = f.data
+	if err := f.dataOptions(&opt, set); err != nil {
+		return opt, err
 	}
 	for name, apply := range map[string]func(){
 		"seed": func() { opt.Seed = *f.seed }, "accum": func() { opt.Accum = *f.accum }, "lr": func() { opt.LR = *f.lr },
@@ -157,7 +179,6 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		"grow-optim": func() { opt.GrowOptim = *f.growOptim }, "identity": func() { opt.GrowIdentity = *f.identity },
 		"weight-decay": func() { opt.WeightDecay = *f.wd }, "clip": func() { opt.Clip = *f.clip },
 		"threads": func() { opt.Threads = *f.threads }, "matmul": func() { opt.Matmul = *f.matmul }, "synthetic-bytes": func() { opt.SyntheticBytes = *f.synBytes },
-		"reasoning-frac": func() { opt.ReasoningFrac = *f.reasoning },
 	} {
 		if set[name] {
 			apply()
@@ -324,11 +345,7 @@ func printHeader(w io.Writer, r *train.Run) {
 	}
 	fmt.Fprintf(w, "model: %s, dim %d, %d heads, ffn %d, vocab %d, seq %d — %s; %s kernels, %d threads\n",
 		depth, o.Model.Dim, o.Model.NumHeads, o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen, params, kern.Backend(), o.Threads)
-	fmt.Fprintf(w, "data: %s — %d training tokens, %d validation tokens; %d tokens per step\n",
-		dataName(o), len(r.Corpus.Train), len(r.Corpus.Val), o.Batch*o.Accum*o.Model.SeqLen)
-	if len(o.Data) > 0 {
-		fmt.Fprintf(w, "files: %s\n", r.Corpus.Files)
-	}
+	printData(w, o, r.Corpus)
 	if o.Growing() {
 		fmt.Fprintf(w, "growth: %s, block %d, schedule %s — stages end at steps %v\n", o.Growth, o.Block, o.Stages, r.Trainer.Ends)
 	}
@@ -353,9 +370,80 @@ func printSummary(w io.Writer, r *train.Run, s train.Summary) {
 	fmt.Fprintf(w, "checkpoint: %s (sample with: midas sample --ckpt %s)\n", dir, dir)
 }
 
+// printData writes the data lines of the header: the whole, then each source of a mixture (share,
+// bytes, tokens, documents; sampled or repeated) and the files each read.
+func printData(w io.Writer, o train.Options, c *train.Corpus) {
+	fmt.Fprintf(w, "data: %s — %d training tokens, %d validation tokens; %d tokens per step\n",
+		corpusName(o, c), len(c.Train), len(c.Val), o.Batch*o.Accum*o.Model.SeqLen)
+	for _, p := range c.Parts {
+		fmt.Fprintf(w, "data: %s\n", partLine(p, len(c.Train), o.Seed))
+	}
+	if len(o.Data) > 0 && c.Parts == nil {
+		fmt.Fprintf(w, "files: %s\n", c.Files)
+	}
+	for _, p := range c.Parts {
+		if p.Kind != data.KindSynthetic && p.Kind != data.KindReasoning {
+			fmt.Fprintf(w, "files: %s: %s\n", p.Name, p.Files)
+		}
+	}
+}
+
+// partLine describes one source of a mixture: "prose (text, DIR): share 60.0%, 1.2 MB, 301234 tokens
+// (57.9%), 10 docs read, 2.8% of 43.1 MB sampled; validation 61.4 kB".
+func partLine(p train.Part, tokens int, seed uint64) string {
+	from := fmt.Sprintf("%s, %s", p.Kind, p.Path)
+	docs := fmt.Sprintf("%d docs read", p.Docs)
+	use := ""
+	switch r := p.Repeats(); {
+	case p.Kind == data.KindSynthetic:
+		from, docs = fmt.Sprintf("synthetic world, seed %d", seed), fmt.Sprintf("%d docs generated", p.Docs)
+	case p.Kind == data.KindReasoning:
+		from, docs = "generated reasoning text, training only", fmt.Sprintf("%d docs generated", p.Docs)
+	case r < 1:
+		use = fmt.Sprintf(", %.1f%% of %s sampled", 100*r, size(p.Natural))
+	case r == 1:
+		use = ", all of it"
+	default:
+		use = fmt.Sprintf(", repeated %.2f× (it holds %s)", r, size(p.Natural))
+	}
+	return fmt.Sprintf("%s (%s): share %.1f%%, %s, %d tokens (%.1f%%), %s%s; validation %s",
+		p.Name, from, 100*p.Share, size(p.Bytes), p.Tokens, 100*float64(p.Tokens)/float64(max(tokens, 1)), docs, use, size(docBytes(p.Val)))
+}
+
+// size writes a byte count in B, kB or MB (decimal).
+func size(n int64) string {
+	switch {
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func docBytes(docs []data.Doc) int64 {
+	var n int64
+	for _, d := range docs {
+		n += int64(len(d.Text))
+	}
+	return n
+}
+
 func dataName(opt train.Options) string {
 	if len(opt.Data) == 0 {
 		return fmt.Sprintf("synthetic world (seed %d)", opt.Seed)
 	}
 	return strings.Join(opt.Data, ", ")
+}
+
+// corpusName names the run's data on its data line: dataName, or a mixture's size.
+func corpusName(opt train.Options, c *train.Corpus) string {
+	if c.Parts == nil {
+		return dataName(opt)
+	}
+	budget := "the most at which no source repeats"
+	if opt.DataBytes > 0 {
+		budget = "--data-bytes"
+	}
+	return fmt.Sprintf("mixture of %d sources, %s of training text (%s)", len(c.Parts), size(c.TrainBytes), budget)
 }

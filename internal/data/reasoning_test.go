@@ -1,6 +1,8 @@
 package data
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -38,5 +40,31 @@ func TestReasoningTextHasNoPrompt(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("no %q document", want)
 		}
+	}
+}
+
+// TestReasoningSource: a mixture entry NAME=reasoning:W generates its share of the training text and
+// holds no validation text (validation measures the other sources).
+func TestReasoningSource(t *testing.T) {
+	dir := t.TempDir()
+	text := strings.Repeat("A line of prose for the mixture, long enough to split.\n", 4000)
+	if err := os.WriteFile(filepath.Join(dir, "prose.txt"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sources, err := ParseMixture([]string{"prose=" + filepath.Join(dir, "prose.txt") + ":0.75", "logic=reasoning:0.25"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sources[1].Kind != KindReasoning {
+		t.Fatalf("kind %v", sources[1].Kind)
+	}
+	m, err := BuildMixture(sources, MixOptions{ValFrac: 0.05, Seed: 1, WithTrain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.Parts[1]
+	share := float64(docBytes(p.Train)) / float64(docBytes(p.Train)+docBytes(m.Parts[0].Train))
+	if len(p.Val) != 0 || share < 0.24 || share > 0.26 {
+		t.Fatalf("reasoning part: %d validation docs, share %.3f of the training text", len(p.Val), share)
 	}
 }

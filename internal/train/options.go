@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"midas/internal/data"
 	"midas/internal/grow"
 	"midas/internal/model"
 	"midas/internal/optim"
@@ -17,36 +18,34 @@ import (
 // (trainer_state.json) so a run can be resumed and audited.
 type Options struct {
 	Model           model.Config `json:"model"`
-	Batch           int          `json:"batch"`            // sequences per micro-batch
-	Accum           int          `json:"accum"`            // micro-batches per optimizer step
-	Steps           int          `json:"steps"`            // optimizer steps in the whole run
-	LR              float64      `json:"lr"`               // peak learning rate
-	MinLR           float64      `json:"min_lr"`           // final learning rate (cosine, wsd)
-	Warmup          int          `json:"warmup"`           // linear warmup steps
-	LRKind          string       `json:"lr_schedule"`      // cosine | wsd | constant
-	DecaySteps      int          `json:"decay_steps"`      // wsd: length of the final decay
-	Beta1           float64      `json:"beta1"`            // AdamW
-	Beta2           float64      `json:"beta2"`            // AdamW
-	AdamEps         float64      `json:"adam_eps"`         // AdamW
-	WeightDecay     float64      `json:"weight_decay"`     // decoupled, on projections and lm_head
-	DecayEmbeddings bool         `json:"decay_embeddings"` // also decay the embedding
-	DecayNorms      bool         `json:"decay_norms"`      // also decay the RMSNorm scales
-	Clip            float64      `json:"clip"`             // global gradient-norm clip (0: off)
-	Seed            uint64       `json:"seed"`             // weights, data order, synthetic world
-	Threads         int          `json:"threads"`          // kernel workers (part of the determinism contract)
-	Matmul          string       `json:"matmul,omitempty"` // float32 (default, "") | bf16: GEMM operands rounded to bfloat16 (AMX)
-	EvalEvery       int          `json:"eval_every"`       // steps between validation losses (0: only at the end)
-	EvalBatches     int          `json:"eval_batches"`     // validation batches per evaluation
-	EvalTasks       int          `json:"eval_tasks"`       // held-out examples per task at each evaluation (0: loss only)
-	EvalShots       int          `json:"eval_shots"`       // k of the k-shot prompts
-	SaveEvery       int          `json:"save_every"`       // steps between checkpoints (0: only at the end)
-	Data            []string     `json:"data"`             // text paths; empty: the synthetic corpus
-	SyntheticBytes  int          `json:"synthetic_bytes"`  // size of the synthetic training text
-	TokenizerBytes  int          `json:"tokenizer_bytes"`  // text sample the BPE is trained on
-	ValFrac         float64      `json:"val_frac"`         // held-out fraction of user text
-	// ReasoningFrac adds data.ReasoningText (chains of assignments, recall, small sums in forms the
-	// primitives never use) as this fraction of the training text's bytes; user data only.
-	ReasoningFrac float64 `json:"reasoning_frac,omitempty"`
+	Batch           int          `json:"batch"`                // sequences per micro-batch
+	Accum           int          `json:"accum"`                // micro-batches per optimizer step
+	Steps           int          `json:"steps"`                // optimizer steps in the whole run
+	LR              float64      `json:"lr"`                   // peak learning rate
+	MinLR           float64      `json:"min_lr"`               // final learning rate (cosine, wsd)
+	Warmup          int          `json:"warmup"`               // linear warmup steps
+	LRKind          string       `json:"lr_schedule"`          // cosine | wsd | constant
+	DecaySteps      int          `json:"decay_steps"`          // wsd: length of the final decay
+	Beta1           float64      `json:"beta1"`                // AdamW
+	Beta2           float64      `json:"beta2"`                // AdamW
+	AdamEps         float64      `json:"adam_eps"`             // AdamW
+	WeightDecay     float64      `json:"weight_decay"`         // decoupled, on projections and lm_head
+	DecayEmbeddings bool         `json:"decay_embeddings"`     // also decay the embedding
+	DecayNorms      bool         `json:"decay_norms"`          // also decay the RMSNorm scales
+	Clip            float64      `json:"clip"`                 // global gradient-norm clip (0: off)
+	Seed            uint64       `json:"seed"`                 // weights, data order, synthetic world
+	Threads         int          `json:"threads"`              // kernel workers (part of the determinism contract)
+	Matmul          string       `json:"matmul,omitempty"`     // float32 (default, "") | bf16: GEMM operands rounded to bfloat16 (AMX)
+	EvalEvery       int          `json:"eval_every"`           // steps between validation losses (0: only at the end)
+	EvalBatches     int          `json:"eval_batches"`         // validation batches per evaluation
+	EvalTasks       int          `json:"eval_tasks"`           // held-out examples per task at each evaluation (0: loss only)
+	EvalShots       int          `json:"eval_shots"`           // k of the k-shot prompts
+	SaveEvery       int          `json:"save_every"`           // steps between checkpoints (0: only at the end)
+	Data            []string     `json:"data"`                 // text paths, or mixture entries NAME=PATH[:WEIGHT] (data.Source); empty: the synthetic corpus
+	DataBytes       int64        `json:"data_bytes,omitempty"` // training text of a mixture (0: the most at which no source repeats)
+	SyntheticBytes  int          `json:"synthetic_bytes"`      // size of the synthetic training text
+	TokenizerBytes  int          `json:"tokenizer_bytes"`      // text sample the BPE is trained on
+	ValFrac         float64      `json:"val_frac"`             // held-out fraction of user text
 
 	// Gradual stacking. Model.NumLayers is the final depth; training starts with one block.
 	Growth       string `json:"growth"`        // none | midas | gradstack | double (grow.OpNone, grow.StagedOps)
@@ -148,9 +147,7 @@ func (o Options) Validate() error {
 	if len(o.Data) == 0 && o.SyntheticBytes < 1<<16 {
 		p = append(p, fmt.Sprintf("synthetic-bytes must be at least 65536, got %d", o.SyntheticBytes))
 	}
-	if o.ReasoningFrac < 0 || o.ReasoningFrac >= 1 {
-		p = append(p, fmt.Sprintf("reasoning-frac must be in [0, 1), got %g", o.ReasoningFrac))
-	}
+	p = append(p, o.dataProblems()...)
 	if o.TokenizerBytes < 1<<12 {
 		p = append(p, fmt.Sprintf("tokenizer-bytes must be at least 4096, got %d", o.TokenizerBytes))
 	}
@@ -159,6 +156,24 @@ func (o Options) Validate() error {
 		return nil
 	}
 	return errors.New("train: invalid options: " + strings.Join(p, "; "))
+}
+
+// dataProblems checks a mixture's entries and budget.
+func (o Options) dataProblems() []string {
+	mixture := data.IsMixture(o.Data)
+	var p []string
+	if mixture {
+		if _, err := data.ParseMixture(o.Data); err != nil {
+			p = append(p, strings.TrimPrefix(err.Error(), "data: "))
+		}
+	}
+	switch {
+	case o.DataBytes != 0 && !mixture:
+		p = append(p, "data-bytes needs a mixture of named sources (--data NAME=PATH:WEIGHT)")
+	case o.DataBytes != 0 && o.DataBytes < 1<<16:
+		p = append(p, fmt.Sprintf("data-bytes must be at least 65536, got %d", o.DataBytes))
+	}
+	return p
 }
 
 // OptionsDiff lists the JSON keys (as in trainer_state.json, "model.dim" for nested ones) whose values

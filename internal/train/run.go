@@ -237,6 +237,10 @@ func (r *Run) prepare(st *State) error {
 		return fmt.Errorf("train: training data: %d tokens are too few for one batch of %d×%d: %v", len(corpus.Train), o.Batch, o.Model.SeqLen+1, err)
 	}
 	val := data.ValBatches(corpus.Val, o.Model.SeqLen, o.Batch, o.EvalBatches)
+	if len(val) == 0 {
+		// An evaluation would log a NaN validation loss, which JSON cannot hold.
+		return fmt.Errorf("train: validation data: %d tokens are too few for one batch of %d×%d; give more text (or a larger --data-bytes)", len(corpus.Val), o.Batch, o.Model.SeqLen+1)
+	}
 	r.Trainer = New(o, m, loader, val)
 	if st != nil {
 		return r.Trainer.Restore(r.Cfg.Resume, *st)
