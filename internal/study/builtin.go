@@ -42,7 +42,12 @@ func Builtin(name string, quick bool) (Spec, error) {
 func mixture(quick bool) (Spec, error) {
 	cfg := model.Presets["small"]
 	o := train.DefaultOptions(cfg)
-	o.Data = []string{sharedData()}
+	// The paper's mixture (C4 57%, Wikipedia 17%, GitHub 17%, ArXiv 9%) from what every machine has:
+	// public-domain prose, the Go toolchain's source, the synthetic world (word problems, math text)
+	// and reasoning text in forms no primitive uses.
+	o.Data = []string{"prose=" + sharedData() + ":0.65", "code=" + filepath.Join(runtime.GOROOT(), "src") + ":0.2",
+		"math=synthetic:0.05", "reasoning=reasoning:0.1"}
+	o.DataBytes = 24 << 20
 	o.Steps, o.Warmup, o.EvalEvery, o.EvalTasks, o.SaveEvery = 1500, 100, 500, 0, 500
 	o.Block, o.Stages, o.Threads = 1, "prop-1", runtime.GOMAXPROCS(0)
 	ft := eval.FinetuneOptions{Examples: 1024, Seeds: 1, Epochs: 4, Batch: 8, LR: 3e-3, Warmup: 50}
@@ -52,6 +57,7 @@ func mixture(quick bool) (Spec, error) {
 		Pilots:    mixturePilots}
 	if quick {
 		s.Name = "mixture-quick"
+		s.Base.DataBytes = 2 << 20
 		s.Base.Model = model.Presets["tiny"]
 		s.Base.Steps, s.Base.Warmup, s.Base.EvalEvery, s.Base.SaveEvery = 60, 6, 30, 30
 		s.Base.TokenizerBytes = 1 << 18
