@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -24,40 +25,48 @@ func TestModelGradFD(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := NewRNG(42)
-		for i := range m.Params {
-			m.Params[i] = float32(r.Normal() * 0.3)
-		}
-		b, tt := 2, 5
-		tokens := make([]int32, b*tt)
-		targets := make([]int32, b*tt)
-		for i := range tokens {
-			tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
-			targets[i] = int32(r.Next() % uint64(cfg.VocabSize))
-		}
-		targets[3] = -1 // an ignored position
-		m.ZeroGrads()
-		m.Loss(tokens, targets, b, tt)
-		m.Backward(1)
-		grads := append([]float32(nil), m.Grads...)
-		const h = 1e-2
-		worst := 0.0
-		for i := range m.Params {
-			old := m.Params[i]
-			m.Params[i] = old + h
-			lp := float64(m.Loss(tokens, targets, b, tt))
-			m.Params[i] = old - h
-			lm := float64(m.Loss(tokens, targets, b, tt))
-			m.Params[i] = old
-			num := (lp - lm) / (2 * h)
-			diff := math.Abs(num - float64(grads[i]))
-			worst = max(worst, diff)
-			if diff > 2e-3+2e-2*math.Abs(num) {
-				t.Fatalf("tied=%v: %s: analytic %.6g, numeric %.6g", tied, m.nameOf(i), grads[i], num)
-			}
-		}
-		t.Logf("tied=%v: max |analytic − numeric| = %.3g over %d parameters", tied, worst, len(m.Params))
+		checkGradFD(t, m, fmt.Sprintf("tied=%v", tied))
 	}
+}
+
+// checkGradFD draws m's parameters at scale 0.3 and checks Backward against central differences of the
+// mean loss over every parameter (tolerance 2e-3 + 2e-2·|g|, see TestModelGradFD).
+func checkGradFD(t *testing.T, m *Model, label string) {
+	t.Helper()
+	cfg := m.Cfg
+	r := NewRNG(42)
+	for i := range m.Params {
+		m.Params[i] = float32(r.Normal() * 0.3)
+	}
+	b, tt := 2, 5
+	tokens := make([]int32, b*tt)
+	targets := make([]int32, b*tt)
+	for i := range tokens {
+		tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
+		targets[i] = int32(r.Next() % uint64(cfg.VocabSize))
+	}
+	targets[3] = -1 // an ignored position
+	m.ZeroGrads()
+	m.Loss(tokens, targets, b, tt)
+	m.Backward(1)
+	grads := append([]float32(nil), m.Grads...)
+	const h = 1e-2
+	worst := 0.0
+	for i := range m.Params {
+		old := m.Params[i]
+		m.Params[i] = old + h
+		lp := float64(m.Loss(tokens, targets, b, tt))
+		m.Params[i] = old - h
+		lm := float64(m.Loss(tokens, targets, b, tt))
+		m.Params[i] = old
+		num := (lp - lm) / (2 * h)
+		diff := math.Abs(num - float64(grads[i]))
+		worst = max(worst, diff)
+		if diff > 2e-3+2e-2*math.Abs(num) {
+			t.Fatalf("%s: %s: analytic %.6g, numeric %.6g", label, m.nameOf(i), grads[i], num)
+		}
+	}
+	t.Logf("%s: max |analytic − numeric| = %.3g over %d parameters", label, worst, len(m.Params))
 }
 
 // nameOf names the tensor holding flat index i (for test messages).
