@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -216,10 +217,70 @@ func (m *Model) Unrolled() (Config, []float32) {
 
 // NewLoop allocates a looped model of depth cfg.NumLayers: l.Physical() layers of parameters applied in
 // the order of l.Map(). l must be valid for that depth. The model's Cfg.NumLayers is the physical count.
+// The zero Loop gives New(cfg).
 func NewLoop(cfg Config, l Loop) (*Model, error) {
+	if !l.Looped() {
+		return New(cfg)
+	}
 	if err := l.Validate(cfg.NumLayers); err != nil {
 		return nil, err
 	}
 	cfg.NumLayers = l.Physical()
 	return NewMapped(cfg, l.Map())
+}
+
+// LoopOf recovers the Loop whose map is layerMap: the zero Loop for the identity, an error for a map
+// that no Loop makes (a permutation, two shared blocks, a block shared unevenly).
+func LoopOf(layerMap []int) (Loop, error) {
+	uses := map[int]int{}
+	phys := 0
+	for _, p := range layerMap {
+		uses[p]++
+		phys = max(phys, p+1)
+	}
+	l := Loop{P: -1}
+	for j := 0; j < phys; j++ {
+		if uses[j] > 1 {
+			if l.P < 0 {
+				l.P, l.R = j, uses[j]
+			}
+			l.K++
+		}
+	}
+	if l.P < 0 { // nothing shared: a loop only if it is the identity
+		l = Loop{}
+		for i, p := range layerMap {
+			if p != i {
+				return Loop{}, fmt.Errorf("model: layer map %v is not a loop", layerMap)
+			}
+		}
+		return l, nil
+	}
+	l.Q = phys - l.P - l.K
+	if !slices.Equal(l.Map(), layerMap) {
+		return Loop{}, fmt.Errorf("model: layer map %v is not a loop", layerMap)
+	}
+	return l, nil
+}
+
+// FirstUseTensors lists the physical tensors (Tensors, in layout order) named by the logical layer that
+// first uses them: the names under which an unrolled checkpoint holds each physical tensor once. For
+// the identity map it equals Tensors.
+func (l *Layout) FirstUseTensors() []Tensor {
+	first := make([]int, len(l.layers))
+	for i := range first {
+		first[i] = -1
+	}
+	for i, p := range l.Map {
+		if first[p] < 0 {
+			first[p] = i
+		}
+	}
+	out := append([]Tensor(nil), l.Tensors...)
+	for i, t := range out {
+		if t.Layer >= 0 {
+			out[i].Name = fmt.Sprintf("model.layers.%d.%s", first[t.Layer], layerTensors[(i-1)%tensorsPerLayer].suffix)
+		}
+	}
+	return out
 }

@@ -196,3 +196,38 @@ func TestLoopCache(t *testing.T) {
 		}
 	}
 }
+
+// TestLoopOf: every loop's map gives the loop back; maps that are no loop are refused.
+func TestLoopOf(t *testing.T) {
+	for _, l := range []Loop{{}, {K: 2, R: 3}, {K: 2, R: 3, P: 1, Q: 1}, {K: 1, R: 2, Q: 2}, {K: 3, R: 2, P: 2}} {
+		m := l.Map()
+		if !l.Looped() {
+			m = []int{0, 1, 2}
+		}
+		if got, err := LoopOf(m); err != nil || got != l {
+			t.Errorf("LoopOf(%v) = %+v, %v; want %+v", m, got, err, l)
+		}
+	}
+	for _, m := range [][]int{{1, 0}, {0, 0, 1, 1}, {0, 1, 0, 2, 1}, {0, 1, 1, 1, 0}} {
+		if l, err := LoopOf(m); err == nil {
+			t.Errorf("LoopOf(%v) = %+v, want an error", m, l)
+		}
+	}
+}
+
+// TestFirstUseTensors: the physical tensors of a middle loop carry the names of their first use.
+func TestFirstUseTensors(t *testing.T) {
+	cfg := Presets["tiny"]
+	cfg.NumLayers = 8
+	m, _ := NewLoop(cfg, Loop{K: 2, R: 3, P: 1, Q: 1})
+	fu := m.Layout.FirstUseTensors()
+	if len(fu) != len(m.Layout.Tensors) {
+		t.Fatalf("%d tensors, want %d", len(fu), len(m.Layout.Tensors))
+	}
+	for i, want := range map[int]string{0: "model.embed_tokens.weight", 1: "model.layers.0.input_layernorm.weight",
+		1 + 2*9 + 1: "model.layers.2.self_attn.q_proj.weight", 1 + 3*9 + 8: "model.layers.7.mlp.down_proj.weight"} {
+		if fu[i].Name != want || fu[i].Offset != m.Layout.Tensors[i].Offset {
+			t.Errorf("tensor %d: %s at %d, want %s at %d", i, fu[i].Name, fu[i].Offset, want, m.Layout.Tensors[i].Offset)
+		}
+	}
+}

@@ -5,7 +5,7 @@ import "fmt"
 // The files of a run directory. The first four are the checkpoint (committed together by
 // SaveCheckpoint, HF-loadable); the rest belong to the run and live beside it.
 const (
-	FileConfig    = "config.json"           // Hugging Face LlamaConfig (+ growth_history)
+	FileConfig    = "config.json"           // Hugging Face LlamaConfig (+ growth_history, midas_loop)
 	FileModel     = "model.safetensors"     // the weights
 	FileTokenizer = "tokenizer.json"        // HF tokenizers JSON of the run's BPE
 	FileOptimizer = "optimizer.safetensors" // both AdamW moments (exp_avg.*, exp_avg_sq.*)
