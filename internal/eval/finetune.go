@@ -41,7 +41,7 @@ func Finetune(m *model.Model, tk *tok.Tokenizer, o FinetuneOptions, k, n int, se
 	byName := map[string][]float64{}
 	var names []string
 	for s := 0; s < o.Seeds; s++ {
-		c, err := model.New(m.Cfg)
+		c, err := model.NewMapped(m.Cfg, m.Layout.Map) // a looped or repeated model stays one
 		if err != nil {
 			return nil, err
 		}

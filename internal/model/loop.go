@@ -80,7 +80,7 @@ func (l Loop) Problems(depth int) []string {
 		return nil
 	}
 	var p []string
-	if l.K < 1 || l.R < 1 {
+	if l.K < 1 || l.R < 0 {
 		p = append(p, fmt.Sprintf("loop %dx%d: the block size and the repetitions must be at least 1", l.K, l.R))
 	}
 	if l.P < 0 || l.Q < 0 {
@@ -96,6 +96,8 @@ func (l Loop) Problems(depth int) []string {
 	case span%l.K != 0:
 		p = append(p, fmt.Sprintf("loop block of %d layers does not divide the looped span of %d layers (%d layers − %d,%d untied)",
 			l.K, span, depth, l.P, l.Q))
+	case l.R == 0:
+		p = append(p, fmt.Sprintf("loop %d: the repetitions R must be at least 1", l.K))
 	case l.Depth() != depth:
 		p = append(p, fmt.Sprintf("loop %dx%d with %d,%d untied is %d+%d·%d+%d = %d layers, not the model's %d",
 			l.K, l.R, l.P, l.Q, l.P, l.K, l.R, l.Q, l.Depth(), depth))
@@ -121,7 +123,7 @@ func ParseLoop(s string) (Loop, error) {
 		rv, err2 = strconv.Atoi(r)
 	}
 	if err1 != nil || err2 != nil || kv < 1 || (found && rv < 1) {
-		return Loop{}, fmt.Errorf("model: loop %q: want KxR (a block of K ≥ 1 layers applied R ≥ 1 times, e.g. 2x3) or K", s)
+		return Loop{}, fmt.Errorf("model: %q: want KxR (a block of K ≥ 1 layers applied R ≥ 1 times, e.g. 2x3) or K", s)
 	}
 	return Loop{K: kv, R: rv}, nil
 }
@@ -132,7 +134,7 @@ func ParseUntied(s string) (p, q int, err error) {
 	p, err1 := strconv.Atoi(strings.TrimSpace(a))
 	q, err2 := strconv.Atoi(strings.TrimSpace(b))
 	if !ok || err1 != nil || err2 != nil || p < 0 || q < 0 {
-		return 0, 0, fmt.Errorf("model: loop-untied %q: want P,Q (untied layers below and above the loop, each ≥ 0, e.g. 1,1)", s)
+		return 0, 0, fmt.Errorf("model: %q: want P,Q (untied layers below and above the loop, each ≥ 0, e.g. 1,1)", s)
 	}
 	return p, q, nil
 }
@@ -283,4 +285,14 @@ func (l *Layout) FirstUseTensors() []Tensor {
 		}
 	}
 	return out
+}
+
+// RepeatMiddle returns m with the centred block of b of its layers applied r times (MiddleMap over
+// m's layer map), sharing m's parameters (Remap); r = 1 computes exactly what m computes.
+func (m *Model) RepeatMiddle(b, r int) (*Model, error) {
+	lm, err := MiddleMap(m.Layout.Map, b, r)
+	if err != nil {
+		return nil, err
+	}
+	return m.Remap(lm)
 }

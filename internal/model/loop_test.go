@@ -231,3 +231,11 @@ func TestFirstUseTensors(t *testing.T) {
 		}
 	}
 }
+
+// TestLoopFitProblems: "K" alone that cannot be fitted reports the span it does not divide.
+func TestLoopFitProblems(t *testing.T) {
+	l := Loop{K: 4, P: 1}.Fit(6)
+	if err := l.Validate(6); err == nil || !strings.Contains(err.Error(), "loop block of 4 layers does not divide the looped span of 5 layers (6 layers − 1,0 untied)") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -16,3 +16,8 @@ const (
 // FileEval is the name of the cached final evaluation of a run directory with n held-out examples per
 // task and ft fine-tuning examples (written by eval.Final).
 func FileEval(n, ft int) string { return fmt.Sprintf("eval-n%d-ft%d.json", n, ft) }
+
+// FileEvalRepeat is FileEval for an evaluation with the middle block of b layers applied r times.
+func FileEvalRepeat(n, ft, b, r int) string {
+	return fmt.Sprintf("eval-n%d-ft%d-rep%dx%d.json", n, ft, b, r)
+}

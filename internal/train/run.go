@@ -262,13 +262,18 @@ func (r *Run) model(st *State) (*model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	want := r.Opt.PhysicalModel()
-	want.NumLayers = m.Cfg.NumLayers // a growing run's depth changes; the trainer checks it per stage
-	if m.Cfg != want || m.Layout.Depth() > r.Opt.Model.NumLayers {
+	wantCfg := r.Opt.PhysicalModel()
+	wantCfg.NumLayers = m.Cfg.NumLayers // a growing run's depth changes; the trainer checks it per stage
+	if m.Cfg != wantCfg || m.Layout.Depth() > r.Opt.Model.NumLayers {
 		return nil, fmt.Errorf("train: %s: config.json describes %+v but the training state says %+v", r.Cfg.Resume, m.Cfg, r.Opt.Model)
 	}
-	if l, _ := model.LoopOf(m.Layout.Map); l != r.Opt.Loop {
-		return nil, fmt.Errorf("train: %s: config.json describes loop %s but the training state says loop %s", r.Cfg.Resume, l, r.Opt.Loop)
+	want := model.NewLayout(m.Cfg).Map // a loop applied once (R = 1) is saved as the plain model it is
+	if r.Opt.Loop.Looped() {
+		want = r.Opt.Loop.Map()
+	}
+	if !slices.Equal(m.Layout.Map, want) {
+		return nil, fmt.Errorf("train: %s: config.json's layers run as %v, but the training state's loop %s runs them as %v",
+			r.Cfg.Resume, m.Layout.Map, r.Opt.Loop, want)
 	}
 	return m, nil
 }
