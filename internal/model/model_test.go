@@ -93,6 +93,7 @@ type golden struct {
 	} `json:"optimizer"`
 	StepLosses []float64 `json:"step_losses"`
 	GradNorms  []float64 `json:"grad_norms"`
+	Loop       Loop      `json:"loop"` // gen_golden_loop.py: the loop over Config.Layers; zero otherwise
 }
 
 // TestGolden compares the model with fixtures written by testdata/gen_golden.py from the PyTorch
@@ -109,6 +110,19 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestGoldenLoop is TestGolden for looped models (fixtures of testdata/gen_golden_loop.py): a 2-layer
+// block applied twice, and a 1-layer block applied twice between untied layers with tied embeddings;
+// the gradients compared are the physical ones (each shared block's summed over its uses), with the
+// same tolerances. It skips when the fixtures were not generated (no torch where they were written).
+func TestGoldenLoop(t *testing.T) {
+	for _, name := range []string{"loop2", "midloop"} {
+		if _, err := os.Stat("testdata/golden_" + name + ".json"); err != nil {
+			t.Skipf("testdata/golden_%s.json is absent: run testdata/gen_golden_loop.py (needs python3-torch)", name)
+		}
+		t.Run(name, func(t *testing.T) { checkGolden(t, name) })
+	}
+}
+
 func checkGolden(t *testing.T, name string) {
 	raw, err := os.ReadFile("testdata/golden_" + name + ".json")
 	if err != nil {
@@ -121,7 +135,7 @@ func checkGolden(t *testing.T, name string) {
 	gc := g.Config
 	cfg := Config{VocabSize: gc.Vocab, Dim: gc.Dim, NumLayers: gc.Layers, NumHeads: gc.Heads, FFNDim: gc.FFN,
 		SeqLen: gc.Seq, RopeTheta: gc.Theta, NormEps: gc.Eps, TiedEmbeddings: gc.Tied}
-	m, err := New(cfg)
+	m, err := NewLoop(cfg, g.Loop)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,14 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
+	"midas/internal/ckpt"
 	"midas/internal/model"
 )
 
@@ -101,5 +104,65 @@ func TestSimRegTraining(t *testing.T) {
 	}
 	if math.Abs(val[1]-val[0]) > 0.05*val[0] {
 		t.Errorf("validation loss %.4f with the regulariser, %.4f without: want within 5%%", val[1], val[0])
+	}
+}
+
+// TestSimRegGolden compares R and its gradient with PyTorch autograd (testdata/gen_golden_simreg.py,
+// float64 from the same float32 weights) for three settings. Tolerances: the value 1e-12 (float64 sums
+// in another order); the gradient, which torch wrote in float32, 1e-9 + 1e-6·|g| (float32 rounding of
+// both sides). Skips when the fixture was not generated (no torch where it was written).
+func TestSimRegGolden(t *testing.T) {
+	raw, err := os.ReadFile("testdata/golden_simreg.json")
+	if err != nil {
+		t.Skip("testdata/golden_simreg.json is absent: run testdata/gen_golden_simreg.py (needs python3-torch)")
+	}
+	var g struct {
+		Config struct {
+			Vocab, Dim, Layers, Heads, FFN, Seq int
+		}
+		Settings []struct {
+			Name        string
+			Block       int
+			Flat, Norms bool
+			Value       float64
+		}
+	}
+	if err := json.Unmarshal(raw, &g); err != nil {
+		t.Fatal(err)
+	}
+	c := g.Config
+	cfg := model.Config{VocabSize: c.Vocab, Dim: c.Dim, NumLayers: c.Layers, NumHeads: c.Heads, FFNDim: c.FFN, SeqLen: c.Seq, RopeTheta: 10000, NormEps: 1e-5}
+	l := model.NewLayout(cfg)
+	f, err := ckpt.Open("testdata/golden_simreg.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	params := make([]float32, l.Size)
+	if err := readTensors("testdata/golden_simreg.safetensors", l.Tensors, "", params); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range g.Settings {
+		s := SimReg{Lambda: 1, Block: st.Block, Flat: st.Flat, Norms: st.Norms}
+		grads := make([]float32, l.Size)
+		r := simValueGrad(params, grads, s.terms(l), 1)
+		t.Logf("%s: R %.15f, torch %.15f", st.Name, r, st.Value)
+		if math.Abs(r-st.Value) > 1e-12 || s.Value(l, params) != r {
+			t.Errorf("%s: R %.15f, torch %.15f", st.Name, r, st.Value)
+		}
+		for _, tn := range l.Tensors {
+			if tn.Layer < 0 {
+				continue
+			}
+			want, err := f.ReadFloat32("grad/" + st.Name + "/" + tn.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, w := range want {
+				if d := math.Abs(float64(grads[tn.Offset+i] - w)); d > 1e-9+1e-6*math.Abs(float64(w)) {
+					t.Fatalf("%s: grad %s[%d] = %.9g, torch %.9g", st.Name, tn.Name, i, grads[tn.Offset+i], w)
+				}
+			}
+		}
 	}
 }
