@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -27,6 +28,11 @@ type RunResult struct {
 	Layers     int             // final depth (logical layers: a looped model's unrolled depth)
 	Params     int             // parameters of the final model (physical: a looped block counts once)
 	Similarity [][]float64     // cosine similarity of the final (unrolled) layers' weights
+	// BlockSim is R(k) of the final (unrolled) weights with k = SimBlock layers per block: the mean
+	// cosine similarity of each weight matrix with the same one k layers up (train.SimReg); NaN when
+	// the depth has fewer than two blocks of k.
+	BlockSim float64
+	SimBlock int
 	// EvalOnly marks a row evaluated from another run's checkpoints (e.g. midas with its middle
 	// repeated): its training numbers are that run's, so the time speedups are not shown.
 	EvalOnly bool
@@ -116,12 +122,14 @@ func writeTable(b *strings.Builder, gs []group, names []string) {
 	b.WriteString("*median-based*: each stage's median step time × its steps, which discounts moments when other work shared the cores.\n\n")
 	b.WriteString("Layers are the depth a forward pass runs (a looped model's unrolled depth), parameters the weights stored once ")
 	b.WriteString("(a looped block counts once), FLOPs the training compute at the unrolled depth. ")
+	b.WriteString("*block sim*: R(k) of the final weights, k = the growth block — the mean cosine similarity of each weight ")
+	b.WriteString("matrix with the same matrix k layers up (1 for a model looped with block k; the similarity regulariser raises it). ")
 	b.WriteString("A row marked † is evaluated from another run's checkpoints: its training numbers are that run's.\n\n")
-	b.WriteString("| run | seeds | layers | params | val loss | val ppl | FLOPs | train time (s) | speedup analytic | speedup measured | speedup median-based |")
+	b.WriteString("| run | seeds | layers | params | block sim | val loss | val ppl | FLOPs | train time (s) | speedup analytic | speedup measured | speedup median-based |")
 	for _, n := range names {
 		b.WriteString(" " + n + " |")
 	}
-	b.WriteString("\n|---|---|---|---|---|---|---|---|---|---|---|" + strings.Repeat("---|", len(names)) + "\n")
+	b.WriteString("\n|---|---|---|---|---|---|---|---|---|---|---|---|" + strings.Repeat("---|", len(names)) + "\n")
 	for _, g := range gs {
 		writeRow(b, g, base)
 		for _, n := range names {
@@ -152,8 +160,12 @@ func writeRow(b *strings.Builder, g group, base *group) {
 	if g.rs[0].EvalOnly {
 		name += " †"
 	}
-	fmt.Fprintf(b, "| %s | %d | %d | %s | %s | %s | %.3g | %s | %s | %s | %s |", name, len(g.rs), g.rs[0].Layers,
-		formatParams(g.rs[0].Params), pm(vl, "%.4f"), pm(vp, "%.2f"), stats.Mean(fl), pm(ts, "%.0f"), sa, sm, smed)
+	bs := "—"
+	if sims := collect(g.rs, func(r RunResult) float64 { return r.BlockSim }); !math.IsNaN(stats.Mean(sims)) && g.rs[0].SimBlock > 0 {
+		bs = fmt.Sprintf("%s (k=%d)", pm(sims, "%.3f"), g.rs[0].SimBlock)
+	}
+	fmt.Fprintf(b, "| %s | %d | %d | %s | %s | %s | %s | %.3g | %s | %s | %s | %s |", name, len(g.rs), g.rs[0].Layers,
+		formatParams(g.rs[0].Params), bs, pm(vl, "%.4f"), pm(vp, "%.2f"), stats.Mean(fl), pm(ts, "%.0f"), sa, sm, smed)
 }
 
 // formatParams writes a parameter count in millions ("—" when unknown).
