@@ -166,3 +166,20 @@ func TestSimRegGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestSimRegAllocs: a step with the regulariser hook allocates nothing in steady state (its terms are
+// listed once), like a plain step (TestTrainStepAllocs).
+func TestSimRegAllocs(t *testing.T) {
+	tr := newBenchTrainer(t, "tiny", 2)
+	h := &simRegHook{s: SimReg{Lambda: 0.5, Block: 1}}
+	tr.Hooks.Gradient = h.Gradient
+	step := func() {
+		if _, err := tr.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	if n := testing.AllocsPerRun(5, step); n != 0 {
+		t.Errorf("TrainStep with sim-reg allocates %v times per step, want 0", n)
+	}
+}
