@@ -176,6 +176,13 @@ func loadRepeated(dir string, maxSeq int, repeat string, w io.Writer) (*model.Mo
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s", dir, strings.TrimPrefix(err.Error(), "model: "))
 	}
+	// Activations are kept per layer run: refuse a repetition whose batches of 8 windows cannot fit.
+	c := m.Cfg
+	c.NumLayers = rm.Layout.Depth()
+	if err := train.CheckMemory(fmt.Sprintf("--repeat-middle %dx%d", b, r), c.ActivationBytes(8, c.SeqLen), 0,
+		fmt.Sprintf("activations of %d layers", c.NumLayers)); err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(w, "repeat-middle %dx%d: %d layers run the checkpoint's layers %v\n", b, r, rm.Layout.Depth(), rm.Layout.Map)
 	return rm, nil
 }

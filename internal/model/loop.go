@@ -150,6 +150,9 @@ func (l Loop) Fit(depth int) Loop {
 	return l
 }
 
+// MaxDepth bounds the depth of a repeated model (MiddleMap), far beyond any model that fits in memory.
+const MaxDepth = 1 << 20
+
 // MiddleMap is the layer map that applies a middle block of b positions of layerMap r times: the
 // block is the centred run of b positions starting at s = ⌊(D−b)/2⌋ (D = len(layerMap)), so that
 // ⌊(D−b)/2⌋ positions stay below it and ⌈(D−b)/2⌉ above. The result is layerMap[:s], then r copies of
@@ -162,6 +165,9 @@ func MiddleMap(layerMap []int, b, r int) ([]int, error) {
 	}
 	if b > d {
 		return nil, fmt.Errorf("model: repeat-middle %dx%d: the block of %d layers is longer than the model's %d layers", b, r, b, d)
+	}
+	if n := float64(d) + float64(b)*float64(r-1); n > MaxDepth {
+		return nil, fmt.Errorf("model: repeat-middle %dx%d: %.0f layers is more than %d", b, r, n, MaxDepth)
 	}
 	s := (d - b) / 2
 	out := append([]int(nil), layerMap[:s]...)

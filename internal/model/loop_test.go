@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -238,4 +239,33 @@ func TestLoopFitProblems(t *testing.T) {
 	if err := l.Validate(6); err == nil || !strings.Contains(err.Error(), "loop block of 4 layers does not divide the looped span of 5 layers (6 layers − 1,0 untied)") {
 		t.Errorf("got %v", err)
 	}
+}
+
+// FuzzParseLoop: the loop flags parse or fail with a model error, never panic; what parses prints
+// back as it was read, and MiddleMap never panics on what parses.
+func FuzzParseLoop(f *testing.F) {
+	for _, s := range []string{"2x3", "2", "0x1", "1x-1", "x", "99999999999x2", "3x1000000000000"} {
+		f.Add(s, "1,1")
+	}
+	f.Fuzz(func(t *testing.T, s, u string) {
+		l, err := ParseLoop(s)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "model: ") {
+				t.Fatalf("ParseLoop(%q): %v", s, err)
+			}
+			return
+		}
+		if l.R > 0 {
+			if back, err := ParseLoop(fmt.Sprintf("%dx%d", l.K, l.R)); err != nil || back != l {
+				t.Fatalf("%q → %+v → %+v, %v", s, l, back, err)
+			}
+			if _, err := MiddleMap([]int{0, 1, 2, 3}, l.K, l.R); err != nil && !strings.HasPrefix(err.Error(), "model: ") {
+				t.Fatal(err)
+			}
+		}
+		if _, _, err := ParseUntied(u); err != nil && !strings.HasPrefix(err.Error(), "model: ") {
+			t.Fatal(err)
+		}
+		_ = l.Problems(6)
+	})
 }
