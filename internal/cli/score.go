@@ -8,13 +8,13 @@ import (
 	"os"
 
 	"midas/internal/objective"
-	"midas/internal/train"
 )
 
 func runScore(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("score", "--ckpt DIR --tokens FILE.json", stderr)
+	fs := newFlags("score", "--ckpt DIR --tokens FILE.json [--repeat-middle BxR]", stderr)
 	dir := fs.String("ckpt", "", "checkpoint directory (HF Llama: config.json + model.safetensors)")
 	tokFile := fs.String("tokens", "", "JSON list of token-id lists")
+	repeat := fs.String("repeat-middle", "", repeatUsage)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	for _, l := range lists {
 		longest = max(longest, len(l)-1)
 	}
-	m, err := train.LoadModel(*dir, longest)
+	m, err := loadRepeated(*dir, longest, *repeat, stderr)
 	if err != nil {
 		return err
 	}

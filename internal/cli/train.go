@@ -53,6 +53,10 @@ func (f modelFlags) apply(set map[string]bool, cfg *model.Config, batch *int) {
 type trainFlags struct {
 	preset, cfgFile, sched, growth, stages, growOptim, matmul, maxMem  *string
 	dataBytes                                                          *string
+	loop, untied                                                       *string
+	simReg                                                             *float64
+	simBlock                                                           *int
+	simNorms, simFlat                                                  *bool
 	data                                                               listFlag
 	steps, accum, warmup, block, rewarm, decaySteps, threads, synBytes *int
 	evalEvery, evalBatches, evalN, evalShots, saveEvery                *int
@@ -96,7 +100,57 @@ func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
 	f.saveEvery = fs.Int("save-every", def.SaveEvery, "steps between checkpoints")
 	f.synBytes = fs.Int("synthetic-bytes", def.SyntheticBytes, "bytes of synthetic training text")
 	f.maxMem = fs.String("max-memory", "", "refuse runs that need more memory than this (e.g. 20G; none: no check; default: the available memory)")
+	f.loop = fs.String("loop", "", "weight-shared depth: a block of K layers applied R times (`KxR`, e.g. 2x3; K alone fits R to --layers)")
+	f.untied = fs.String("loop-untied", "", "untied layers `P,Q` below and above the loop (--layers = P + K·R + Q)")
+	f.simReg = fs.Float64("sim-reg", 0, "similarity regulariser: add −`LAMBDA`·R(k) to the loss (mean cosine of successive blocks' weights)")
+	f.simBlock = fs.Int("sim-reg-block", 0, "k of the similarity regulariser: layers per block (default --block)")
+	f.simNorms = fs.Bool("sim-reg-norms", false, "the similarity regulariser also compares the RMSNorm scales")
+	f.simFlat = fs.Bool("sim-reg-flat", false, "the similarity regulariser compares each layer flattened (default: each weight matrix)")
 	return f
+}
+
+// applyLoop writes the loop and regulariser flags over opt: the loop as given (R = 0 when only K was
+// given: train fits it to the depth, compare to each arm's).
+func (f *trainFlags) applyLoop(set map[string]bool, opt *train.Options) error {
+	if set["loop-untied"] && !set["loop"] {
+		return errors.New("--loop-untied P,Q needs --loop K or KxR")
+	}
+	if set["loop"] {
+		l, err := model.ParseLoop(*f.loop)
+		if err != nil {
+			return flagError("loop", err)
+		}
+		if set["loop-untied"] {
+			if l.P, l.Q, err = model.ParseUntied(*f.untied); err != nil {
+				return flagError("loop-untied", err)
+			}
+		}
+		opt.Loop = l
+	}
+	if set["sim-reg"] {
+		opt.SimReg.Lambda = *f.simReg
+		if opt.SimReg.Block == 0 && *f.simReg != 0 {
+			opt.SimReg.Block = opt.Block
+		}
+	}
+	for name, apply := range map[string]func(){
+		"sim-reg-block": func() { opt.SimReg.Block = *f.simBlock }, "sim-reg-norms": func() { opt.SimReg.Norms = *f.simNorms },
+		"sim-reg-flat": func() { opt.SimReg.Flat = *f.simFlat },
+	} {
+		if set[name] {
+			apply()
+		}
+	}
+	return nil
+}
+
+// flagError words a library's parse error of --name's value as a flag error ("--loop "2y3": want …").
+func flagError(name string, err error) error {
+	msg := err.Error()
+	if i := strings.Index(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	return fmt.Errorf("--%s %s", name, msg)
 }
 
 // cadence applies the flags that may also change on resume.
@@ -184,6 +238,9 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 			apply()
 		}
 	}
+	if err := f.applyLoop(set, &opt); err != nil {
+		return opt, err
+	}
 	f.cadence(&opt, set)
 	if opt.Threads == 0 {
 		opt.Threads = runtime.GOMAXPROCS(0)
@@ -228,6 +285,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if cfg.Options, err = tf.options(set); err != nil {
 			return err
 		}
+		cfg.Options.Loop = cfg.Options.Loop.Fit(cfg.Options.Model.NumLayers)
 	}
 	_, err = trainRun(cfg, stdout, stderr)
 	return err
@@ -333,21 +391,40 @@ func prepareProgress(w io.Writer, bar *progress, phase string, done, total int64
 	return bar
 }
 
-// printHeader describes the run about to train: model, data and growth schedule.
+// printHeader describes the run about to train: model, its parameters and FLOPs per step, data,
+// growth schedule, loop and regulariser.
 func printHeader(w io.Writer, r *train.Run) {
 	o, m := r.Opt, r.Trainer.Model
 	depth := fmt.Sprintf("%d layers", o.Model.NumLayers)
-	full := model.NewLayout(o.Model).Size
+	full := model.NewLayout(o.PhysicalModel()).Size
 	params := fmt.Sprintf("%.2fM parameters", float64(full)/1e6)
-	if m.Cfg.NumLayers != o.Model.NumLayers {
-		depth = fmt.Sprintf("%d of %d layers", m.Cfg.NumLayers, o.Model.NumLayers)
+	tokens := o.Batch * o.Accum * o.Model.SeqLen
+	flops := fmt.Sprintf("%.3g training FLOPs per step", grow.StepFLOPs(o.Model, m.Layout.Depth(), tokens))
+	switch {
+	case o.Loop.Looped():
+		depth = fmt.Sprintf("%d layers looped %s over %d physical", o.Model.NumLayers, o.Loop, o.Loop.Physical())
+		params += " (physical)"
+		flops += fmt.Sprintf(" (all %d layers)", m.Layout.Depth())
+	case m.Layout.Depth() != o.Model.NumLayers:
+		depth = fmt.Sprintf("%d of %d layers", m.Layout.Depth(), o.Model.NumLayers)
 		params = fmt.Sprintf("%.2fM parameters now, %.2fM at full depth", float64(len(m.Params))/1e6, float64(full)/1e6)
+		flops += " now"
 	}
-	fmt.Fprintf(w, "model: %s, dim %d, %d heads, ffn %d, vocab %d, seq %d — %s; %s kernels, %d threads\n",
-		depth, o.Model.Dim, o.Model.NumHeads, o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen, params, kern.Backend(), o.Threads)
+	fmt.Fprintf(w, "model: %s, dim %d, %d heads, ffn %d, vocab %d, seq %d — %s, %s; %s kernels, %d threads\n",
+		depth, o.Model.Dim, o.Model.NumHeads, o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen, params, flops, kern.Backend(), o.Threads)
 	printData(w, o, r.Corpus)
 	if o.Growing() {
 		fmt.Fprintf(w, "growth: %s, block %d, schedule %s — stages end at steps %v\n", o.Growth, o.Block, o.Stages, r.Trainer.Ends)
+	}
+	if s := o.SimReg; s.On() {
+		what := "each weight matrix"
+		if s.Flat {
+			what = "each layer's matrices flattened"
+		}
+		if s.Norms {
+			what += ", norms included"
+		}
+		fmt.Fprintf(w, "sim-reg: −%g·R(%d) added to the loss (cosines of %s, successive %d-layer blocks)\n", s.Lambda, s.Block, what, s.Block)
 	}
 }
 
@@ -362,6 +439,10 @@ func printSummary(w io.Writer, r *train.Run, s train.Summary) {
 		s.Step, s.ValLoss, math.Exp(s.ValLoss), s.TokensPerS)
 	fmt.Fprintf(w, "compute: %.4g FLOPs; the full-depth baseline needs %.4g for the same steps: analytic speedup %.3f×\n",
 		s.FLOPs, s.BaselineFLOPs, s.BaselineFLOPs/s.FLOPs)
+	if sr := r.Opt.SimReg; sr.On() {
+		m := r.Trainer.Model
+		fmt.Fprintf(w, "sim-reg: R(%d) = %.4f at the end (mean cosine similarity of successive blocks' weights)\n", sr.Block, sr.Value(m.Layout, m.Params))
+	}
 	for _, st := range s.Stages {
 		if r.Opt.Growing() {
 			fmt.Fprintf(w, "  stage %d: %2d layers, %5d steps timed here, median step %.1f ms\n", st.Stage, st.Layers, st.Steps, st.MedianMS)

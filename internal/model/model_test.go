@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -24,40 +25,48 @@ func TestModelGradFD(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := NewRNG(42)
-		for i := range m.Params {
-			m.Params[i] = float32(r.Normal() * 0.3)
-		}
-		b, tt := 2, 5
-		tokens := make([]int32, b*tt)
-		targets := make([]int32, b*tt)
-		for i := range tokens {
-			tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
-			targets[i] = int32(r.Next() % uint64(cfg.VocabSize))
-		}
-		targets[3] = -1 // an ignored position
-		m.ZeroGrads()
-		m.Loss(tokens, targets, b, tt)
-		m.Backward(1)
-		grads := append([]float32(nil), m.Grads...)
-		const h = 1e-2
-		worst := 0.0
-		for i := range m.Params {
-			old := m.Params[i]
-			m.Params[i] = old + h
-			lp := float64(m.Loss(tokens, targets, b, tt))
-			m.Params[i] = old - h
-			lm := float64(m.Loss(tokens, targets, b, tt))
-			m.Params[i] = old
-			num := (lp - lm) / (2 * h)
-			diff := math.Abs(num - float64(grads[i]))
-			worst = max(worst, diff)
-			if diff > 2e-3+2e-2*math.Abs(num) {
-				t.Fatalf("tied=%v: %s: analytic %.6g, numeric %.6g", tied, m.nameOf(i), grads[i], num)
-			}
-		}
-		t.Logf("tied=%v: max |analytic − numeric| = %.3g over %d parameters", tied, worst, len(m.Params))
+		checkGradFD(t, m, fmt.Sprintf("tied=%v", tied))
 	}
+}
+
+// checkGradFD draws m's parameters at scale 0.3 and checks Backward against central differences of the
+// mean loss over every parameter (tolerance 2e-3 + 2e-2·|g|, see TestModelGradFD).
+func checkGradFD(t *testing.T, m *Model, label string) {
+	t.Helper()
+	cfg := m.Cfg
+	r := NewRNG(42)
+	for i := range m.Params {
+		m.Params[i] = float32(r.Normal() * 0.3)
+	}
+	b, tt := 2, 5
+	tokens := make([]int32, b*tt)
+	targets := make([]int32, b*tt)
+	for i := range tokens {
+		tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
+		targets[i] = int32(r.Next() % uint64(cfg.VocabSize))
+	}
+	targets[3] = -1 // an ignored position
+	m.ZeroGrads()
+	m.Loss(tokens, targets, b, tt)
+	m.Backward(1)
+	grads := append([]float32(nil), m.Grads...)
+	const h = 1e-2
+	worst := 0.0
+	for i := range m.Params {
+		old := m.Params[i]
+		m.Params[i] = old + h
+		lp := float64(m.Loss(tokens, targets, b, tt))
+		m.Params[i] = old - h
+		lm := float64(m.Loss(tokens, targets, b, tt))
+		m.Params[i] = old
+		num := (lp - lm) / (2 * h)
+		diff := math.Abs(num - float64(grads[i]))
+		worst = max(worst, diff)
+		if diff > 2e-3+2e-2*math.Abs(num) {
+			t.Fatalf("%s: %s: analytic %.6g, numeric %.6g", label, m.nameOf(i), grads[i], num)
+		}
+	}
+	t.Logf("%s: max |analytic − numeric| = %.3g over %d parameters", label, worst, len(m.Params))
 }
 
 // nameOf names the tensor holding flat index i (for test messages).
@@ -84,6 +93,7 @@ type golden struct {
 	} `json:"optimizer"`
 	StepLosses []float64 `json:"step_losses"`
 	GradNorms  []float64 `json:"grad_norms"`
+	Loop       Loop      `json:"loop"` // gen_golden_loop.py: the loop over Config.Layers; zero otherwise
 }
 
 // TestGolden compares the model with fixtures written by testdata/gen_golden.py from the PyTorch
@@ -100,6 +110,19 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestGoldenLoop is TestGolden for looped models (fixtures of testdata/gen_golden_loop.py): a 2-layer
+// block applied twice, and a 1-layer block applied twice between untied layers with tied embeddings;
+// the gradients compared are the physical ones (each shared block's summed over its uses), with the
+// same tolerances. It skips when the fixtures were not generated (no torch where they were written).
+func TestGoldenLoop(t *testing.T) {
+	for _, name := range []string{"loop2", "midloop"} {
+		if _, err := os.Stat("testdata/golden_" + name + ".json"); err != nil {
+			t.Skipf("testdata/golden_%s.json is absent: run testdata/gen_golden_loop.py (needs python3-torch)", name)
+		}
+		t.Run(name, func(t *testing.T) { checkGolden(t, name) })
+	}
+}
+
 func checkGolden(t *testing.T, name string) {
 	raw, err := os.ReadFile("testdata/golden_" + name + ".json")
 	if err != nil {
@@ -112,7 +135,7 @@ func checkGolden(t *testing.T, name string) {
 	gc := g.Config
 	cfg := Config{VocabSize: gc.Vocab, Dim: gc.Dim, NumLayers: gc.Layers, NumHeads: gc.Heads, FFNDim: gc.FFN,
 		SeqLen: gc.Seq, RopeTheta: gc.Theta, NormEps: gc.Eps, TiedEmbeddings: gc.Tied}
-	m, err := New(cfg)
+	m, err := NewLoop(cfg, g.Loop)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,13 @@
 // half-written checkpoint. The growth policy (which stage has which depth, when it starts) and the
 // schema of growth records belong to package grow; the loop asks grow.Schedule and records grow.Plans.
 //
+// Looped runs (Options.Loop, SPEC §6) train P+K+Q physical layers at depth P+K·R+Q: AdamW, its moments
+// and the update chunks cover the physical parameters, FLOPs count the unrolled depth. Their checkpoint
+// is written unrolled (every logical layer in model.safetensors, the loop under config.json's
+// "midas_loop", ckpt.LoopKey) so Hugging Face loads a plain Llama; optimizer.safetensors holds each
+// physical moment once, under the name of the layer's first use. LoadModel turns it back into the looped
+// model. Options.SimReg attaches the similarity regulariser −λ·R(k) (SimReg) to the gradient hook.
+//
 // Determinism: the data order is a pure function of (seed, epoch) and every kernel is deterministic, so a
 // run with the same seed and thread count reproduces its loss trajectory bit for bit, also when it is
 // killed and resumed from a checkpoint.

@@ -54,6 +54,11 @@ type Options struct {
 	RewarmSteps  int    `json:"rewarm_steps"`  // re-warm the learning rate over this many steps at each stage start (0: one global schedule)
 	GrowOptim    string `json:"grow_optim"`    // AdamW moments of copied layers: copy | zero
 	GrowIdentity bool   `json:"grow_identity"` // zero the copies' o_proj and down_proj (function-preserving growth)
+
+	// Looped models and the similarity regulariser (SPEC §6); absent from the JSON when unused.
+	// With a loop, Model.NumLayers is the depth P + K·R + Q; the model has P + K + Q physical layers.
+	Loop   model.Loop `json:"loop,omitzero"`    // weight-shared depth: P untied layers, a K-layer block applied R times, Q untied
+	SimReg SimReg     `json:"sim_reg,omitzero"` // −λ·R(k) added to the loss of an untied model
 }
 
 // Matmul precisions (Options.Matmul).
@@ -152,6 +157,8 @@ func (o Options) Validate() error {
 		p = append(p, fmt.Sprintf("tokenizer-bytes must be at least 4096, got %d", o.TokenizerBytes))
 	}
 	p = append(p, o.growthProblems()...)
+	p = append(p, o.loopProblems()...)
+	p = append(p, o.SimReg.problems(o)...)
 	if len(p) == 0 {
 		return nil
 	}
@@ -174,6 +181,25 @@ func (o Options) dataProblems() []string {
 		p = append(p, fmt.Sprintf("data-bytes must be at least 65536, got %d", o.DataBytes))
 	}
 	return p
+}
+
+// loopProblems lists what is wrong with the loop options.
+func (o Options) loopProblems() []string {
+	p := o.Loop.Problems(o.Model.NumLayers)
+	if o.Loop.Looped() && o.Growing() {
+		p = append(p, fmt.Sprintf("loop %s cannot be combined with growth %s", o.Loop, o.Growth))
+	}
+	return p
+}
+
+// PhysicalModel is the config of the parameters the run trains: Model, with NumLayers the physical
+// layers P + K + Q of a loop (Model itself for an untied run).
+func (o Options) PhysicalModel() model.Config {
+	c := o.Model
+	if o.Loop.Looped() {
+		c.NumLayers = o.Loop.Physical()
+	}
+	return c
 }
 
 // OptionsDiff lists the JSON keys (as in trainer_state.json, "model.dim" for nested ones) whose values

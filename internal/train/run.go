@@ -124,8 +124,9 @@ func Open(cfg RunConfig) (*Run, error) {
 
 // checkMemory refuses a run whose full-depth model, optimizer state and activations would not fit.
 func (r *Run) checkMemory() error {
-	c, o := r.Opt.Model, r.Opt
-	state, acts := 16*c.ParamCount(), c.ActivationBytes(o.Batch, c.SeqLen)
+	// Parameters, gradients and moments are physical; activations are kept per logical layer.
+	c, o := r.Opt.PhysicalModel(), r.Opt
+	state, acts := 16*c.ParamCount(), o.Model.ActivationBytes(o.Batch, c.SeqLen)
 	return CheckMemory("training this model", state+acts, r.Cfg.MaxMemory, fmt.Sprintf("%.4g parameters: %s for weights, gradients and AdamW; %s of activations for batch %d × seq %d",
 		c.ParamCount(), FormatBytes(state), FormatBytes(acts), o.Batch, c.SeqLen))
 }
@@ -248,12 +249,13 @@ func (r *Run) prepare(st *State) error {
 	return nil
 }
 
-// model loads the checkpoint's model on resume, or makes the first stage's model with fresh weights.
+// model loads the checkpoint's model on resume, or makes the first stage's model with fresh weights
+// (a looped run's physical layers, drawn in layout order).
 func (r *Run) model(st *State) (*model.Model, error) {
 	if st == nil {
 		cfg := r.Opt.Model
 		cfg.NumLayers = r.Opt.StageLayers(1)
-		m, err := model.New(cfg)
+		m, err := model.NewLoop(cfg, r.Opt.Loop)
 		if err != nil {
 			return nil, err
 		}
@@ -264,10 +266,18 @@ func (r *Run) model(st *State) (*model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	want := r.Opt.Model
-	want.NumLayers = m.Cfg.NumLayers // a growing run's depth changes; the trainer checks it per stage
-	if m.Cfg != want || m.Cfg.NumLayers > r.Opt.Model.NumLayers {
+	wantCfg := r.Opt.PhysicalModel()
+	wantCfg.NumLayers = m.Cfg.NumLayers // a growing run's depth changes; the trainer checks it per stage
+	if m.Cfg != wantCfg || m.Layout.Depth() > r.Opt.Model.NumLayers {
 		return nil, fmt.Errorf("train: %s: config.json describes %+v but the training state says %+v", r.Cfg.Resume, m.Cfg, r.Opt.Model)
+	}
+	want := model.NewLayout(m.Cfg).Map // a loop applied once (R = 1) is saved as the plain model it is
+	if r.Opt.Loop.Looped() {
+		want = r.Opt.Loop.Map()
+	}
+	if !slices.Equal(m.Layout.Map, want) {
+		return nil, fmt.Errorf("train: %s: config.json's layers run as %v, but the training state's loop %s runs them as %v",
+			r.Cfg.Resume, m.Layout.Map, r.Opt.Loop, want)
 	}
 	return m, nil
 }
@@ -276,7 +286,7 @@ func (r *Run) model(st *State) (*model.Model, error) {
 // and checkpointing at the options' cadence and at the end.
 func (r *Run) Train() (Summary, error) {
 	t := r.Trainer
-	t.Hooks = Hooks{Grow: r.onGrow, Evaluate: r.onEvaluate, Log: r.onLog, Gradient: r.Cfg.Gradient,
+	t.Hooks = Hooks{Grow: r.onGrow, Evaluate: r.onEvaluate, Log: r.onLog, Gradient: r.gradientHook(),
 		Checkpoint: func(t *Trainer) error {
 			return SaveCheckpoint(r.Cfg.Dir, t.Model, r.tokJSON, int(r.Corpus.Tok.EOT()), t)
 		}}
@@ -299,6 +309,27 @@ func (r *Run) Train() (Summary, error) {
 		return Summary{}, err
 	}
 	return r.summary(stopped), nil
+}
+
+// gradientHook is the run's Hooks.Gradient: RunConfig.Gradient, then the similarity regulariser
+// of the options (their loss terms add up); nil when there is neither.
+func (r *Run) gradientHook() func(t *Trainer) (float64, error) {
+	user := r.Cfg.Gradient
+	if !r.Opt.SimReg.On() {
+		return user
+	}
+	h := &simRegHook{s: r.Opt.SimReg}
+	if user == nil {
+		return h.Gradient
+	}
+	return func(t *Trainer) (float64, error) {
+		a, err := user(t)
+		if err != nil {
+			return 0, err
+		}
+		b, err := h.Gradient(t)
+		return a + b, err
+	}
 }
 
 func (r *Run) onGrow(t *Trainer, ev grow.Plan) error {
