@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"midas/internal/data"
 	"midas/internal/study"
 	"midas/internal/train"
 )
@@ -34,6 +35,9 @@ func runStudy(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(dataPaths) > 0 {
 		s.Base.Data = dataPaths
+		if !data.IsMixture(dataPaths) {
+			s.Base.DataBytes = 0 // plain paths are read whole
+		}
 	}
 	if *threads > 0 {
 		s.Base.Threads = *threads
