@@ -8,6 +8,7 @@ optionally tokenizer.json and training state: midas's optimizer.safetensors (``e
 import json
 import os
 import shutil
+import signal
 import tempfile
 
 import torch
@@ -18,6 +19,7 @@ from .llama import LlamaConfig as _MiniConfig, LlamaForCausalLM as _MiniLlama
 CONFIG, MODEL, INDEX, OPTIMIZER, TOKENIZER = "config.json", "model.safetensors", "model.safetensors.index.json", "optimizer.safetensors", "tokenizer.json"
 MIDAS_STATE, STATE = "trainer_state.json", "stacking_state.json"
 MIDAS_STATE_FORMAT, STATE_FORMAT = "midas-trainer-state/1", "midas-stacking-state/1"
+FAULT_AFTER_MODEL = False
 
 
 class CheckpointError(ValueError):
@@ -187,6 +189,8 @@ def save_checkpoint(path, model, base_config, optimizer=None, state=None, copy_f
             json.dump(config_dict(model, base_config), f, indent=2)
             f.write("\n")
         st.save_file(model_tensors(model), os.path.join(tmp, MODEL), {"format": "pt"})
+        if FAULT_AFTER_MODEL:  # test hook (train_stacked's MIDAS_STACKING_FAULT=save:N)
+            os.kill(os.getpid(), signal.SIGKILL)
         for src in copy_files:
             if src and os.path.isfile(src):
                 shutil.copyfile(src, os.path.join(tmp, os.path.basename(src)))

@@ -27,6 +27,8 @@ import argparse
 import json
 import os
 import re
+import shutil
+import signal
 import sys
 import time
 
@@ -170,6 +172,10 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     out = args.out
+    if rank == 0 and os.path.isdir(out):  # what a killed checkpoint write left
+        for n in os.listdir(out):
+            if STEP_DIR.match(n.split(".tmp-")[0].split(".old-")[0]) and (".tmp-" in n or ".old-" in n):
+                shutil.rmtree(os.path.join(out, n), ignore_errors=True)
     if not args.resume and latest_checkpoint(out) is not None:
         fail(f"--out {out} holds checkpoints (the latest {latest_checkpoint(out)}); continue with --resume {out}")
 
@@ -242,6 +248,7 @@ def main(argv=None):
 
     def save():
         if rank == 0:
+            fault("save", step)
             st = {"step": step, "tokens": seen_tokens, "data_position": loader.position(),
                   "growth_history": list(getattr(unwrap(model).config, "growth_history", None) or []),
                   "options": dict(opt, batch=rows, accum=args.accum, world_size=world), "plan": plan.raw}
@@ -283,6 +290,7 @@ def main(argv=None):
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         step += 1
+        fault("step", step)
         seen_tokens += rows * seq
         dt = time.perf_counter() - t0
         layers = len(unwrap(model).model.layers)
@@ -301,6 +309,17 @@ def main(argv=None):
         print(f"checkpoint: {os.path.join(out, f'step-{step:06d}')}")
     if ddp:
         dist.destroy_process_group()
+
+
+def fault(point, step):
+    """Test hook: MIDAS_STACKING_FAULT=step:N kills this process (SIGKILL) right after step N's update,
+    save:N in the middle of step N's checkpoint write (after its weights file)."""
+    want = os.environ.get("MIDAS_STACKING_FAULT", "")
+    if want == f"{point}:{step}":
+        if point == "save":
+            ck.FAULT_AFTER_MODEL = True
+        else:
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 class _null:
