@@ -48,6 +48,8 @@ class TestPlan(TempDir):
             out = run(midas, "plan", "--growth", op, "--layers", layers, "--block", block, "--steps", 40, "--json").stdout
             p = parse_plan(out)
             self.assertEqual(p.stages[-1].layers, layers, op)
+        p = parse_plan(run(midas, "plan", "--layers", 4, "--block", 1, "--steps", 40, "--identity", "--grow-optim", "zero", "--json").stdout)
+        self.assertTrue(all(s.grow.identity and s.grow.zero_optim for s in p.stages[1:]))
 
     def test_refusals(self):
         cases = []
