@@ -89,7 +89,7 @@ def grow_fsdp(model, optimizer, stage, build, make_optimizer, *, step=None, **fs
         sd = model.state_dict()
         osd = FSDP.optim_state_dict(model, optimizer)
     plain = build()
-    plain.load_state_dict(sd, strict=False)
+    plain.load_state_dict({k.replace("_fsdp_wrapped_module.", ""): v for k, v in sd.items()}, strict=False)
     popt = make_optimizer(plain)
     names = {p: n for n, p in plain.named_parameters()}
     for grp in popt.param_groups:
@@ -111,7 +111,11 @@ def grow_fsdp(model, optimizer, stage, build, make_optimizer, *, step=None, **fs
     new = FSDP(plain.to(device), **fsdp_kwargs)
     nopt = make_optimizer(new)
     with FSDP.state_dict_type(new, StateDictType.FULL_STATE_DICT, cfg, ocfg):
-        nopt.load_state_dict(FSDP.optim_state_dict_to_load(new, nopt, full_state))
+        try:  # torch >= 2.1 takes (model, optim, state); 2.0 took (state, model, optim)
+            loadable = FSDP.optim_state_dict_to_load(new, nopt, full_state)
+        except (TypeError, AttributeError):
+            loadable = FSDP.optim_state_dict_to_load(full_state, new, nopt)
+        nopt.load_state_dict(loadable)
     if dist.is_initialized():
         dist.barrier()
     return new, nopt

@@ -63,7 +63,9 @@ class Schedule:
 
 
 def is_decayed(name, param, decay_embeddings=False, decay_norms=False):
-    """midas's rule: matrices and lm_head decay; the embedding and norms (1-D) only when asked."""
+    """midas's rule: matrices and lm_head decay; the embedding and norms (1-D) only when asked. Names
+    may carry a wrapper's prefix (FSDP's _fsdp_wrapped_module., DDP's module.)."""
+    name = name.replace("_fsdp_wrapped_module.", "").removeprefix("module.")
     if name == "model.embed_tokens.weight":
         return decay_embeddings
     if param.ndim < 2:
