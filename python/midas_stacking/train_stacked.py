@@ -189,6 +189,12 @@ def main(argv=None):
     if rows % (world * args.accum):
         fail(f"{rows} sequences per step do not split over {world} ranks × {args.accum} micro-batches")
     micro = rows // world // args.accum
+    if kind == "midas" and not args.batch:
+        o = state.get("options") or {}
+        midas_rows = o.get("batch", rows) * o.get("accum", 1)
+        if midas_rows != rows:
+            fail(f"{src}: the midas run takes {midas_rows} sequences per step, the plan {rows} "
+                 "(give --batch to continue with another batch size)")
     seq = plan.seq
 
     warmup = opt["warmup"]

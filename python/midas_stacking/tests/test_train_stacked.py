@@ -167,6 +167,8 @@ class TrainStacked(unittest.TestCase):
             (other, ["--init", self.init], "the plan's model does not match the checkpoint: hidden_size 64 (plan: dim 32)"),
             (deep, ["--init", self.init], "has 2 layers; the plan's stages have 3, 6"),
             (gradstack, ["--resume", growing], "its growth at stage 3 (step 4, src [0, 0, 1]) is not the plan's (step 4, src [0, 1, 1])"),
+            (self.write_plan("plan-batch4.json", "--layers", 4, "--block", 1, "--steps", 12, "--batch", 4), ["--resume", growing],
+             "the midas run takes 8 sequences per step, the plan 4"),
         ]
         for i, (plan, extra, want) in enumerate(cases):
             with self.subTest(want):
