@@ -25,6 +25,7 @@ eval` and `midas score` read. OUT/metrics.jsonl gets one JSON line per step.
 """
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -160,43 +161,15 @@ def check_history(plan, history, src):
                  f"(step {want.step}, src {list(want.src)})")
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    if args.init and args.resume:
-        fail("give --init or --resume, not both")
-    try:
-        plan = load_plan(args.plan)
-    except PlanError as e:
-        fail(str(e))
-    rank, world, device = setup_dist(args)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    out = args.out
-    if rank == 0 and os.path.isdir(out):  # what a killed checkpoint write left
+def clean_out(out):
+    """Remove what a killed checkpoint write left in out (step-N.tmp-*, step-N.old-*)."""
+    if os.path.isdir(out):
         for n in os.listdir(out):
-            if STEP_DIR.match(n.split(".tmp-")[0].split(".old-")[0]) and (".tmp-" in n or ".old-" in n):
+            if (".tmp-" in n or ".old-" in n) and STEP_DIR.match(n.split(".tmp-")[0].split(".old-")[0]):
                 shutil.rmtree(os.path.join(out, n), ignore_errors=True)
-    if not args.resume and latest_checkpoint(out) is not None:
-        fail(f"--out {out} holds checkpoints (the latest {latest_checkpoint(out)}); continue with --resume {out}")
 
-    try:
-        model, cfg, step, state, kind, src = start_state(args, plan, rank)
-        plan.check_model(cfg)
-    except (ck.CheckpointError, PlanError) as e:
-        fail(str(e))
-    opt = resolve_options(args, state, kind)
-    rows = args.batch or plan.rows_per_step
-    if rows % (world * args.accum):
-        fail(f"{rows} sequences per step do not split over {world} ranks × {args.accum} micro-batches")
-    micro = rows // world // args.accum
-    if kind == "midas" and not args.batch:
-        o = state.get("options") or {}
-        midas_rows = o.get("batch", rows) * o.get("accum", 1)
-        if midas_rows != rows:
-            fail(f"{src}: the midas run takes {midas_rows} sequences per step, the plan {rows} "
-                 "(give --batch to continue with another batch size)")
-    seq = plan.seq
 
+def make_schedule(args, opt, plan, state, kind):
     warmup = opt["warmup"]
     if args.warmup is None and (state is None or kind == "midas") and warmup >= plan.steps:
         warmup = plan.steps // 10  # as `midas train` lowers its default warmup for short runs
@@ -204,116 +177,172 @@ def main(argv=None):
     sched = Schedule(opt["lr_schedule"], opt["lr"], opt["min_lr"], warmup, plan.steps, opt["decay_steps"],
                      [s.first_step for s in plan.stages[1:]] if opt["rewarm_steps"] > 0 else [], opt["rewarm_steps"])
     try:
-        sched.validate()
+        return sched.validate()
     except ValueError as e:
         fail(str(e))
 
-    vocab = cfg["vocab_size"]
-    tok_file = args.tokenizer or (os.path.join(src, ck.TOKENIZER) if src else None)
-    try:
-        tokens = read_tokens(args.data, vocab, tok_file if tok_file and os.path.exists(tok_file) else None)
-        loader = MidasLoader(tokens, seq, opt["seed"], min_windows=rows)
-    except ValueError as e:
-        fail(str(e))
 
-    history = list(getattr(model.config, "growth_history", None) or [])
-    seen_tokens = 0
-    if state is not None:
-        check_history(plan, state.get("growth_history"), src)
-        loader.seek(state.get("data_position") or {})
-        seen_tokens = state.get("tokens", 0)
-    depth = len(model.model.layers)
-    g = plan.growth_at(step)
-    want = g.from_ if g is not None and depth == g.from_ else plan.stage_at(step).layers
-    if step >= plan.steps:
-        fail(f"{src}: already trained to step {step} of {plan.steps}")
-    if depth != want:
-        fail(f"{src}: {depth} layers at step {step}, the plan trains {plan.stage_at(step).layers} there")
-    model.to(device)
-    optimizer = adamw(model, lr=opt["lr"], betas=(opt["beta1"], opt["beta2"]), eps=opt["adam_eps"],
-                      weight_decay=opt["weight_decay"], decay_embeddings=opt["decay_embeddings"], decay_norms=opt["decay_norms"])
-    if state is not None:
-        ck.load_optimizer_state(src, model, optimizer, step)
-    ddp = dist.is_initialized()
-    if ddp:
-        kw = {"device_ids": [device.index]} if device.type == "cuda" else {}
-        model = torch.nn.parallel.DistributedDataParallel(model, **kw)
+class Run:
+    """One invocation: the plan, the (wrapped) model and its AdamW, the data, the schedule, the ranks.
+    Everything is checked in __init__ before anything is written."""
 
-    tok_copy = tok_file if tok_file and os.path.exists(tok_file) else None
-    metrics = os.path.join(out, "metrics.jsonl")
-    if rank == 0:
-        os.makedirs(out, exist_ok=True)
-        if os.path.exists(metrics):  # lines past the checkpoint we continue from go
-            with open(metrics) as f:
-                keep = [l for l in f if l.strip() and json.loads(l)["step"] <= step]
-            with open(metrics, "w") as f:
-                f.writelines(keep)
-    ends = {s.end_step for s in plan.stages}
-    stop = min(args.stop_at or plan.steps, plan.steps)
-    amp = args.amp == "bf16" and device.type == "cuda"
+    def __init__(self, args):
+        self.args = args
+        if args.init and args.resume:
+            fail("give --init or --resume, not both")
+        try:
+            self.plan = plan = load_plan(args.plan)
+        except PlanError as e:
+            fail(str(e))
+        self.rank, self.world, self.device = setup_dist(args)
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        self.out = args.out
+        if self.rank == 0:
+            clean_out(self.out)
+        if not args.resume and latest_checkpoint(self.out) is not None:
+            fail(f"--out {self.out} holds checkpoints (the latest {latest_checkpoint(self.out)}); continue with --resume {self.out}")
+        try:
+            model, self.cfg, self.step, state, kind, self.src = start_state(args, plan, self.rank)
+            plan.check_model(self.cfg)
+        except (ck.CheckpointError, PlanError) as e:
+            fail(str(e))
+        self.opt = resolve_options(args, state, kind)
+        self.rows = rows = args.batch or plan.rows_per_step
+        if rows % (self.world * args.accum):
+            fail(f"{rows} sequences per step do not split over {self.world} ranks × {args.accum} micro-batches")
+        self.micro = rows // self.world // args.accum
+        if kind == "midas" and not args.batch:
+            o = state.get("options") or {}
+            if o.get("batch", rows) * o.get("accum", 1) != rows:
+                fail(f"{self.src}: the midas run takes {o.get('batch', rows) * o.get('accum', 1)} sequences per step, "
+                     f"the plan {rows} (give --batch to continue with another batch size)")
+        self.sched = make_schedule(args, self.opt, plan, state, kind)
+        self._data(state)
+        self._check_depth(model)
+        model.to(self.device)
+        o = self.opt
+        self.optimizer = adamw(model, lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["adam_eps"], weight_decay=o["weight_decay"],
+                               decay_embeddings=o["decay_embeddings"], decay_norms=o["decay_norms"])
+        if state is not None:
+            ck.load_optimizer_state(self.src, model, self.optimizer, self.step)
+        self.ddp = dist.is_initialized()
+        if self.ddp:
+            model = torch.nn.parallel.DistributedDataParallel(
+                model, **({"device_ids": [self.device.index]} if self.device.type == "cuda" else {}))
+        self.model = model
+        self.amp = args.amp == "bf16" and self.device.type == "cuda"
+        self.metrics = os.path.join(self.out, "metrics.jsonl")
+        if self.rank == 0:
+            os.makedirs(self.out, exist_ok=True)
+            if os.path.exists(self.metrics):  # lines past the checkpoint we continue from go
+                with open(self.metrics) as f:
+                    keep = [l for l in f if l.strip() and json.loads(l)["step"] <= self.step]
+                with open(self.metrics, "w") as f:
+                    f.writelines(keep)
 
-    def save():
-        if rank == 0:
-            fault("save", step)
-            st = {"step": step, "tokens": seen_tokens, "data_position": loader.position(),
-                  "growth_history": list(getattr(unwrap(model).config, "growth_history", None) or []),
-                  "options": dict(opt, batch=rows, accum=args.accum, world_size=world), "plan": plan.raw}
-            ck.save_checkpoint(os.path.join(out, f"step-{step:06d}"), unwrap(model), cfg, optimizer, st, [tok_copy])
-        if ddp:
-            dist.barrier()
+    def _data(self, state):
+        tok = self.args.tokenizer or (os.path.join(self.src, ck.TOKENIZER) if self.src else None)
+        self.tok_file = tok if tok and os.path.exists(tok) else None
+        try:
+            tokens = read_tokens(self.args.data, self.cfg["vocab_size"], self.tok_file)
+            self.loader = MidasLoader(tokens, self.plan.seq, self.opt["seed"], min_windows=self.rows)
+        except ValueError as e:
+            fail(str(e))
+        self.tokens = 0
+        if state is not None:
+            check_history(self.plan, state.get("growth_history"), self.src)
+            self.loader.seek(state.get("data_position") or {})
+            self.tokens = state.get("tokens", 0)
 
-    while step < stop:
+    def _check_depth(self, model):
+        plan, step, depth = self.plan, self.step, len(model.model.layers)
+        if step >= plan.steps:
+            fail(f"{self.src}: already trained to step {step} of {plan.steps}")
         g = plan.growth_at(step)
-        if g is not None and len(unwrap(model).model.layers) == g.from_:
-            model = grow_wrapped(model, optimizer, g, step=step)
-            if rank == 0 and not args.quiet:
-                print(f"step {step}: grew {g} → {g.to} layers")
-        t0 = time.perf_counter()
-        lr = sched.lr(step)
-        for grp in optimizer.param_groups:
+        want = g.from_ if g is not None and depth == g.from_ else plan.stage_at(step).layers
+        if depth != want:
+            fail(f"{self.src}: {depth} layers at step {step}, the plan trains {plan.stage_at(step).layers} there")
+
+    def grow_if_due(self):
+        g = self.plan.growth_at(self.step)
+        if g is not None and len(unwrap(self.model).model.layers) == g.from_:
+            self.model = grow_wrapped(self.model, self.optimizer, g, step=self.step)
+            if self.rank == 0 and not self.args.quiet:
+                print(f"step {self.step}: grew {g} → {g.to} layers")
+
+    def train_step(self):
+        """One optimizer step on this rank's share of the step's sequences; returns (loss, grad norm, lr)."""
+        args, model, rows, world = self.args, self.model, self.rows, self.world
+        lr = self.sched.lr(self.step)
+        for grp in self.optimizer.param_groups:
             grp["lr"] = lr
-        batch = loader.next(rows)[rank * rows // world:(rank + 1) * rows // world].to(device)
-        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+        batch = self.loader.next(rows)[self.rank * rows // world:(self.rank + 1) * rows // world].to(self.device)
+        loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
         for a in range(args.accum):
-            mb = batch[a * micro:(a + 1) * micro]
-            sync = a == args.accum - 1 or not ddp
-            ctx = model.no_sync() if not sync else _null()
-            with ctx:
-                with torch.autocast(device_type="cuda", dtype=torch.bfloat16) if amp else _null():
+            mb = batch[a * self.micro:(a + 1) * self.micro]
+            with model.no_sync() if self.ddp and a < args.accum - 1 else _null():
+                with torch.autocast(device_type="cuda", dtype=torch.bfloat16) if self.amp else _null():
                     logits = model(mb[:, :-1]).logits
                 loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), mb[:, 1:].reshape(-1))
                 (loss / args.accum).backward()
             loss_sum += loss.detach().double() / args.accum
-        if ddp:
+        if self.ddp:
             dist.all_reduce(loss_sum)
             loss_sum /= world
-        loss_v = loss_sum.item()
-        params = [p for grp in optimizer.param_groups for p in grp["params"]]
+        loss = loss_sum.item()
+        params = [p for grp in self.optimizer.param_groups for p in grp["params"]]
         norm = grad_norm(params)
-        if not (loss_v == loss_v and abs(loss_v) != float("inf")) or norm != norm or norm == float("inf"):
-            fail(f"step {step + 1}: loss {loss_v}, gradient norm {norm}")
-        clip_(params, norm, opt["clip"])
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        step += 1
-        fault("step", step)
-        seen_tokens += rows * seq
-        dt = time.perf_counter() - t0
-        layers = len(unwrap(model).model.layers)
-        if rank == 0:
-            rec = {"step": step, "loss": loss_v, "lr": lr, "grad_norm": norm, "tokens": seen_tokens,
-                   "tokens_per_s": rows * seq / dt, "step_ms": dt * 1e3, "stage": plan.stage_at(step - 1).stage,
-                   "layers": layers}
-            with open(metrics, "a") as f:
-                f.write(json.dumps(rec) + "\n")
-            if not args.quiet:
-                print(f"step {step}/{plan.steps} stage {rec['stage']} layers {layers} loss {loss_v:.4f} lr {lr:.3g} "
-                      f"{rec['tokens_per_s']:.0f} tok/s", flush=True)
-        if step in ends or step == stop or (args.save_every and step % args.save_every == 0):
-            save()
-    if rank == 0:
-        print(f"checkpoint: {os.path.join(out, f'step-{step:06d}')}")
-    if ddp:
+        if not all(math.isfinite(v) for v in (loss, norm)):
+            fail(f"step {self.step + 1}: loss {loss}, gradient norm {norm}")
+        clip_(params, norm, self.opt["clip"])
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        fault("step", self.step)
+        self.tokens += rows * self.plan.seq
+        return loss, norm, lr
+
+    def log(self, loss, norm, lr, dt):
+        if self.rank != 0:
+            return
+        layers = len(unwrap(self.model).model.layers)
+        rec = {"step": self.step, "loss": loss, "lr": lr, "grad_norm": norm, "tokens": self.tokens,
+               "tokens_per_s": self.rows * self.plan.seq / dt, "step_ms": dt * 1e3,
+               "stage": self.plan.stage_at(self.step - 1).stage, "layers": layers}
+        with open(self.metrics, "a") as f:
+            f.write(json.dumps(rec) + "\n")
+        if not self.args.quiet:
+            print(f"step {self.step}/{self.plan.steps} stage {rec['stage']} layers {layers} loss {loss:.4f} lr {lr:.3g} "
+                  f"{rec['tokens_per_s']:.0f} tok/s", flush=True)
+
+    def save(self):
+        if self.rank == 0:
+            fault("save", self.step)
+            inner = unwrap(self.model)
+            st = {"step": self.step, "tokens": self.tokens, "data_position": self.loader.position(),
+                  "growth_history": list(getattr(inner.config, "growth_history", None) or []),
+                  "options": dict(self.opt, batch=self.rows, accum=self.args.accum, world_size=self.world), "plan": self.plan.raw}
+            ck.save_checkpoint(os.path.join(self.out, f"step-{self.step:06d}"), inner, self.cfg, self.optimizer, st, [self.tok_file])
+        if self.ddp:
+            dist.barrier()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    r = Run(args)
+    ends = {s.end_step for s in r.plan.stages}
+    stop = min(args.stop_at or r.plan.steps, r.plan.steps)
+    while r.step < stop:
+        r.grow_if_due()
+        t0 = time.perf_counter()
+        loss, norm, lr = r.train_step()
+        r.log(loss, norm, lr, time.perf_counter() - t0)
+        if r.step in ends or r.step == stop or (args.save_every and r.step % args.save_every == 0):
+            r.save()
+    if r.rank == 0:
+        print(f"checkpoint: {os.path.join(r.out, f'step-{r.step:06d}')}")
+    if r.ddp:
         dist.destroy_process_group()
 
 
