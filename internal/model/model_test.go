@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"midas/internal/ckpt"
+	"midas/internal/objective"
 	"midas/internal/optim"
 )
 
@@ -14,10 +15,15 @@ import (
 var tinyFD = Config{VocabSize: 11, Dim: 8, NumLayers: 2, NumHeads: 2, FFNDim: 12, SeqLen: 6, RopeTheta: 10000, NormEps: 1e-5}
 
 // TestModelGradFD checks Backward against central differences of the mean loss over every parameter, for
-// untied and tied embeddings. The weights are drawn at scale 0.3 (not 0.02) so every path carries a
-// gradient well above float32 noise; the tolerance is the kern checks' 2e-3 + 2e-2·|g| (see ops_test.go).
+// untied and tied embeddings, causal and with a bidirectional prefix in one row (LossBatch). The weights
+// are drawn at scale 0.3 (not 0.02) so every path carries a gradient well above float32 noise; the
+// tolerance is the kern checks' 2e-3 + 2e-2·|g| (see ops_test.go).
 func TestModelGradFD(t *testing.T) {
-	for _, tied := range []bool{false, true} {
+	for _, c := range []struct {
+		tied   bool
+		prefix []int
+	}{{false, nil}, {true, nil}, {false, []int{0, 4}}} {
+		tied := c.tied
 		cfg := tinyFD
 		cfg.TiedEmbeddings = tied
 		m, err := New(cfg)
@@ -36,8 +42,15 @@ func TestModelGradFD(t *testing.T) {
 			targets[i] = int32(r.Next() % uint64(cfg.VocabSize))
 		}
 		targets[3] = -1 // an ignored position
+		bt := objective.Batch{B: b, T: tt, Inputs: tokens, Targets: targets, Prefix: make([]int, b)}
+		if c.prefix != nil {
+			copy(bt.Prefix, c.prefix)
+			for i := range max(c.prefix[1]-1, 0) {
+				targets[tt+i] = objective.Ignore // row 1 predicts nothing inside its prefix
+			}
+		}
 		m.ZeroGrads()
-		m.Loss(tokens, targets, b, tt)
+		m.LossBatch(&bt)
 		m.Backward(1)
 		grads := append([]float32(nil), m.Grads...)
 		const h = 1e-2
@@ -45,18 +58,18 @@ func TestModelGradFD(t *testing.T) {
 		for i := range m.Params {
 			old := m.Params[i]
 			m.Params[i] = old + h
-			lp := float64(m.Loss(tokens, targets, b, tt))
+			lp := float64(m.LossBatch(&bt))
 			m.Params[i] = old - h
-			lm := float64(m.Loss(tokens, targets, b, tt))
+			lm := float64(m.LossBatch(&bt))
 			m.Params[i] = old
 			num := (lp - lm) / (2 * h)
 			diff := math.Abs(num - float64(grads[i]))
 			worst = max(worst, diff)
 			if diff > 2e-3+2e-2*math.Abs(num) {
-				t.Fatalf("tied=%v: %s: analytic %.6g, numeric %.6g", tied, m.nameOf(i), grads[i], num)
+				t.Fatalf("tied=%v prefix %v: %s: analytic %.6g, numeric %.6g", tied, c.prefix, m.nameOf(i), grads[i], num)
 			}
 		}
-		t.Logf("tied=%v: max |analytic − numeric| = %.3g over %d parameters", tied, worst, len(m.Params))
+		t.Logf("tied=%v prefix %v: max |analytic − numeric| = %.3g over %d parameters", tied, c.prefix, worst, len(m.Params))
 	}
 }
 
@@ -77,6 +90,8 @@ type golden struct {
 		Theta, Eps                                 float64
 	}
 	Tokens    [][]int32 `json:"tokens"`
+	Prefix    []int     `json:"prefix"`  // gen_golden_prefix.py only: each row's bidirectional prefix
+	Targets   [][]int32 `json:"targets"` // gen_golden_prefix.py only: −1 where no loss
 	Loss      float64   `json:"loss"`
 	Optimizer struct {
 		LR, Beta1, Beta2, Eps, WeightDecay, Clip float64
@@ -86,8 +101,10 @@ type golden struct {
 	GradNorms  []float64 `json:"grad_norms"`
 }
 
-// TestGolden compares the model with fixtures written by testdata/gen_golden.py from the PyTorch
-// reference: logits, loss, every gradient, and the loss curve of 10 AdamW steps with clipping.
+// TestGolden compares the model with fixtures written by testdata/gen_golden.py (causal) and
+// testdata/gen_golden_prefix.py (rows with a bidirectional prefix, loss after it) from the PyTorch
+// reference: logits, loss, every gradient, and the loss curve of 10 AdamW steps with clipping; the
+// same tolerances for all three.
 // Tolerances: logits and loss agree to float32 rounding of O(100)-term sums (1e-5 absolute); gradients
 // of O(1e-2) magnitudes to 2e-6 absolute + 1e-4 relative. The 10-step curve gets 5e-3: AdamW divides
 // each gradient by its own magnitude, so the ~50 gradient entries below 1e-6 (whose float32 rounding
@@ -95,7 +112,7 @@ type golden struct {
 // (measured: 5e-5 after one step, 2e-3 after ten with lr 3e-3; one AdamW step from torch's own
 // gradients matches torch to 1 ulp). 5e-3 is still 20× below the loss change of a single step.
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"untied", "tied"} {
+	for _, name := range []string{"untied", "tied", "prefix"} {
 		t.Run(name, func(t *testing.T) { checkGolden(t, name) })
 	}
 }
@@ -132,12 +149,8 @@ func checkGolden(t *testing.T, name string) {
 		copy(m.Params[tn.Offset:tn.Offset+tn.Size], read(tn.Name))
 	}
 	b, tt := gc.Batch, gc.Seq
-	tokens, targets := make([]int32, b*tt), make([]int32, b*tt)
-	for i, row := range g.Tokens {
-		copy(tokens[i*tt:], row[:tt])
-		copy(targets[i*tt:], row[1:])
-	}
-	loss := m.Loss(tokens, targets, b, tt)
+	bt := g.batch()
+	loss := m.LossBatch(bt)
 	report(t, "logits", m.acts.logit[:b*tt*cfg.VocabSize], read("logits"), 1e-5, 0)
 	if d := math.Abs(float64(loss) - g.Loss); d > 1e-5 {
 		t.Errorf("loss %.7f, torch %.7f", loss, g.Loss)
@@ -153,7 +166,7 @@ func checkGolden(t *testing.T, name string) {
 	m1, m2 := make([]float32, len(m.Params)), make([]float32, len(m.Params))
 	for step := 1; step <= o.Steps; step++ {
 		m.ZeroGrads()
-		l := m.Loss(tokens, targets, b, tt)
+		l := m.LossBatch(bt)
 		m.Backward(1)
 		norm := math.Sqrt(optim.SumSquares(m.Grads, 0, len(m.Grads)))
 		optim.Scale(m.Grads, 0, len(m.Grads), optim.ClipScale(norm, o.Clip))
@@ -167,6 +180,23 @@ func checkGolden(t *testing.T, name string) {
 			t.Errorf("step %d: loss %.6f, torch %.6f", step, l, want)
 		}
 	}
+}
+
+// batch is the fixture's batch: the windows shifted by one, with the prefix fixture's targets and prefixes.
+func (g *golden) batch() *objective.Batch {
+	b, tt := g.Config.Batch, g.Config.Seq
+	bt := &objective.Batch{}
+	bt.Resize(b, tt)
+	for i, row := range g.Tokens {
+		copy(bt.Inputs[i*tt:], row[:tt])
+		copy(bt.Targets[i*tt:], row[1:])
+		bt.Prefix[i] = 0
+		if g.Prefix != nil {
+			copy(bt.Targets[i*tt:], g.Targets[i])
+			bt.Prefix[i] = g.Prefix[i]
+		}
+	}
+	return bt
 }
 
 // report checks |got − want| ≤ abs + rel·|want| elementwise and logs the max difference.

@@ -28,7 +28,6 @@
 // A prefix LM row of prefix p is Prefix[b] = p with LossFrom(b, p); span corruption puts its
 // sentinel-marked input part in the prefix and its target part after it.
 //
-// The model's attention kernels are causal only: the model's LossBatch refuses a nonzero Prefix
-// until kern.AttentionForward and AttentionBackward take one (their causal mask j ≤ i becomes
-// j ≤ max(i, Prefix[b]−1), and their row blocks may no longer skip the columns right of the diagonal).
+// The model takes the prefix: model.LossBatch passes Prefix to kern.AttentionForward and
+// AttentionBackward, whose mask is j ≤ max(i, Prefix[b]−1) (prefix 0 is bitwise the causal kernel).
 package objective
