@@ -150,16 +150,24 @@ func (c UL2Config) Sentinels(T int) int {
 type spanLayout struct{ n, noise, spans int }
 
 // layout is T5's count of noise tokens and spans for a text of n tokens — noise = round(n·rate) in
-// [1, n−1], spans = round(noise/μ) in [1, min(noise, n−noise)] — for the largest n with
-// n + 2·spans ≤ T.
+// [1, n−1], spans = round(noise/μ) in [1, min(noise, n−noise)] — for the largest n in [2, T−2] with
+// n + 2·spans ≤ T. Both counts grow with n, so n + 2·spans is increasing and a bisection finds it.
 func (d Denoiser) layout(T int) spanLayout {
-	for n := T - 2; ; n-- {
+	at := func(n int) spanLayout {
 		noise := min(max(int(math.Round(float64(n)*d.Rate)), 1), n-1)
 		spans := min(max(int(math.Round(float64(noise)/d.MeanSpan)), 1), noise, n-noise)
-		if n+2*spans <= T || n == 2 {
-			return spanLayout{n, noise, spans}
+		return spanLayout{n, noise, spans}
+	}
+	lo, hi := 2, max(T-2, 2) // at(lo) fits for T ≥ 4; find the last n that fits
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if l := at(mid); l.n+2*l.spans <= T {
+			lo = mid
+		} else {
+			hi = mid - 1
 		}
 	}
+	return at(lo)
 }
 
 // UL2Tokens are the ids of UL2's special tokens in a vocabulary.

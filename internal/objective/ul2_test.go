@@ -403,6 +403,28 @@ func TestUL2Sentinels(t *testing.T) {
 	}
 }
 
+// TestLayoutBisection: the bisection of layout finds what a scan down from T−2 finds, for every window
+// length up to 300 and denoisers from the defaults to extremes.
+func TestLayoutBisection(t *testing.T) {
+	ds := append(slices.Concat(DefaultUL2().R, DefaultUL2().X), Denoiser{1, 0.99}, Denoiser{1, 0.01}, Denoiser{1e6, 0.5}, Denoiser{2.5, 0.3})
+	for _, d := range ds {
+		for T := MinUL2Seq; T <= 300; T++ {
+			var want spanLayout
+			for n := T - 2; n >= 2; n-- {
+				noise := min(max(int(math.Round(float64(n)*d.Rate)), 1), n-1)
+				spans := min(max(int(math.Round(float64(noise)/d.MeanSpan)), 1), noise, n-noise)
+				if n+2*spans <= T {
+					want = spanLayout{n, noise, spans}
+					break
+				}
+			}
+			if got := d.layout(T); got != want {
+				t.Fatalf("%+v T=%d: layout %+v, scan %+v", d, T, got, want)
+			}
+		}
+	}
+}
+
 func TestParseKnobs(t *testing.T) {
 	m, err := ParseMix("0.6, 0.2,0.1,0.1")
 	if err != nil || m != DefaultUL2().Mix || m.String() != "0.6,0.2,0.1,0.1" {
