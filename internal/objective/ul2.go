@@ -177,6 +177,17 @@ type UL2Tokens struct {
 	Pad      int32   // fills a span row after its target part (no loss there); EOT
 }
 
+// TokensFrom are the ids of SpecialTokens(T) when they start at id first, in their order, with the
+// id before them as Pad: the layout of a midas tokenizer, whose EOT precedes its special tokens
+// (for benchmarks on random tokens, which have no tokenizer).
+func (c UL2Config) TokensFrom(first int32, T int) UL2Tokens {
+	tk := UL2Tokens{R: first, X: first + 1, S: first + 2, Pad: first - 1}
+	for k := range c.Sentinels(T) {
+		tk.Sentinel = append(tk.Sentinel, first+3+int32(k))
+	}
+	return tk
+}
+
 // UL2 is the UL2 mixture of SPEC §6a: each row of a batch is, at random, a causal LM row, a prefix
 // LM row (S-denoiser) or a span-corruption row (R- or X-denoiser) in decoder form. With a window w
 // [T+1], the rows are
@@ -235,6 +246,9 @@ func (u *UL2) Make(dst *Batch, windows []int32, B, T int, key uint64) {
 		panic(fmt.Sprintf("objective: UL2.Make: seq %d needs %d sentinels, the vocabulary has %d", T, need, len(u.Tokens.Sentinel)))
 	}
 	dst.Resize(B, T)
+	if cap(u.perm) < T { // room for any row of this length: Make allocates only the first time
+		u.perm, u.keep, u.noise = make([]int, T), make([]int, 0, T), make([]int, 0, T)
+	}
 	for b := 0; b < B; b++ {
 		w := windows[b*(T+1) : (b+1)*(T+1)]
 		r := splitmix.New(splitmix.Mix(u.Seed, key, uint64(b)))

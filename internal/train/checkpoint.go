@@ -64,6 +64,9 @@ func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trai
 		if hf.Extra, err = grow.AppendHistory(nil, t.History...); err != nil {
 			return fmt.Errorf("train: %v", err)
 		}
+		if t.Opt.IsUL2() {
+			hf.Extra = markObjective(hf.Extra, t.Opt.Objective)
+		}
 	}
 	cfgJSON, err := hf.Marshal()
 	if err != nil {
@@ -90,6 +93,18 @@ func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trai
 		files[FileState] = func(w io.Writer) error { _, err := w.Write(append(stJSON, '\n')); return err }
 	}
 	return ckpt.CommitDir(dir, files)
+}
+
+// ObjectiveKey is the config.json key that names a non-causal training objective ("ul2"); causal
+// checkpoints do not have it.
+const ObjectiveKey = "training_objective"
+
+func markObjective(extra map[string]json.RawMessage, name string) map[string]json.RawMessage {
+	if extra == nil {
+		extra = map[string]json.RawMessage{}
+	}
+	extra[ObjectiveKey], _ = json.Marshal(name)
+	return extra
 }
 
 // tensors views a flat buffer as named tensors of the layout.

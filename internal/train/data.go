@@ -22,8 +22,9 @@ type Corpus struct {
 type Progress func(phase string, done, total int64)
 
 // PrepareCorpus reads the run's text (user files, or the synthetic corpus when opt.Data is empty),
-// trains a BPE tokenizer with opt.Model.VocabSize entries on a sample of the training text — or uses tk
-// when it is not nil (resume) — and tokenizes both splits. It is deterministic in opt.
+// trains a BPE tokenizer with opt.Model.VocabSize entries on a sample of the training text (the last
+// of them the run's special tokens, opt.SpecialTokens) — or uses tk when it is not nil (resume) — and
+// tokenizes both splits. It is deterministic in opt.
 func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, error) {
 	c := &Corpus{}
 	trainTexts, valTexts, world, err := texts(opt, true, &c.Files)
@@ -35,27 +36,8 @@ func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, 
 		c.TrainBytes += int64(len(s))
 	}
 	if tk == nil {
-		if progress != nil {
-			progress("tokenizer", 0, 1)
-		}
-		var err error
-		texts := sample(trainTexts, opt.TokenizerBytes)
-		tk, err = tok.Train(texts, opt.Model.VocabSize)
-		var ve *tok.VocabError
-		if errors.As(err, &ve) {
-			// The text has fewer distinct pairs than the vocabulary asked (the synthetic world's
-			// vocabulary is small): use the largest vocabulary it supports. The caller sizes the model
-			// from Corpus.Tok.
-			if progress != nil {
-				progress(fmt.Sprintf("the training text supports at most %d tokens; using vocab %d", ve.Max, ve.Max), 0, 0)
-			}
-			tk, err = tok.Train(texts, ve.Max)
-		}
-		if err != nil {
+		if tk, err = trainTokenizer(opt, trainTexts, progress); err != nil {
 			return nil, err
-		}
-		if progress != nil {
-			progress("tokenizer", 1, 1)
 		}
 	}
 	if tk.VocabSize() > opt.Model.VocabSize {
@@ -70,6 +52,37 @@ func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, 
 	c.Train = data.Tokenize(trainTexts, tk, workers, prog)
 	c.Val = data.Tokenize(valTexts, tk, workers, nil)
 	return c, nil
+}
+
+// trainTokenizer trains the run's BPE on a sample of the training texts and appends its special tokens.
+func trainTokenizer(opt Options, trainTexts []string, progress Progress) (*tok.Tokenizer, error) {
+	if progress != nil {
+		progress("tokenizer", 0, 1)
+	}
+	specials := opt.SpecialTokens()
+	texts := sample(trainTexts, opt.TokenizerBytes)
+	tk, err := tok.Train(texts, opt.Model.VocabSize-len(specials))
+	var ve *tok.VocabError
+	if errors.As(err, &ve) {
+		// The text has fewer distinct pairs than the vocabulary asked (the synthetic world's
+		// vocabulary is small): use the largest vocabulary it supports. The caller sizes the model
+		// from Corpus.Tok.
+		if progress != nil {
+			n := ve.Max + len(specials)
+			progress(fmt.Sprintf("the training text supports at most %d tokens; using vocab %d", n, n), 0, 0)
+		}
+		tk, err = tok.Train(texts, ve.Max)
+	}
+	if err == nil && len(specials) > 0 {
+		tk, err = tk.WithSpecial(specials...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if progress != nil {
+		progress("tokenizer", 1, 1)
+	}
+	return tk, nil
 }
 
 // texts returns the run's training (when withTrain) and validation texts, and the synthetic world when

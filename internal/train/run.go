@@ -157,6 +157,7 @@ func (r *Run) freshOptions() error {
 		}
 	}
 	r.Opt = r.Cfg.Options
+	r.Opt.resolveObjective()
 	return nil
 }
 
@@ -238,6 +239,9 @@ func (r *Run) prepare(st *State) error {
 	}
 	val := data.ValBatches(corpus.Val, o.Model.SeqLen, o.Batch, o.EvalBatches)
 	r.Trainer = New(o, m, loader, val)
+	if r.Trainer.Objective, err = o.NewObjective(corpus.Tok); err != nil {
+		return err
+	}
 	if st != nil {
 		return r.Trainer.Restore(r.Cfg.Resume, *st)
 	}
