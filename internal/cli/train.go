@@ -58,6 +58,7 @@ type trainFlags struct {
 	lr, minLR, wd, clip                                                *float64
 	tied, identity                                                     *bool
 	model                                                              modelFlags
+	objective                                                          objectiveFlags
 }
 
 func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
@@ -93,6 +94,7 @@ func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
 	f.saveEvery = fs.Int("save-every", def.SaveEvery, "steps between checkpoints")
 	f.synBytes = fs.Int("synthetic-bytes", def.SyntheticBytes, "bytes of synthetic training text")
 	f.maxMem = fs.String("max-memory", "", "refuse runs that need more memory than this (e.g. 20G; none: no check; default: the available memory)")
+	f.objective = addObjectiveFlags(fs)
 	return f
 }
 
@@ -162,6 +164,9 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		}
 	}
 	f.cadence(&opt, set)
+	if err := f.objective.apply(&opt, set); err != nil {
+		return opt, err
+	}
 	if opt.Threads == 0 {
 		opt.Threads = runtime.GOMAXPROCS(0)
 	}
@@ -327,6 +332,7 @@ func printHeader(w io.Writer, r *train.Run) {
 	if len(o.Data) > 0 {
 		fmt.Fprintf(w, "files: %s\n", r.Corpus.Files)
 	}
+	printObjective(w, o)
 	if o.Growing() {
 		fmt.Fprintf(w, "growth: %s, block %d, schedule %s — stages end at steps %v\n", o.Growth, o.Block, o.Stages, r.Trainer.Ends)
 	}
