@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"midas/internal/objective"
@@ -25,6 +26,21 @@ func (o *Options) resolveObjective() {
 		c := objective.DefaultUL2()
 		o.UL2 = &c
 	}
+}
+
+// ul2OverDefaults makes a config file's "ul2" key override the default knobs key by key, at every
+// level (o is data decoded over base, which already succeeded): data is decoded again over base with
+// the defaults in place, since decoding into a nil *UL2Config starts from zero knobs.
+func ul2OverDefaults(data []byte, base, o Options) Options {
+	if o.UL2 == nil || base.UL2 != nil {
+		return o
+	}
+	d := objective.DefaultUL2()
+	base.UL2 = &d
+	if err := json.Unmarshal(data, &base); err != nil {
+		return o
+	}
+	return base
 }
 
 // SpecialTokens are the special tokens the run's tokenizer needs besides EOT: for ul2, the mode tokens

@@ -84,6 +84,23 @@ func TestCausalStateUnchanged(t *testing.T) {
 	}
 }
 
+// TestParseUL2Options: a config file's "ul2" key overrides the default knobs key by key (the mix too:
+// its four keys are given), keeping the denoisers and the prefix minimum.
+func TestParseUL2Options(t *testing.T) {
+	o, err := ParseOptions([]byte(`{"objective": "ul2", "ul2": {"mix": {"causal": 0.5, "prefix": 0.5, "r": 0, "x": 0}, "prefix_max": 0.5}}`), runOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := objective.DefaultUL2()
+	if c := o.UL2Config(); c.Mix != (objective.Mix{Causal: 0.5, Prefix: 0.5}) || c.PrefixMax != 0.5 || c.PrefixMin != d.PrefixMin ||
+		!slices.Equal(c.R, d.R) || !slices.Equal(c.X, d.X) {
+		t.Errorf("parsed ul2 knobs %+v", c)
+	}
+	if err := o.Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
 // TestUL2OptionsRefused: bad UL2 knobs, a vocabulary too small for the special tokens, knobs without
 // the objective and an unknown objective are reported by Validate, each in its one-line error.
 func TestUL2OptionsRefused(t *testing.T) {

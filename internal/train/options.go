@@ -88,7 +88,7 @@ func ParseOptions(data []byte, base Options) (Options, error) {
 		}
 		return o, fmt.Errorf("train: config: %v", err)
 	}
-	return o, nil
+	return ul2OverDefaults(data, base, o), nil
 }
 
 // LRSchedule is the learning-rate schedule of the run: one global schedule, re-warmed at every stage
