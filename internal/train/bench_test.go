@@ -2,6 +2,7 @@ package train
 
 import (
 	"testing"
+	"time"
 
 	"midas/internal/data"
 	"midas/internal/kern"
@@ -69,6 +70,33 @@ func BenchmarkTrainStep(b *testing.B) {
 			b.ReportMetric(float64(b.N*c.batch*model.Presets[c.name].SeqLen)/b.Elapsed().Seconds(), "tokens/s")
 		})
 	}
+}
+
+// BenchmarkTrainStepUL2Ratio alternates a causal and a ul2 step of the small preset (batch 4), so that
+// both see the same machine load, and reports their time ratio: ul2/causal, the ratio of the summed
+// step times (one "op" is one step of each).
+func BenchmarkTrainStepUL2Ratio(b *testing.B) {
+	causal := newBenchTrainer(b, "small", 4, objective.NameCausal)
+	ul2 := newBenchTrainer(b, "small", 4, objective.NameUL2)
+	var dc, du time.Duration
+	step := func(tr *Trainer, d *time.Duration) {
+		t0 := time.Now()
+		if _, err := tr.TrainStep(); err != nil {
+			b.Fatal(err)
+		}
+		*d += time.Since(t0)
+	}
+	step(causal, &dc) // warm-up: activations, GEMM scratch
+	step(ul2, &du)
+	dc, du = 0, 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step(causal, &dc)
+		step(ul2, &du)
+	}
+	b.ReportMetric(float64(dc.Milliseconds())/float64(b.N), "causal-ms/step")
+	b.ReportMetric(float64(du.Milliseconds())/float64(b.N), "ul2-ms/step")
+	b.ReportMetric(du.Seconds()/dc.Seconds(), "ul2/causal")
 }
 
 // TestTrainStepAllocs: after a warm-up step has sized the activations and the kernels' scratch, a
