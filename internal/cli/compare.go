@@ -58,6 +58,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		spec.Arms = append(spec.Arms, experiment.NewArm(name, base))
 	}
 	spec.Setup = compareSetup(runs, *seeds, *finalN, base, args) + armSetup(spec)
+	if obj := objectiveSetup(base); obj != "" {
+		spec.Setup += " Objective: " + obj + "."
+	}
 	return executeCompare(spec, stdout, stderr)
 }
 

@@ -64,6 +64,7 @@ type trainFlags struct {
 	lr, minLR, wd, clip                                                *float64
 	tied, identity                                                     *bool
 	model                                                              modelFlags
+	objective                                                          objectiveFlags
 }
 
 func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
@@ -106,6 +107,7 @@ func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
 	f.simBlock = fs.Int("sim-reg-block", 0, "k of the similarity regulariser: layers per block (default --block)")
 	f.simNorms = fs.Bool("sim-reg-norms", false, "the similarity regulariser also compares the RMSNorm scales")
 	f.simFlat = fs.Bool("sim-reg-flat", false, "the similarity regulariser compares each layer flattened (default: each weight matrix)")
+	f.objective = addObjectiveFlags(fs)
 	return f
 }
 
@@ -242,6 +244,9 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		return opt, err
 	}
 	f.cadence(&opt, set)
+	if err := f.objective.apply(&opt, set); err != nil {
+		return opt, err
+	}
 	if opt.Threads == 0 {
 		opt.Threads = runtime.GOMAXPROCS(0)
 	}
@@ -413,6 +418,7 @@ func printHeader(w io.Writer, r *train.Run) {
 	fmt.Fprintf(w, "model: %s, dim %d, %d heads, ffn %d, vocab %d, seq %d — %s, %s; %s kernels, %d threads\n",
 		depth, o.Model.Dim, o.Model.NumHeads, o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen, params, flops, kern.Backend(), o.Threads)
 	printData(w, o, r.Corpus)
+	printObjective(w, o)
 	if o.Growing() {
 		fmt.Fprintf(w, "growth: %s, block %d, schedule %s — stages end at steps %v\n", o.Growth, o.Block, o.Stages, r.Trainer.Ends)
 	}

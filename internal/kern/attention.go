@@ -2,26 +2,56 @@ package kern
 
 import "math"
 
-// AttentionForward computes causal multi-head attention from packed projections.
+// AttentionForward computes multi-head attention from packed projections: causal, except that each
+// batch row may have a bidirectional prefix.
 //
-//	qkv [N, 3C]: row b·T+t holds q (cols [0,C)), k (cols [C,2C)) and v (cols [2C,3C)), heads of D
-//	             consecutive columns each (rotary embedding already applied to q and k);
-//	att [B, H, T, T]: out, the attention probabilities P = softmax(q·kᵀ/√D) with P[i,j] = 0 for j > i;
-//	y   [N, C]: out, P·v per head, heads concatenated along columns.
+//	qkv    [N, 3C]: row b·T+t holds q (cols [0,C)), k (cols [C,2C)) and v (cols [2C,3C)), heads of D
+//	                consecutive columns each (rotary embedding already applied to q and k);
+//	prefix [B] or nil: positions [0, prefix[b]) of batch row b attend to each other; 0 ≤ prefix[b] ≤ T.
+//	                nil is all zeros: causal attention. Prefix 0 and 1 are both exactly causal.
+//	att    [B, H, T, T]: out, the attention probabilities P = softmax(q·kᵀ/√D) over the visible keys,
+//	                P[i,j] = 0 for the others;
+//	y      [N, C]: out, P·v per head, heads concatenated along columns.
 //
-// Reference loop: y[b,t,h·D+e] = Σ_{s≤t} P[b,h,t,s] · v[b,s,h·D+e].
-func AttentionForward(y, att, qkv []float32, b, t, h, d int) {
+// Query i of row b sees key j iff j ≤ last(i) = max(i, prefix[b]−1). Reference loop:
+// y[b,t,h·D+e] = Σ_{s ≤ last(t)} P[b,h,t,s] · v[b,s,h·D+e]; attentionForwardNaive is the oracle.
+func AttentionForward(y, att, qkv []float32, prefix []int, b, t, h, d int) {
 	c := h * d
 	need("AttentionForward", "qkv", qkv, b*t*3*c)
 	need("AttentionForward", "att", att, b*h*t*t)
 	need("AttentionForward", "y", y, b*t*c)
+	checkPrefix("AttentionForward", prefix, b, t)
 	scale := float32(1 / math.Sqrt(float64(d)))
-	parallelArgs(&attFwdFree, b*h, attFwd{y, att, qkv, t, h, d, scale})
+	parallelArgs(&attFwdFree, b*h, attFwd{y, att, qkv, prefix, t, h, d, scale})
+}
+
+// checkPrefix panics unless prefix is nil or holds b lengths in [0, t].
+func checkPrefix(fn string, prefix []int, b, t int) {
+	if prefix == nil {
+		return
+	}
+	if len(prefix) < b {
+		panic("kern: " + fn + ": len(prefix) = " + itoa(len(prefix)) + " < B = " + itoa(b))
+	}
+	for i, p := range prefix[:b] {
+		if p < 0 || p > t {
+			panic("kern: " + fn + ": prefix[" + itoa(i) + "] = " + itoa(p) + " outside [0, T = " + itoa(t) + "]")
+		}
+	}
+}
+
+// prefixOf is row bi's prefix length (0 when prefix is nil).
+func prefixOf(prefix []int, bi int) int {
+	if prefix == nil {
+		return 0
+	}
+	return prefix[bi]
 }
 
 // attFwd holds the arguments of AttentionForward; Run computes the (batch, head) pairs [lo, hi).
 type attFwd struct {
 	y, att, qkv []float32
+	prefix      []int
 	t, h, d     int
 	scale       float32
 }
@@ -38,13 +68,16 @@ func (a *attFwd) Run(lo, hi int) {
 		k := qkv[base+c+hh*d:]
 		v := qkv[base+2*c+hh*d:]
 		p := att[bh*t*t : (bh+1)*t*t]
-		// Row block [i0, i1) attends to positions [0, i1) only: the scores and products right of the
-		// block's diagonal are skipped (their probabilities are 0), about 40% of the work at T = 256.
+		pre := prefixOf(a.prefix, bi)
+		// Row block [i0, i1) attends to positions [0, max(i1, prefix)) only: the scores and products
+		// right of that are skipped (their probabilities are 0), about 40% of the work at T = 256 for a
+		// causal row. With prefix ≤ i1 the column count is i1, exactly the causal kernel's.
 		for i0 := 0; i0 < t; i0 += attBlock {
 			i1 := min(i0+attBlock, t)
-			GemmSerial(false, true, i1-i0, i1, d, a.scale, q[i0*3*c:], 3*c, k, 3*c, 0, p[i0*t:], t)
-			causalSoftmaxRows(p, t, i0, i1)
-			GemmSerial(false, false, i1-i0, d, i1, 1, p[i0*t:], t, v, 3*c, 0, y[(bi*t+i0)*c+hh*d:], c)
+			cols := max(i1, pre)
+			GemmSerial(false, true, i1-i0, cols, d, a.scale, q[i0*3*c:], 3*c, k, 3*c, 0, p[i0*t:], t)
+			maskedSoftmaxRows(p, t, i0, i1, pre)
+			GemmSerial(false, false, i1-i0, d, cols, 1, p[i0*t:], t, v, 3*c, 0, y[(bi*t+i0)*c+hh*d:], c)
 		}
 	}
 }
@@ -53,22 +86,21 @@ func (a *attFwd) Run(lo, hi int) {
 // micro-tile rows (12, 6, 4; 32 for amx-bf16 is not, which costs it a partial tile per block).
 const attBlock = 48
 
-// causalSoftmax turns each row i of the scores s [T,T] into probabilities over columns 0..i and zeroes
-// the columns after i.
-func causalSoftmax(s []float32, t int) { causalSoftmaxRows(s, t, 0, t) }
-
-// causalSoftmaxRows is causalSoftmax on rows [i0, i1); it reads only columns 0..i of row i.
-func causalSoftmaxRows(s []float32, t, i0, i1 int) {
+// maskedSoftmaxRows turns rows [i0, i1) of the scores s [T,T] into probabilities over the columns
+// each row sees, 0..last(i) with last(i) = max(i, prefix−1), and zeroes the columns after last(i). It
+// reads only columns 0..last(i) of row i. prefix ≤ 1 is the causal softmax.
+func maskedSoftmaxRows(s []float32, t, i0, i1, prefix int) {
 	for i := i0; i < i1; i++ {
+		n := max(i, prefix-1) + 1
 		row := s[i*t : i*t+t]
 		mx := row[0]
-		for _, x := range row[1 : i+1] {
+		for _, x := range row[1:n] {
 			if x > mx {
 				mx = x
 			}
 		}
-		expNormalize(row[:i+1], mx)
-		clear(row[i+1:])
+		expNormalize(row[:n], mx)
+		clear(row[n:])
 	}
 }
 
@@ -85,21 +117,24 @@ func expNormalize(x []float32, mx float32) {
 //
 //	dP = dY·vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)) / √D,  dq = dS·k,  dk = dSᵀ·q,  dv = Pᵀ·dY.
 //
-// Shapes: dqkv [N,3C], datt [B,H,T,T] (scratch), dy [N,C], qkv [N,3C], att [B,H,T,T].
-func AttentionBackward(dqkv, datt, dy, qkv, att []float32, b, t, h, d int) {
+// Shapes: dqkv [N,3C], datt [B,H,T,T] (scratch), dy [N,C], qkv [N,3C], att [B,H,T,T], prefix [B] or
+// nil, the one given to AttentionForward. attentionBackwardNaive is the oracle.
+func AttentionBackward(dqkv, datt, dy, qkv, att []float32, prefix []int, b, t, h, d int) {
 	c := h * d
 	need("AttentionBackward", "dqkv", dqkv, b*t*3*c)
 	need("AttentionBackward", "datt", datt, b*h*t*t)
 	need("AttentionBackward", "dy", dy, b*t*c)
 	need("AttentionBackward", "qkv", qkv, b*t*3*c)
 	need("AttentionBackward", "att", att, b*h*t*t)
+	checkPrefix("AttentionBackward", prefix, b, t)
 	scale := float32(1 / math.Sqrt(float64(d)))
-	parallelArgs(&attBwdFree, b*h, attBwd{dqkv, datt, dy, qkv, att, t, h, d, scale})
+	parallelArgs(&attBwdFree, b*h, attBwd{dqkv, datt, dy, qkv, att, prefix, t, h, d, scale})
 }
 
 // attBwd holds the arguments of AttentionBackward; Run computes the (batch, head) pairs [lo, hi).
 type attBwd struct {
 	dqkv, datt, dy, qkv, att []float32
+	prefix                   []int
 	t, h, d                  int
 	scale                    float32
 }
@@ -117,22 +152,31 @@ func (a *attBwd) Run(lo, hi int) {
 		p := att[bh*t*t : (bh+1)*t*t]
 		dp := datt[bh*t*t : (bh+1)*t*t]
 		g := dy[bi*t*c+hh*d:]
-		// Row block [i0, i1) of dP, dS and dq involves positions [0, i1) only (as in the forward).
+		pre := prefixOf(a.prefix, bi)
+		// Row block [i0, i1) of dP, dS and dq involves positions [0, max(i1, prefix)) only (as in the
+		// forward); every row of dP is written in full, zeros right of last(i).
 		for i0 := 0; i0 < t; i0 += attBlock {
 			i1 := min(i0+attBlock, t)
-			GemmSerial(false, true, i1-i0, i1, d, 1, g[i0*c:], c, v, 3*c, 0, dp[i0*t:], t)
+			cols := max(i1, pre)
+			GemmSerial(false, true, i1-i0, cols, d, 1, g[i0*c:], c, v, 3*c, 0, dp[i0*t:], t)
 			for i := i0; i < i1; i++ {
-				pr, dr := p[i*t:i*t+i+1], dp[i*t:i*t+t]
-				softmaxBwd(dr[:i+1], pr, dot2(pr, dr), scale)
-				clear(dr[i+1:])
+				n := max(i, pre-1) + 1
+				pr, dr := p[i*t:i*t+n], dp[i*t:i*t+t]
+				softmaxBwd(dr[:n], pr, dot2(pr, dr), scale)
+				clear(dr[n:])
 			}
-			GemmSerial(false, false, i1-i0, d, i1, 1, dp[i0*t:], t, k, 3*c, 0, dq[i0*3*c:], 3*c)
+			GemmSerial(false, false, i1-i0, d, cols, 1, dp[i0*t:], t, k, 3*c, 0, dq[i0*3*c:], 3*c)
 		}
-		// Keys and values [j0, j1) receive gradient from positions [j0, T) only.
+		// Keys and values [j0, j1) receive gradient from positions [j0, T) only, or from every position
+		// when the block starts inside the prefix (its keys are seen by all queries).
 		for j0 := 0; j0 < t; j0 += attBlock {
 			j1 := min(j0+attBlock, t)
-			GemmSerial(true, false, j1-j0, d, t-j0, 1, dp[j0*t+j0:], t, q[j0*3*c:], 3*c, 0, dk[j0*3*c:], 3*c)
-			GemmSerial(true, false, j1-j0, d, t-j0, 1, p[j0*t+j0:], t, g[j0*c:], c, 0, dv[j0*3*c:], 3*c)
+			r0 := j0
+			if j0 < pre {
+				r0 = 0
+			}
+			GemmSerial(true, false, j1-j0, d, t-r0, 1, dp[r0*t+j0:], t, q[r0*3*c:], 3*c, 0, dk[j0*3*c:], 3*c)
+			GemmSerial(true, false, j1-j0, d, t-r0, 1, p[r0*t+j0:], t, g[r0*c:], c, 0, dv[j0*3*c:], 3*c)
 		}
 	}
 }

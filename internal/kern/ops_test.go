@@ -127,10 +127,10 @@ func TestAttentionBackward(t *testing.T) {
 		qkv := randSlice(r, b*tt*3*c, 1)
 		R := randSlice(r, b*tt*c, 1)
 		y, att := make([]float32, b*tt*c), nanSlice(b*h*tt*tt)
-		f := func() float64 { AttentionForward(y, att, qkv, b, tt, h, d); return dot64(y, R) }
+		f := func() float64 { AttentionForward(y, att, qkv, nil, b, tt, h, d); return dot64(y, R) }
 		f()
 		dqkv, datt := make([]float32, len(qkv)), nanSlice(len(att))
-		AttentionBackward(dqkv, datt, R, qkv, att, b, tt, h, d)
+		AttentionBackward(dqkv, datt, R, qkv, att, nil, b, tt, h, d)
 		checkGrad(t, fmt.Sprintf("dqkv T=%d", tt), qkv, dqkv, f)
 	}
 }
@@ -156,7 +156,7 @@ func testAttentionNaive(t *testing.T, tt int) {
 	c := h * d
 	qkv := randSlice(r, b*tt*3*c, 1)
 	y, att := make([]float32, b*tt*c), nanSlice(b*h*tt*tt)
-	AttentionForward(y, att, qkv, b, tt, h, d)
+	AttentionForward(y, att, qkv, nil, b, tt, h, d)
 	for bi := 0; bi < b; bi++ {
 		for hh := 0; hh < h; hh++ {
 			for i := 0; i < tt; i++ {

@@ -26,7 +26,7 @@ func TestLoopGradFD(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkGradFD(t, m, "loop "+c.loop.String())
+		checkGradFD(t, m, "loop "+c.loop.String(), nil)
 	}
 }
 

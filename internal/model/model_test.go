@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"midas/internal/ckpt"
+	"midas/internal/objective"
 	"midas/internal/optim"
 )
 
@@ -15,23 +16,28 @@ import (
 var tinyFD = Config{VocabSize: 11, Dim: 8, NumLayers: 2, NumHeads: 2, FFNDim: 12, SeqLen: 6, RopeTheta: 10000, NormEps: 1e-5}
 
 // TestModelGradFD checks Backward against central differences of the mean loss over every parameter, for
-// untied and tied embeddings. The weights are drawn at scale 0.3 (not 0.02) so every path carries a
-// gradient well above float32 noise; the tolerance is the kern checks' 2e-3 + 2e-2·|g| (see ops_test.go).
+// untied and tied embeddings, causal and with a bidirectional prefix in one row (LossBatch). The weights
+// are drawn at scale 0.3 (not 0.02) so every path carries a gradient well above float32 noise; the
+// tolerance is the kern checks' 2e-3 + 2e-2·|g| (see ops_test.go).
 func TestModelGradFD(t *testing.T) {
-	for _, tied := range []bool{false, true} {
+	for _, c := range []struct {
+		tied   bool
+		prefix []int
+	}{{false, nil}, {true, nil}, {false, []int{0, 4}}} {
+		tied := c.tied
 		cfg := tinyFD
 		cfg.TiedEmbeddings = tied
 		m, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkGradFD(t, m, fmt.Sprintf("tied=%v", tied))
+		checkGradFD(t, m, fmt.Sprintf("tied=%v prefix %v", tied, c.prefix), c.prefix)
 	}
 }
 
 // checkGradFD draws m's parameters at scale 0.3 and checks Backward against central differences of the
 // mean loss over every parameter (tolerance 2e-3 + 2e-2·|g|, see TestModelGradFD).
-func checkGradFD(t *testing.T, m *Model, label string) {
+func checkGradFD(t *testing.T, m *Model, label string, prefix []int) {
 	t.Helper()
 	cfg := m.Cfg
 	r := NewRNG(42)
@@ -46,8 +52,15 @@ func checkGradFD(t *testing.T, m *Model, label string) {
 		targets[i] = int32(r.Next() % uint64(cfg.VocabSize))
 	}
 	targets[3] = -1 // an ignored position
+	bt := objective.Batch{B: b, T: tt, Inputs: tokens, Targets: targets, Prefix: make([]int, b)}
+	if prefix != nil {
+		copy(bt.Prefix, prefix)
+		for i := range max(prefix[1]-1, 0) {
+			targets[tt+i] = objective.Ignore // row 1 predicts nothing inside its prefix
+		}
+	}
 	m.ZeroGrads()
-	m.Loss(tokens, targets, b, tt)
+	m.LossBatch(&bt)
 	m.Backward(1)
 	grads := append([]float32(nil), m.Grads...)
 	const h = 1e-2
@@ -55,9 +68,9 @@ func checkGradFD(t *testing.T, m *Model, label string) {
 	for i := range m.Params {
 		old := m.Params[i]
 		m.Params[i] = old + h
-		lp := float64(m.Loss(tokens, targets, b, tt))
+		lp := float64(m.LossBatch(&bt))
 		m.Params[i] = old - h
-		lm := float64(m.Loss(tokens, targets, b, tt))
+		lm := float64(m.LossBatch(&bt))
 		m.Params[i] = old
 		num := (lp - lm) / (2 * h)
 		diff := math.Abs(num - float64(grads[i]))
@@ -86,6 +99,8 @@ type golden struct {
 		Theta, Eps                                 float64
 	}
 	Tokens    [][]int32 `json:"tokens"`
+	Prefix    []int     `json:"prefix"`  // gen_golden_prefix.py only: each row's bidirectional prefix
+	Targets   [][]int32 `json:"targets"` // gen_golden_prefix.py only: −1 where no loss
 	Loss      float64   `json:"loss"`
 	Optimizer struct {
 		LR, Beta1, Beta2, Eps, WeightDecay, Clip float64
@@ -96,8 +111,10 @@ type golden struct {
 	Loop       Loop      `json:"loop"` // gen_golden_loop.py: the loop over Config.Layers; zero otherwise
 }
 
-// TestGolden compares the model with fixtures written by testdata/gen_golden.py from the PyTorch
-// reference: logits, loss, every gradient, and the loss curve of 10 AdamW steps with clipping.
+// TestGolden compares the model with fixtures written by testdata/gen_golden.py (causal) and
+// testdata/gen_golden_prefix.py (rows with a bidirectional prefix, loss after it) from the PyTorch
+// reference: logits, loss, every gradient, and the loss curve of 10 AdamW steps with clipping; the
+// same tolerances for all three.
 // Tolerances: logits and loss agree to float32 rounding of O(100)-term sums (1e-5 absolute); gradients
 // of O(1e-2) magnitudes to 2e-6 absolute + 1e-4 relative. The 10-step curve gets 5e-3: AdamW divides
 // each gradient by its own magnitude, so the ~50 gradient entries below 1e-6 (whose float32 rounding
@@ -105,7 +122,7 @@ type golden struct {
 // (measured: 5e-5 after one step, 2e-3 after ten with lr 3e-3; one AdamW step from torch's own
 // gradients matches torch to 1 ulp). 5e-3 is still 20× below the loss change of a single step.
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"untied", "tied"} {
+	for _, name := range []string{"untied", "tied", "prefix"} {
 		t.Run(name, func(t *testing.T) { checkGolden(t, name) })
 	}
 }
@@ -155,12 +172,8 @@ func checkGolden(t *testing.T, name string) {
 		copy(m.Params[tn.Offset:tn.Offset+tn.Size], read(tn.Name))
 	}
 	b, tt := gc.Batch, gc.Seq
-	tokens, targets := make([]int32, b*tt), make([]int32, b*tt)
-	for i, row := range g.Tokens {
-		copy(tokens[i*tt:], row[:tt])
-		copy(targets[i*tt:], row[1:])
-	}
-	loss := m.Loss(tokens, targets, b, tt)
+	bt := g.batch()
+	loss := m.LossBatch(bt)
 	report(t, "logits", m.acts.logit[:b*tt*cfg.VocabSize], read("logits"), 1e-5, 0)
 	if d := math.Abs(float64(loss) - g.Loss); d > 1e-5 {
 		t.Errorf("loss %.7f, torch %.7f", loss, g.Loss)
@@ -176,7 +189,7 @@ func checkGolden(t *testing.T, name string) {
 	m1, m2 := make([]float32, len(m.Params)), make([]float32, len(m.Params))
 	for step := 1; step <= o.Steps; step++ {
 		m.ZeroGrads()
-		l := m.Loss(tokens, targets, b, tt)
+		l := m.LossBatch(bt)
 		m.Backward(1)
 		norm := math.Sqrt(optim.SumSquares(m.Grads, 0, len(m.Grads)))
 		optim.Scale(m.Grads, 0, len(m.Grads), optim.ClipScale(norm, o.Clip))
@@ -190,6 +203,23 @@ func checkGolden(t *testing.T, name string) {
 			t.Errorf("step %d: loss %.6f, torch %.6f", step, l, want)
 		}
 	}
+}
+
+// batch is the fixture's batch: the windows shifted by one, with the prefix fixture's targets and prefixes.
+func (g *golden) batch() *objective.Batch {
+	b, tt := g.Config.Batch, g.Config.Seq
+	bt := &objective.Batch{}
+	bt.Resize(b, tt)
+	for i, row := range g.Tokens {
+		copy(bt.Inputs[i*tt:], row[:tt])
+		copy(bt.Targets[i*tt:], row[1:])
+		bt.Prefix[i] = 0
+		if g.Prefix != nil {
+			copy(bt.Targets[i*tt:], g.Targets[i])
+			bt.Prefix[i] = g.Prefix[i]
+		}
+	}
+	return bt
 }
 
 // report checks |got − want| ≤ abs + rel·|want| elementwise and logs the max difference.

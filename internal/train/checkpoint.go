@@ -92,6 +92,18 @@ func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trai
 	return ckpt.CommitDir(dir, files)
 }
 
+// ObjectiveKey is the config.json key that names a non-causal training objective ("ul2"); causal
+// checkpoints do not have it.
+const ObjectiveKey = "training_objective"
+
+func markObjective(extra map[string]json.RawMessage, name string) map[string]json.RawMessage {
+	if extra == nil {
+		extra = map[string]json.RawMessage{}
+	}
+	extra[ObjectiveKey], _ = json.Marshal(name)
+	return extra
+}
+
 // checkpointConfig is the config.json of m: its unrolled depth, its loop (ckpt.LoopKey) and, with a
 // trainer, the growth history.
 func checkpointConfig(m *model.Model, eot int, t *Trainer) ([]byte, error) {
@@ -105,6 +117,9 @@ func checkpointConfig(m *model.Model, eot int, t *Trainer) ([]byte, error) {
 	if t != nil {
 		if hf.Extra, err = grow.AppendHistory(nil, t.History...); err != nil {
 			return nil, fmt.Errorf("train: %v", err)
+		}
+		if t.Opt.IsUL2() {
+			hf.Extra = markObjective(hf.Extra, t.Opt.Objective)
 		}
 	}
 	if loop.Looped() {

@@ -32,8 +32,8 @@ type Progress func(phase string, done, total int64)
 
 // PrepareCorpus reads the run's text (user files, a mixture of sources, or the synthetic corpus when
 // opt.Data is empty), trains a BPE tokenizer with opt.Model.VocabSize entries on a sample of the
-// training text — or uses tk when it is not nil (resume) — and tokenizes both splits. It is
-// deterministic in opt.
+// training text (the last of them the run's special tokens, opt.SpecialTokens) — or uses tk when it is
+// not nil (resume) — and tokenizes both splits. It is deterministic in opt.
 func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, error) {
 	rt, err := texts(opt, true)
 	if err != nil {
@@ -44,7 +44,7 @@ func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, 
 		c.TrainBytes += int64(len(s))
 	}
 	if tk == nil {
-		if tk, err = trainTokenizer(rt.tokenizerSample(opt.TokenizerBytes), opt.Model.VocabSize, progress); err != nil {
+		if tk, err = trainTokenizer(opt, rt.tokenizerSample(opt.TokenizerBytes), progress); err != nil {
 			return nil, err
 		}
 	}
@@ -56,21 +56,27 @@ func PrepareCorpus(opt Options, tk *tok.Tokenizer, progress Progress) (*Corpus, 
 	return c, nil
 }
 
-// trainTokenizer trains the run's BPE on texts.
-func trainTokenizer(texts []string, vocab int, progress Progress) (*tok.Tokenizer, error) {
+// trainTokenizer trains the run's BPE on texts (a sample of the training text) and appends the run's
+// special tokens (opt.SpecialTokens) after it.
+func trainTokenizer(opt Options, texts []string, progress Progress) (*tok.Tokenizer, error) {
 	if progress != nil {
 		progress("tokenizer", 0, 1)
 	}
-	tk, err := tok.Train(texts, vocab)
+	specials := opt.SpecialTokens()
+	tk, err := tok.Train(texts, opt.Model.VocabSize-len(specials))
 	var ve *tok.VocabError
 	if errors.As(err, &ve) {
 		// The text has fewer distinct pairs than the vocabulary asked (the synthetic world's
 		// vocabulary is small): use the largest vocabulary it supports. The caller sizes the model
 		// from Corpus.Tok.
 		if progress != nil {
-			progress(fmt.Sprintf("the training text supports at most %d tokens; using vocab %d", ve.Max, ve.Max), 0, 0)
+			n := ve.Max + len(specials)
+			progress(fmt.Sprintf("the training text supports at most %d tokens; using vocab %d", n, n), 0, 0)
 		}
 		tk, err = tok.Train(texts, ve.Max)
+	}
+	if err == nil && len(specials) > 0 {
+		tk, err = tk.WithSpecial(specials...)
 	}
 	if err != nil {
 		return nil, err

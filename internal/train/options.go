@@ -11,6 +11,7 @@ import (
 	"midas/internal/data"
 	"midas/internal/grow"
 	"midas/internal/model"
+	"midas/internal/objective"
 	"midas/internal/optim"
 )
 
@@ -46,6 +47,11 @@ type Options struct {
 	SyntheticBytes  int          `json:"synthetic_bytes"`      // size of the synthetic training text
 	TokenizerBytes  int          `json:"tokenizer_bytes"`      // text sample the BPE is trained on
 	ValFrac         float64      `json:"val_frac"`             // held-out fraction of user text
+
+	// The training objective (objective.NameCausal when "", or objective.NameUL2) and, for ul2, its
+	// knobs (nil: objective.DefaultUL2). Validation loss and fine-tuning stay causal.
+	Objective string               `json:"objective,omitempty"`
+	UL2       *objective.UL2Config `json:"ul2,omitempty"`
 
 	// Gradual stacking. Model.NumLayers is the final depth; training starts with one block.
 	Growth       string `json:"growth"`        // none | midas | gradstack | double (grow.OpNone, grow.StagedOps)
@@ -89,7 +95,7 @@ func ParseOptions(data []byte, base Options) (Options, error) {
 		}
 		return o, fmt.Errorf("train: config: %v", err)
 	}
-	return o, nil
+	return ul2OverDefaults(data, base, o), nil
 }
 
 // LRSchedule is the learning-rate schedule of the run: one global schedule, re-warmed at every stage
@@ -159,6 +165,7 @@ func (o Options) Validate() error {
 	p = append(p, o.growthProblems()...)
 	p = append(p, o.loopProblems()...)
 	p = append(p, o.SimReg.problems(o)...)
+	p = append(p, o.objectiveProblems()...)
 	if len(p) == 0 {
 		return nil
 	}

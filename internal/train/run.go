@@ -158,6 +158,7 @@ func (r *Run) freshOptions() error {
 		}
 	}
 	r.Opt = r.Cfg.Options
+	r.Opt.resolveObjective()
 	return nil
 }
 
@@ -243,6 +244,9 @@ func (r *Run) prepare(st *State) error {
 		return fmt.Errorf("train: validation data: %d tokens are too few for one batch of %d×%d; give more text (or a larger --data-bytes)", len(corpus.Val), o.Batch, o.Model.SeqLen+1)
 	}
 	r.Trainer = New(o, m, loader, val)
+	if r.Trainer.Objective, err = o.NewObjective(corpus.Tok); err != nil {
+		return err
+	}
 	if st != nil {
 		return r.Trainer.Restore(r.Cfg.Resume, *st)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"midas/internal/ckpt"
 	"midas/internal/model"
+	"midas/internal/objective"
 )
 
 // TestSimRegGradFD checks the regulariser's gradient against central differences in float64, for
@@ -170,7 +171,7 @@ func TestSimRegGolden(t *testing.T) {
 // TestSimRegAllocs: a step with the regulariser hook allocates nothing in steady state (its terms are
 // listed once), like a plain step (TestTrainStepAllocs).
 func TestSimRegAllocs(t *testing.T) {
-	tr := newBenchTrainer(t, "tiny", 2)
+	tr := newBenchTrainer(t, "tiny", 2, objective.NameCausal)
 	h := &simRegHook{s: SimReg{Lambda: 0.5, Block: 1}}
 	tr.Hooks.Gradient = h.Gradient
 	step := func() {
