@@ -93,13 +93,7 @@ func TestLoopRun(t *testing.T) {
 	if mt[0].Layers != 4 || mt[0].Params != len(m.Params) {
 		t.Errorf("metrics: layers %d params %d; want 4 and %d", mt[0].Layers, mt[0].Params, len(m.Params))
 	}
-	split := filepath.Join(dir, "split")
-	trainDir(t, RunConfig{Dir: split, Options: loopOptions(), StopAt: 5})
-	trainDir(t, RunConfig{Resume: split})
-	a, b := loadRun(t, whole), loadRun(t, split)
-	if !slices.Equal(a.Params, b.Params) || !slices.Equal(a.M, b.M) || !slices.Equal(a.V, b.V) {
-		t.Fatal("stopped and resumed looped run differs from the uninterrupted one")
-	}
+	checkStopResume(t, dir, whole, loopOptions(), 5, "looped")
 }
 
 // TestLoopCheckpointErrors: a repetition that does not equal its block, and a loop that does not fit

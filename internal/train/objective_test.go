@@ -59,13 +59,7 @@ func TestRunUL2(t *testing.T) {
 	if f := 3*grow.StepFLOPs(o.Model, 1, tokens) + 5*grow.StepFLOPs(o.Model, 2, tokens); s.FLOPs != f {
 		t.Errorf("FLOPs %g, want %g (every position of 3 steps at 1 layer and 5 at 2)", s.FLOPs, f)
 	}
-	split := filepath.Join(dir, "split")
-	trainDir(t, RunConfig{Dir: split, Options: ul2Options(), StopAt: 3})
-	trainDir(t, RunConfig{Resume: split})
-	a, b := loadRun(t, whole), loadRun(t, split)
-	if !slices.Equal(a.Params, b.Params) || !slices.Equal(a.M, b.M) || !slices.Equal(a.V, b.V) {
-		t.Fatal("stopped and resumed ul2 run differs from the uninterrupted one")
-	}
+	checkStopResume(t, dir, whole, ul2Options(), 3, "ul2")
 }
 
 // TestCausalStateUnchanged: a causal run's options write no objective keys, so its trainer_state.json

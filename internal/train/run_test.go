@@ -76,6 +76,19 @@ func TestRunLibrary(t *testing.T) {
 	}
 }
 
+// checkStopResume trains opt into dir/split stopped at step stop, resumes it to the end, and requires
+// the weights and both moments of the uninterrupted run in whole bit for bit.
+func checkStopResume(t *testing.T, dir, whole string, opt Options, stop int, what string) {
+	t.Helper()
+	split := filepath.Join(dir, "split")
+	trainDir(t, RunConfig{Dir: split, Options: opt, StopAt: stop})
+	trainDir(t, RunConfig{Resume: split})
+	a, b := loadRun(t, whole), loadRun(t, split)
+	if !slices.Equal(a.Params, b.Params) || !slices.Equal(a.M, b.M) || !slices.Equal(a.V, b.V) {
+		t.Fatalf("stopped and resumed %s run differs from the uninterrupted one", what)
+	}
+}
+
 // loadRun reads a run directory's weights and moments.
 func loadRun(t *testing.T, dir string) struct{ Params, M, V []float32 } {
 	t.Helper()
