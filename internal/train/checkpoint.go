@@ -13,6 +13,7 @@ import (
 	"midas/internal/data"
 	"midas/internal/grow"
 	"midas/internal/model"
+	"midas/internal/tok"
 )
 
 // State is trainer_state.json: everything besides weights and moments that a resume needs.
@@ -29,8 +30,8 @@ type State struct {
 
 const stateFormat = "midas-trainer-state/1"
 
-// HFConfig is the Hugging Face config.json of a model config. eot is the end-of-text token id (BOS and
-// EOS), or −1 when there is no tokenizer.
+// HFConfig is the Hugging Face config.json of a model config. eot is the end-of-text token id (BOS,
+// EOS and padding), or −1 when there is no tokenizer.
 func HFConfig(c model.Config, eot int) *ckpt.LlamaConfig {
 	h := &ckpt.LlamaConfig{
 		Architectures: []string{"LlamaForCausalLM"}, ModelType: "llama",
@@ -41,6 +42,7 @@ func HFConfig(c model.Config, eot int) *ckpt.LlamaConfig {
 	}
 	if eot >= 0 {
 		h.BOSTokenID, h.EOSTokenID = &eot, &eot
+		h.Extra = map[string]json.RawMessage{"pad_token_id": json.RawMessage(fmt.Sprint(eot))}
 	}
 	return h
 }
@@ -52,16 +54,27 @@ func ModelConfig(h *ckpt.LlamaConfig) model.Config {
 		RopeTheta: h.RopeTheta, NormEps: h.RMSNormEps, TiedEmbeddings: h.TieWordEmbeddings}
 }
 
-// SaveCheckpoint commits the model, the tokenizer JSON (may be nil), and — when t is not nil — the
-// training state into dir as one atomic group.
-func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trainer) error {
+// TokenizerFiles are the tokenizer files of a checkpoint (FileTokenizer, FileTokenizerConfig,
+// FileSpecialTokens) for a model of seq positions.
+func TokenizerFiles(tk *tok.Tokenizer, seq int) (map[string][]byte, error) {
+	files, err := tk.HFFiles(seq)
+	if err != nil {
+		return nil, fmt.Errorf("train: %v", err)
+	}
+	return files, nil
+}
+
+// SaveCheckpoint commits config.json, the weights, generation_config.json, the tokenizer files
+// (file name → content, as TokenizerFiles makes them; may be nil), and — when t is not nil — the
+// training state into dir as one atomic group. eot is the tokenizer's end-of-text id, or −1.
+func SaveCheckpoint(dir string, m *model.Model, tokFiles map[string][]byte, eot int, t *Trainer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("train: %v", err)
 	}
 	hf := HFConfig(m.Cfg, eot)
 	if t != nil {
 		var err error
-		if hf.Extra, err = grow.AppendHistory(nil, t.History...); err != nil {
+		if hf.Extra, err = grow.AppendHistory(hf.Extra, t.History...); err != nil {
 			return fmt.Errorf("train: %v", err)
 		}
 	}
@@ -70,11 +83,12 @@ func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trai
 		return err
 	}
 	files := map[string]func(io.Writer) error{
-		FileConfig: func(w io.Writer) error { _, err := w.Write(cfgJSON); return err },
-		FileModel:  func(w io.Writer) error { return ckpt.Encode(w, tensors(m.Layout, "", m.Params), nil) },
+		FileConfig:     bytesFile(cfgJSON),
+		FileGeneration: bytesFile(ckpt.GenerationConfig(hf)),
+		FileModel:      func(w io.Writer) error { return ckpt.Encode(w, tensors(m.Layout, "", m.Params), nil) },
 	}
-	if tokJSON != nil {
-		files[FileTokenizer] = func(w io.Writer) error { _, err := w.Write(tokJSON); return err }
+	for name, data := range tokFiles {
+		files[name] = bytesFile(data)
 	}
 	if t != nil {
 		st := State{Format: stateFormat, Step: t.Step, Tokens: t.Tokens, DataPos: t.Loader.Position(), Options: t.Opt,
@@ -87,9 +101,14 @@ func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trai
 		files[FileOptimizer] = func(w io.Writer) error {
 			return ckpt.Encode(w, append(tensors(m.Layout, "exp_avg.", t.M), tensors(m.Layout, "exp_avg_sq.", t.V)...), meta)
 		}
-		files[FileState] = func(w io.Writer) error { _, err := w.Write(append(stJSON, '\n')); return err }
+		files[FileState] = bytesFile(append(stJSON, '\n'))
 	}
 	return ckpt.CommitDir(dir, files)
+}
+
+// bytesFile is a CommitDir member with fixed content.
+func bytesFile(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error { _, err := w.Write(data); return err }
 }
 
 // tensors views a flat buffer as named tensors of the layout.

@@ -60,10 +60,10 @@ type Run struct {
 	Resumed bool    // continues a checkpoint
 	ValLoss float64 // the latest validation loss (NaN before the first evaluation)
 
-	log     *metricsLog
-	tokJSON []byte
-	speeds  []float64
-	stageMS map[int][]float64
+	log      *metricsLog
+	tokFiles map[string][]byte
+	speeds   []float64
+	stageMS  map[int][]float64
 }
 
 // Summary is what a finished (or stopped) Train reports.
@@ -224,7 +224,7 @@ func (r *Run) prepare(st *State) error {
 		return fmt.Errorf("train: %s: tokenizer has %d tokens, the model's vocab is %d", r.Cfg.Resume, corpus.Tok.VocabSize(), r.Opt.Model.VocabSize)
 	}
 	r.Corpus = corpus
-	if r.tokJSON, err = corpus.Tok.MarshalJSON(); err != nil {
+	if r.tokFiles, err = TokenizerFiles(corpus.Tok, r.Opt.Model.SeqLen); err != nil {
 		return err
 	}
 	m, err := r.model(st)
@@ -274,7 +274,7 @@ func (r *Run) Train() (Summary, error) {
 	t := r.Trainer
 	t.Hooks = Hooks{Grow: r.onGrow, Evaluate: r.onEvaluate, Log: r.onLog, Gradient: r.Cfg.Gradient,
 		Checkpoint: func(t *Trainer) error {
-			return SaveCheckpoint(r.Cfg.Dir, t.Model, r.tokJSON, int(r.Corpus.Tok.EOT()), t)
+			return SaveCheckpoint(r.Cfg.Dir, t.Model, r.tokFiles, int(r.Corpus.Tok.EOT()), t)
 		}}
 	if r.Cfg.Interrupt {
 		sig := make(chan os.Signal, 1)
