@@ -39,6 +39,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("REF", ref)
 			e.Setenv("ENGLISH", english)
+			e.Setenv("HFJS", hfjsDir())
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -52,6 +53,12 @@ func TestScripts(t *testing.T) {
 				_, err := os.Stat(english)
 				return err == nil, nil
 			}
+			if cond == "hfjs" { // node with transformers.js and tokenizers.js installed (see hfjsDir)
+				_, errNode := exec.LookPath("node")
+				_, errPkg := os.Stat(filepath.Join(hfjsDir(), "node_modules", "@huggingface", "transformers"))
+				_, errTok := os.Stat(filepath.Join(hfjsDir(), "node_modules", "@huggingface", "tokenizers"))
+				return errNode == nil && errPkg == nil && errTok == nil, nil
+			}
 			if cond == "amx" {
 				return slices.Contains(kern.Backends(), "amx-bf16"), nil
 			}
@@ -61,8 +68,22 @@ func TestScripts(t *testing.T) {
 			"trajectory": cmdTrajectory,
 			"nearloss":   cmdNearLoss,
 			"killresume": cmdKillResume,
+			"mixedtext":  cmdMixedText,
 		},
 	})
+}
+
+// hfjsDir is the folder whose node_modules holds @huggingface/transformers and
+// @huggingface/tokenizers: $MIDAS_HFJS, else where .ci/run installs them.
+func hfjsDir() string {
+	if d := os.Getenv("MIDAS_HFJS"); d != "" {
+		return d
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(cache, "midas-ci", "hfjs")
 }
 
 // cmdTrajectory: trajectory A B — the metrics logs A and B hold the same steps with bitwise-equal
