@@ -33,6 +33,7 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	ref, _ := filepath.Abs("../../../shared/ref/llama_ref.py")
 	english, _ := filepath.Abs("../../../shared/data/english-pd")
+	hfGolden, _ := filepath.Abs("../../internal/model/testdata") // gen_hf_golden.py's checkpoints
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -40,6 +41,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("REF", ref)
 			e.Setenv("ENGLISH", english)
 			e.Setenv("HFJS", hfjsDir())
+			e.Setenv("HFGOLDEN", hfGolden)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {

@@ -31,27 +31,76 @@ type State struct {
 const stateFormat = "midas-trainer-state/1"
 
 // HFConfig is the Hugging Face config.json of a model config. eot is the end-of-text token id (BOS,
-// EOS and padding), or −1 when there is no tokenizer.
+// EOS and padding), or −1 when there is no tokenizer. num_key_value_heads, head_dim and
+// rope_scaling are written as Hugging Face reads them; the last two only when the config sets them.
 func HFConfig(c model.Config, eot int) *ckpt.LlamaConfig {
 	h := &ckpt.LlamaConfig{
 		Architectures: []string{"LlamaForCausalLM"}, ModelType: "llama",
 		VocabSize: c.VocabSize, HiddenSize: c.Dim, IntermediateSize: c.FFNDim, NumHiddenLayers: c.NumLayers,
-		NumAttentionHeads: c.NumHeads, NumKeyValueHeads: c.NumHeads, MaxPositionEmbeddings: c.SeqLen,
+		NumAttentionHeads: c.NumHeads, NumKeyValueHeads: c.KVHeads(), MaxPositionEmbeddings: c.SeqLen,
 		RMSNormEps: c.NormEps, RopeTheta: c.RopeTheta, TieWordEmbeddings: c.TiedEmbeddings,
 		HiddenAct: "silu", TorchDType: "float32",
 	}
+	extra := map[string]json.RawMessage{}
 	if eot >= 0 {
 		h.BOSTokenID, h.EOSTokenID = &eot, &eot
-		h.Extra = map[string]json.RawMessage{"pad_token_id": json.RawMessage(fmt.Sprint(eot))}
+		extra["pad_token_id"] = json.RawMessage(fmt.Sprint(eot))
+	}
+	if c.HeadDimOverride > 0 {
+		extra["head_dim"] = json.RawMessage(fmt.Sprint(c.HeadDimOverride))
+	}
+	if r := c.RopeScaling; r.Type != "" {
+		if r.Type == model.RopeDynamic { // transformers rescales from max_position_embeddings on
+			h.MaxPositionEmbeddings = max(c.SeqLen, r.OriginalMaxPos)
+		}
+		extra["rope_scaling"] = ropeJSON(r)
+	}
+	if len(extra) > 0 {
+		h.Extra = extra
 	}
 	return h
 }
 
-// ModelConfig converts a Hugging Face config into a model config.
-func ModelConfig(h *ckpt.LlamaConfig) model.Config {
-	return model.Config{VocabSize: h.VocabSize, Dim: h.HiddenSize, NumLayers: h.NumHiddenLayers,
+// ropeJSON is rope_scaling as transformers writes it: rope_type and the type's keys (floats as
+// Python writes them). For dynamic, midas's OriginalMaxPos is config.json's max_position_embeddings.
+func ropeJSON(r model.RopeScaling) json.RawMessage {
+	f := func(v float64) json.RawMessage { s, _ := ckpt.PyFloat(v); return json.RawMessage(s) }
+	m := map[string]json.RawMessage{"rope_type": json.RawMessage(fmt.Sprintf("%q", r.Type)), "factor": f(r.Factor)}
+	if r.Type == model.RopeLlama3 {
+		m["low_freq_factor"], m["high_freq_factor"] = f(r.LowFreqFactor), f(r.HighFreqFactor)
+		m["original_max_position_embeddings"] = json.RawMessage(fmt.Sprint(r.OriginalMaxPos))
+	}
+	b, _ := json.Marshal(m) // keys sorted; values are valid JSON
+	return b
+}
+
+// ModelConfig converts a Hugging Face config, as ParseLlamaConfig accepts it, into a model config.
+func ModelConfig(h *ckpt.LlamaConfig) (model.Config, error) {
+	c := model.Config{VocabSize: h.VocabSize, Dim: h.HiddenSize, NumLayers: h.NumHiddenLayers,
 		NumHeads: h.NumAttentionHeads, FFNDim: h.IntermediateSize, SeqLen: h.MaxPositionEmbeddings,
 		RopeTheta: h.RopeTheta, NormEps: h.RMSNormEps, TiedEmbeddings: h.TieWordEmbeddings}
+	if h.NumKeyValueHeads != h.NumAttentionHeads {
+		c.NumKVHeads = h.NumKeyValueHeads
+	}
+	hd, err := h.HeadDim()
+	if err != nil {
+		return model.Config{}, fmt.Errorf("train: config.json: %v", err)
+	}
+	if hd > 0 && hd*h.NumAttentionHeads != h.HiddenSize {
+		c.HeadDimOverride = hd // a head_dim equal to hidden_size/num_attention_heads changes nothing
+	}
+	r, err := h.RopeScaling()
+	if err != nil {
+		return model.Config{}, fmt.Errorf("train: config.json: %v", err)
+	}
+	if r.Type != "" {
+		c.RopeScaling = model.RopeScaling{Type: r.Type, Factor: r.Factor, LowFreqFactor: r.LowFreqFactor,
+			HighFreqFactor: r.HighFreqFactor, OriginalMaxPos: r.OriginalMaxPositionEmbeddings}
+		if r.Type == model.RopeDynamic {
+			c.RopeScaling.OriginalMaxPos = h.MaxPositionEmbeddings // where transformers starts rescaling
+		}
+	}
+	return c, nil
 }
 
 // TokenizerFiles are the tokenizer files of a checkpoint (FileTokenizer, FileTokenizerConfig,
@@ -163,7 +212,10 @@ func LoadModel(dir string, maxSeq int) (*model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := ModelConfig(h)
+	cfg, err := ModelConfig(h)
+	if err != nil {
+		return nil, err
+	}
 	cfg.SeqLen = max(cfg.SeqLen, maxSeq)
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %v", dir, err)
@@ -210,7 +262,8 @@ func checkTensorSizes(dir string, c model.Config, src *ckpt.Model) error {
 		shape []int
 	}{
 		{"model.embed_tokens.weight", []int{V, C}},
-		{"model.layers.0.self_attn.q_proj.weight", []int{C, C}},
+		{"model.layers.0.self_attn.q_proj.weight", []int{c.QDim(), C}},
+		{"model.layers.0.self_attn.k_proj.weight", []int{c.KVDim(), C}},
 		{"model.layers.0.mlp.gate_proj.weight", []int{F, C}},
 		{fmt.Sprintf("model.layers.%d.mlp.down_proj.weight", L-1), []int{C, F}},
 		{"model.norm.weight", []int{C}},
