@@ -44,8 +44,8 @@ type LlamaConfig struct {
 // positive sizes, num_attention_heads a multiple of num_key_value_heads, hidden_size divisible by
 // num_attention_heads unless head_dim is given (then a positive even integer), positive rms_norm_eps
 // and rope_theta, a rope_scaling that RopeScaling reads, and none of the unsupported features
-// (attention_bias or mlp_bias true, hidden_act other than silu). All problems are reported in one
-// error.
+// (attention_bias or mlp_bias true, hidden_act other than silu, partial_rotary_factor other than 1).
+// All problems are reported in one error.
 func ParseLlamaConfig(data []byte) (*LlamaConfig, error) {
 	c, err := ParseLlamaConfigLoose(data)
 	if err != nil {
@@ -177,6 +177,9 @@ func (c *LlamaConfig) check() error {
 	}
 	if _, err := c.RopeScaling(); err != nil {
 		bad = append(bad, err.Error())
+	}
+	if v, ok := c.Extra["partial_rotary_factor"]; ok && string(v) != "null" && string(v) != "1" && string(v) != "1.0" {
+		bad = append(bad, fmt.Sprintf("partial_rotary_factor %s is not supported (only 1)", v))
 	}
 	if c.AttentionBias {
 		bad = append(bad, "attention_bias is not supported")

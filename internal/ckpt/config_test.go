@@ -147,6 +147,8 @@ func TestParseLlamaConfigErrors(t *testing.T) {
 			`ckpt: config.json: rope_scaling: factor "2" has the wrong type`, false},
 		{"rope_scaling list", `{"model_type":"llama",` + base + `,"rope_scaling":[1]}`,
 			"ckpt: config.json: rope_scaling [1] is not an object", false},
+		{"partial rotary", `{"model_type":"llama",` + base + `,"partial_rotary_factor":0.5}`,
+			"ckpt: config.json: partial_rotary_factor 0.5 is not supported (only 1)", false},
 		{"attention_bias", `{"model_type":"llama",` + base + `,"attention_bias":true}`,
 			"ckpt: config.json: attention_bias is not supported", false},
 		{"mlp_bias", `{"model_type":"llama",` + base + `,"mlp_bias":true}`, "ckpt: config.json: mlp_bias is not supported", false},

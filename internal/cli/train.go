@@ -20,18 +20,20 @@ import (
 
 // modelFlags are the model and batch flags shared by train and bench (the names of llama_ref.py bench).
 type modelFlags struct {
-	layers, dim, heads, ffn, vocab, seq, batch *int
+	layers, dim, heads, kvHeads, headDim, ffn, vocab, seq, batch *int
 }
 
 func addModelFlags(fs *flag.FlagSet, def model.Config, batch int) modelFlags {
 	return modelFlags{
-		layers: fs.Int("layers", def.NumLayers, "decoder layers"),
-		dim:    fs.Int("dim", def.Dim, "model width"),
-		heads:  fs.Int("heads", def.NumHeads, "attention heads"),
-		ffn:    fs.Int("ffn", def.FFNDim, "SwiGLU hidden width"),
-		vocab:  fs.Int("vocab", def.VocabSize, "vocabulary size (BPE tokens)"),
-		seq:    fs.Int("seq", def.SeqLen, "sequence length"),
-		batch:  fs.Int("batch", batch, "sequences per micro-batch"),
+		layers:  fs.Int("layers", def.NumLayers, "decoder layers"),
+		dim:     fs.Int("dim", def.Dim, "model width"),
+		heads:   fs.Int("heads", def.NumHeads, "attention heads"),
+		kvHeads: fs.Int("kv-heads", def.NumKVHeads, "key/value heads: fewer than --heads is grouped-query attention (0: --heads)"),
+		headDim: fs.Int("head-dim", def.HeadDimOverride, "head dimension (0: dim/heads)"),
+		ffn:     fs.Int("ffn", def.FFNDim, "SwiGLU hidden width"),
+		vocab:   fs.Int("vocab", def.VocabSize, "vocabulary size (BPE tokens)"),
+		seq:     fs.Int("seq", def.SeqLen, "sequence length"),
+		batch:   fs.Int("batch", batch, "sequences per micro-batch"),
 	}
 }
 
@@ -41,6 +43,7 @@ func (f modelFlags) apply(set map[string]bool, cfg *model.Config, batch *int) {
 		name     string
 		dst, src *int
 	}{{"layers", &cfg.NumLayers, f.layers}, {"dim", &cfg.Dim, f.dim}, {"heads", &cfg.NumHeads, f.heads},
+		{"kv-heads", &cfg.NumKVHeads, f.kvHeads}, {"head-dim", &cfg.HeadDimOverride, f.headDim},
 		{"ffn", &cfg.FFNDim, f.ffn}, {"vocab", &cfg.VocabSize, f.vocab}, {"seq", &cfg.SeqLen, f.seq}, {"batch", batch, f.batch}} {
 		if set[p.name] {
 			*p.dst = *p.src
@@ -179,6 +182,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "run directory: checkpoint (HF-loadable), tokenizer, metrics.jsonl")
 	resume := fs.String("resume", "", "continue the run in this checkpoint directory")
 	stopAt := fs.Int("stop-at", 0, "checkpoint and stop at this step, keeping the schedule of --steps (resume later)")
+	initDir := fs.String("init", "", "start from this Hugging Face Llama checkpoint: its architecture, weights and tokenizer (fresh optimizer)")
+	tokFile := fs.String("tokenizer", "", "use this tokenizer.json instead of training one (with --init: instead of the checkpoint's)")
 	tf := defineTrainFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -205,9 +210,31 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if cfg.Options, err = tf.options(set); err != nil {
 			return err
 		}
+		if err := initFlags(set); err != nil {
+			return err
+		}
+		cfg.Options.Init, cfg.Options.Tokenizer = *initDir, *tokFile
 	}
 	_, err = trainRun(cfg, stdout, stderr)
 	return err
+}
+
+// initFlags refuses the flags that --init (the checkpoint's architecture) and --tokenizer (its
+// vocabulary) fix.
+func initFlags(set map[string]bool) error {
+	var bad []string
+	for _, name := range []string{"layers", "dim", "heads", "kv-heads", "head-dim", "ffn", "vocab", "tied"} {
+		if set[name] && (set["init"] || name == "vocab" && set["tokenizer"]) {
+			bad = append(bad, "--"+name)
+		}
+	}
+	switch {
+	case len(bad) == 0:
+		return nil
+	case set["init"]:
+		return fmt.Errorf("%s cannot be set with --init (the checkpoint fixes the architecture)", strings.Join(bad, ", "))
+	}
+	return errors.New("--vocab cannot be set with --tokenizer (the tokenizer fixes the vocabulary)")
 }
 
 // resumeFlags refuses flags that would change a resumed run.
@@ -320,8 +347,15 @@ func printHeader(w io.Writer, r *train.Run) {
 		depth = fmt.Sprintf("%d of %d layers", m.Cfg.NumLayers, o.Model.NumLayers)
 		params = fmt.Sprintf("%.2fM parameters now, %.2fM at full depth", float64(len(m.Params))/1e6, float64(full)/1e6)
 	}
-	fmt.Fprintf(w, "model: %s, dim %d, %d heads, ffn %d, vocab %d, seq %d — %s; %s kernels, %d threads\n",
-		depth, o.Model.Dim, o.Model.NumHeads, o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen, params, kern.Backend(), o.Threads)
+	heads := fmt.Sprintf("%d heads", o.Model.NumHeads)
+	if o.Model.KVHeads() != o.Model.NumHeads {
+		heads += fmt.Sprintf(" (%d key/value)", o.Model.KVHeads())
+	}
+	fmt.Fprintf(w, "model: %s, dim %d, %s, ffn %d, vocab %d, seq %d — %s; %s kernels, %d threads\n",
+		depth, o.Model.Dim, heads, o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen, params, kern.Backend(), o.Threads)
+	if o.Init != "" {
+		fmt.Fprintf(w, "init: %s (weights and config; fresh optimizer)\n", o.Init)
+	}
 	fmt.Fprintf(w, "data: %s — %d training tokens, %d validation tokens; %d tokens per step\n",
 		dataName(o), len(r.Corpus.Train), len(r.Corpus.Val), o.Batch*o.Accum*o.Model.SeqLen)
 	if len(o.Data) > 0 {

@@ -7,9 +7,10 @@ import (
 	"strings"
 )
 
-// Config describes the model. Every field has a default through a preset; the last three are zero
-// (plain multi-head attention, D = C/H, unscaled rotary embedding) unless a Hugging Face checkpoint
-// sets them, and are then left out of the JSON, so that configs without them read and write as before.
+// Config describes the model. Every field has a default through a preset; the last four are zero
+// (plain multi-head attention, D = C/H, unscaled rotary embedding, SeqLen positions declared) unless a
+// Hugging Face checkpoint sets them, and are then left out of the JSON, so that configs without them
+// read and write as before.
 type Config struct {
 	VocabSize      int     `json:"vocab_size"`      // V: tokens in the vocabulary
 	Dim            int     `json:"dim"`             // C: model (residual stream) width
@@ -28,7 +29,14 @@ type Config struct {
 	HeadDimOverride int `json:"head_dim,omitzero"`
 	// RopeScaling changes the rotary frequencies (HF rope_scaling); the zero value is none.
 	RopeScaling RopeScaling `json:"rope_scaling,omitzero"`
+	// MaxPositions is the context length a checkpoint declares (HF max_position_embeddings) when it
+	// is longer than SeqLen, the positions midas computes with (a model trained from an existing
+	// checkpoint on shorter windows keeps its declared length); 0 means SeqLen.
+	MaxPositions int `json:"max_positions,omitzero"`
 }
+
+// Positions is the context length the model declares: max(SeqLen, MaxPositions).
+func (c Config) Positions() int { return max(c.SeqLen, c.MaxPositions) }
 
 // Presets are named model sizes. "tiny" is for tests, "small" for demos (the speed anchor's config),
 // "medium" the second speed anchor.
@@ -58,6 +66,18 @@ func (c Config) HeadDim() int {
 		return c.HeadDimOverride
 	}
 	return c.Dim / c.NumHeads
+}
+
+// Canonical returns c with NumKVHeads and HeadDimOverride zeroed where they say what zero says
+// (as many key/value heads as heads; head dim C/H), so that equal models have equal configs.
+func (c Config) Canonical() Config {
+	if c.NumKVHeads == c.NumHeads {
+		c.NumKVHeads = 0
+	}
+	if c.NumHeads > 0 && c.HeadDimOverride*c.NumHeads == c.Dim {
+		c.HeadDimOverride = 0
+	}
+	return c
 }
 
 // KVHeads is Hkv: NumKVHeads, or H.
@@ -91,6 +111,9 @@ func (c Config) Validate() error {
 	pos("heads", c.NumHeads)
 	pos("ffn", c.FFNDim)
 	pos("seq", c.SeqLen)
+	if c.MaxPositions < 0 {
+		p = append(p, fmt.Sprintf("max_positions must not be negative, got %d", c.MaxPositions))
+	}
 	p = append(p, c.headProblems()...)
 	if !(c.RopeTheta > 1) {
 		p = append(p, fmt.Sprintf("rope_theta must be > 1, got %g", c.RopeTheta))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,6 +27,8 @@ type State struct {
 	TrainS  float64       `json:"train_s"`
 	History []grow.Plan   `json:"growth_history"`
 	Options Options       `json:"options"`
+	// ConfigExtra is CheckpointFiles.ConfigExtra of a run started from a checkpoint (--init).
+	ConfigExtra map[string]json.RawMessage `json:"config_extra,omitempty"`
 }
 
 const stateFormat = "midas-trainer-state/1"
@@ -37,7 +40,7 @@ func HFConfig(c model.Config, eot int) *ckpt.LlamaConfig {
 	h := &ckpt.LlamaConfig{
 		Architectures: []string{"LlamaForCausalLM"}, ModelType: "llama",
 		VocabSize: c.VocabSize, HiddenSize: c.Dim, IntermediateSize: c.FFNDim, NumHiddenLayers: c.NumLayers,
-		NumAttentionHeads: c.NumHeads, NumKeyValueHeads: c.KVHeads(), MaxPositionEmbeddings: c.SeqLen,
+		NumAttentionHeads: c.NumHeads, NumKeyValueHeads: c.KVHeads(), MaxPositionEmbeddings: c.Positions(),
 		RMSNormEps: c.NormEps, RopeTheta: c.RopeTheta, TieWordEmbeddings: c.TiedEmbeddings,
 		HiddenAct: "silu", TorchDType: "float32",
 	}
@@ -51,7 +54,7 @@ func HFConfig(c model.Config, eot int) *ckpt.LlamaConfig {
 	}
 	if r := c.RopeScaling; r.Type != "" {
 		if r.Type == model.RopeDynamic { // transformers rescales from max_position_embeddings on
-			h.MaxPositionEmbeddings = max(c.SeqLen, r.OriginalMaxPos)
+			h.MaxPositionEmbeddings = max(c.Positions(), r.OriginalMaxPos)
 		}
 		extra["rope_scaling"] = ropeJSON(r)
 	}
@@ -113,19 +116,38 @@ func TokenizerFiles(tk *tok.Tokenizer, seq int) (map[string][]byte, error) {
 	return files, nil
 }
 
-// SaveCheckpoint commits config.json, the weights, generation_config.json, the tokenizer files
-// (file name → content, as TokenizerFiles makes them; may be nil), and — when t is not nil — the
-// training state into dir as one atomic group. eot is the tokenizer's end-of-text id, or −1.
-func SaveCheckpoint(dir string, m *model.Model, tokFiles map[string][]byte, eot int, t *Trainer) error {
+// CheckpointFiles are what a checkpoint holds besides the model and the training state.
+type CheckpointFiles struct {
+	// Tokenizer maps file names to contents (TokenizerFiles, or an existing checkpoint's files); nil:
+	// no tokenizer.
+	Tokenizer map[string][]byte
+	// EOT is the tokenizer's end-of-text id (config.json's bos, eos and pad), or −1.
+	EOT int
+	// ConfigExtra holds config.json keys that midas does not write itself, kept from the checkpoint
+	// a run started from (--init): growth_history, transformers_version, .... The run's own growth
+	// records are appended to growth_history.
+	ConfigExtra map[string]json.RawMessage
+}
+
+// SaveCheckpoint commits config.json, the weights, generation_config.json, the tokenizer files and
+// — when t is not nil — the training state into dir as one atomic group.
+func SaveCheckpoint(dir string, m *model.Model, f CheckpointFiles, t *Trainer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("train: %v", err)
 	}
-	hf := HFConfig(m.Cfg, eot)
+	hf := HFConfig(m.Cfg, f.EOT)
+	if len(f.ConfigExtra) > 0 {
+		extra := maps.Clone(f.ConfigExtra)
+		maps.Copy(extra, hf.Extra) // what midas writes wins
+		hf.Extra = extra
+	}
+	var history []grow.Plan
 	if t != nil {
-		var err error
-		if hf.Extra, err = grow.AppendHistory(hf.Extra, t.History...); err != nil {
-			return fmt.Errorf("train: %v", err)
-		}
+		history = t.History
+	}
+	var err error
+	if hf.Extra, err = grow.AppendHistory(hf.Extra, history...); err != nil {
+		return fmt.Errorf("train: %v", err)
 	}
 	cfgJSON, err := hf.Marshal()
 	if err != nil {
@@ -136,12 +158,12 @@ func SaveCheckpoint(dir string, m *model.Model, tokFiles map[string][]byte, eot 
 		FileGeneration: bytesFile(ckpt.GenerationConfig(hf)),
 		FileModel:      func(w io.Writer) error { return ckpt.Encode(w, tensors(m.Layout, "", m.Params), nil) },
 	}
-	for name, data := range tokFiles {
+	for name, data := range f.Tokenizer {
 		files[name] = bytesFile(data)
 	}
 	if t != nil {
 		st := State{Format: stateFormat, Step: t.Step, Tokens: t.Tokens, DataPos: t.Loader.Position(), Options: t.Opt,
-			FLOPs: t.FLOPs, TrainS: t.TrainS, History: t.History}
+			FLOPs: t.FLOPs, TrainS: t.TrainS, History: t.History, ConfigExtra: f.ConfigExtra}
 		stJSON, err := json.MarshalIndent(st, "", "  ")
 		if err != nil {
 			return fmt.Errorf("train: %v", err)

@@ -23,7 +23,9 @@ func TestCheckpointRoundTripHF(t *testing.T) {
 		"headdim": func(c *model.Config) { c.NumKVHeads, c.HeadDimOverride = 1, 20 },
 		"linear":  func(c *model.Config) { c.RopeScaling = model.RopeScaling{Type: model.RopeLinear, Factor: 2} },
 		"llama3":  func(c *model.Config) { c.NumHeads, c.NumKVHeads, c.RopeScaling = 4, 1, llama3 },
-		"dynamic": func(c *model.Config) { c.RopeScaling = model.RopeScaling{Type: model.RopeDynamic, Factor: 2, OriginalMaxPos: 64} },
+		"dynamic": func(c *model.Config) {
+			c.RopeScaling = model.RopeScaling{Type: model.RopeDynamic, Factor: 2, OriginalMaxPos: 64}
+		},
 	} {
 		cfg := base
 		mod(&cfg)
@@ -33,7 +35,7 @@ func TestCheckpointRoundTripHF(t *testing.T) {
 		}
 		m.InitWeights(5)
 		dir := filepath.Join(t.TempDir(), name)
-		if err := SaveCheckpoint(dir, m, nil, 39, nil); err != nil {
+		if err := SaveCheckpoint(dir, m, CheckpointFiles{EOT: 39}, nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := LoadModel(dir, 0)

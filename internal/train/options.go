@@ -44,6 +44,12 @@ type Options struct {
 	SyntheticBytes  int          `json:"synthetic_bytes"`  // size of the synthetic training text
 	TokenizerBytes  int          `json:"tokenizer_bytes"`  // text sample the BPE is trained on
 	ValFrac         float64      `json:"val_frac"`         // held-out fraction of user text
+	// Init is a Hugging Face Llama checkpoint directory whose architecture (Model, but for SeqLen),
+	// weights and tokenizer a fresh run starts from, with a fresh optimizer; "": random weights.
+	Init string `json:"init,omitempty"`
+	// Tokenizer is a tokenizer.json that a fresh run uses instead of training one (with Init: instead
+	// of Init's); "": train one (or Init's).
+	Tokenizer string `json:"tokenizer,omitempty"`
 
 	// Gradual stacking. Model.NumLayers is the final depth; training starts with one block.
 	Growth       string `json:"growth"`        // none | midas | gradstack | double (grow.OpNone, grow.StagedOps)

@@ -60,10 +60,11 @@ type Run struct {
 	Resumed bool    // continues a checkpoint
 	ValLoss float64 // the latest validation loss (NaN before the first evaluation)
 
-	log      *metricsLog
-	tokFiles map[string][]byte
-	speeds   []float64
-	stageMS  map[int][]float64
+	log     *metricsLog
+	tk      *tok.Tokenizer // Options.Tokenizer, loaded by freshOptions
+	files   CheckpointFiles
+	speeds  []float64
+	stageMS map[int][]float64
 }
 
 // Summary is what a finished (or stopped) Train reports.
@@ -157,6 +158,27 @@ func (r *Run) freshOptions() error {
 		}
 	}
 	r.Opt = r.Cfg.Options
+	r.Opt.Model = r.Opt.Model.Canonical()
+	if r.Opt.Init != "" {
+		var err error
+		note := func(msg string) {
+			if r.Cfg.Events.Prepare != nil {
+				r.Cfg.Events.Prepare(msg, 0, 0)
+			}
+		}
+		if r.files.ConfigExtra, err = initConfig(&r.Opt, note); err != nil {
+			return err
+		}
+	}
+	if r.Opt.Tokenizer != "" {
+		var err error
+		if r.tk, err = tok.Load(r.Opt.Tokenizer); err != nil {
+			return err
+		}
+		if r.Opt.Init == "" {
+			r.Opt.Model.VocabSize = r.tk.VocabSize() // the tokenizer fixes the vocabulary
+		}
+	}
 	return nil
 }
 
@@ -177,7 +199,7 @@ func (r *Run) resumeOptions() (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Opt, r.Resumed = st.Options, true
+	r.Opt, r.Resumed, r.files.ConfigExtra = st.Options, true, st.ConfigExtra
 	if r.Cfg.Cadence != nil {
 		r.Cfg.Cadence(&r.Opt)
 	}
@@ -207,10 +229,13 @@ func sameRun(saved, now Options) error {
 
 // prepare builds the corpus, the model (new or loaded) and the trainer (restored on resume).
 func (r *Run) prepare(st *State) error {
-	var tk *tok.Tokenizer
-	if st != nil {
-		var err error
-		if tk, err = tok.Load(filepath.Join(r.Cfg.Resume, FileTokenizer)); err != nil {
+	tk := r.tk
+	tokPath, err := tokenizerPath(r.Opt, r.Cfg.Resume)
+	if err != nil {
+		return err
+	}
+	if tk == nil && tokPath != "" {
+		if tk, err = tok.Load(tokPath); err != nil {
 			return err
 		}
 	}
@@ -218,13 +243,14 @@ func (r *Run) prepare(st *State) error {
 	if err != nil {
 		return err
 	}
-	if st == nil {
+	if st == nil && r.Opt.Init == "" {
 		r.Opt.Model.VocabSize = corpus.Tok.VocabSize()
 	} else if corpus.Tok.VocabSize() != r.Opt.Model.VocabSize {
-		return fmt.Errorf("train: %s: tokenizer has %d tokens, the model's vocab is %d", r.Cfg.Resume, corpus.Tok.VocabSize(), r.Opt.Model.VocabSize)
+		return fmt.Errorf("train: the tokenizer (%s) has %d tokens, the model's vocab_size is %d; they must be equal", tokPath, corpus.Tok.VocabSize(), r.Opt.Model.VocabSize)
 	}
 	r.Corpus = corpus
-	if r.tokFiles, err = TokenizerFiles(corpus.Tok, r.Opt.Model.SeqLen); err != nil {
+	r.files.EOT = int(corpus.Tok.EOT())
+	if r.files.Tokenizer, err = checkpointTokenizerFiles(corpus.Tok, tokPath, r.Opt.Model.Positions()); err != nil {
 		return err
 	}
 	m, err := r.model(st)
@@ -244,27 +270,26 @@ func (r *Run) prepare(st *State) error {
 	return nil
 }
 
-// model loads the checkpoint's model on resume, or makes the first stage's model with fresh weights.
+// model loads the checkpoint's model on resume, or makes the first stage's model: the --init
+// checkpoint's weights, or fresh ones.
 func (r *Run) model(st *State) (*model.Model, error) {
-	if st == nil {
-		cfg := r.Opt.Model
-		cfg.NumLayers = r.Opt.StageLayers(1)
-		m, err := model.New(cfg)
-		if err != nil {
-			return nil, err
+	if st != nil {
+		m, err := loadAs(r.Cfg.Resume, r.Opt.Model, true) // a growing run's depth changes; the trainer checks it per stage
+		if err == nil && m.Cfg.NumLayers > r.Opt.Model.NumLayers {
+			err = fmt.Errorf("train: %s: config.json describes %+v but the training state says %+v", r.Cfg.Resume, m.Cfg, r.Opt.Model)
 		}
-		m.InitWeights(r.Opt.Seed)
-		return m, nil
+		return m, err
 	}
-	m, err := LoadModel(r.Cfg.Resume, 0)
+	if r.Opt.Init != "" {
+		return loadAs(r.Opt.Init, r.Opt.Model, false)
+	}
+	cfg := r.Opt.Model
+	cfg.NumLayers = r.Opt.StageLayers(1)
+	m, err := model.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	want := r.Opt.Model
-	want.NumLayers = m.Cfg.NumLayers // a growing run's depth changes; the trainer checks it per stage
-	if m.Cfg != want || m.Cfg.NumLayers > r.Opt.Model.NumLayers {
-		return nil, fmt.Errorf("train: %s: config.json describes %+v but the training state says %+v", r.Cfg.Resume, m.Cfg, r.Opt.Model)
-	}
+	m.InitWeights(r.Opt.Seed)
 	return m, nil
 }
 
@@ -274,7 +299,7 @@ func (r *Run) Train() (Summary, error) {
 	t := r.Trainer
 	t.Hooks = Hooks{Grow: r.onGrow, Evaluate: r.onEvaluate, Log: r.onLog, Gradient: r.Cfg.Gradient,
 		Checkpoint: func(t *Trainer) error {
-			return SaveCheckpoint(r.Cfg.Dir, t.Model, r.tokFiles, int(r.Corpus.Tok.EOT()), t)
+			return SaveCheckpoint(r.Cfg.Dir, t.Model, r.files, t)
 		}}
 	if r.Cfg.Interrupt {
 		sig := make(chan os.Signal, 1)
