@@ -71,6 +71,7 @@ func TestScripts(t *testing.T) {
 			"nearloss":   cmdNearLoss,
 			"killresume": cmdKillResume,
 			"mixedtext":  cmdMixedText,
+			"convert":    cmdConvert,
 		},
 	})
 }

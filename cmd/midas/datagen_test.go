@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/klauspost/compress/zstd"
+	"github.com/parquet-go/parquet-go"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -48,4 +53,64 @@ func cmdMixedText(ts *testscript.TestScript, neg bool, args []string) {
 		b.WriteString(mixedSpaces[r.IntN(len(mixedSpaces))])
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644))
+}
+
+// cmdConvert: convert SRC DST [body] — writes the non-empty lines of SRC as documents in DST's
+// format: .parquet (a Hugging Face dataset shard: columns id, text, url; 50 rows per row group; with
+// "body", the text column is named body), .jsonl, or .jsonl.zst.
+func cmdConvert(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 || len(args) == 3 && args[2] != "body" {
+		ts.Fatalf("usage: convert src dst [body]")
+	}
+	var lines []string
+	for _, l := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	var out bytes.Buffer
+	dst := args[1]
+	switch {
+	case strings.HasSuffix(dst, ".parquet") && len(args) == 3:
+		type row struct {
+			ID   int64  `parquet:"id"`
+			Body string `parquet:"body"`
+		}
+		writeRows(ts, &out, lines, func(i int, l string) row { return row{int64(i), l} })
+	case strings.HasSuffix(dst, ".parquet"):
+		type row struct {
+			ID   int64  `parquet:"id"`
+			Text string `parquet:"text,dict,zstd"`
+			URL  string `parquet:"url"`
+		}
+		writeRows(ts, &out, lines, func(i int, l string) row { return row{int64(i), l, "https://example.org/" + strconv.Itoa(i)} })
+	case strings.HasSuffix(dst, ".jsonl"), strings.HasSuffix(dst, ".jsonl.zst"):
+		for _, l := range lines {
+			b, err := json.Marshal(map[string]string{"text": l})
+			ts.Check(err)
+			out.Write(append(b, '\n'))
+		}
+		if filepath.Ext(dst) == ".zst" {
+			var z bytes.Buffer
+			zw, err := zstd.NewWriter(&z)
+			ts.Check(err)
+			_, err = zw.Write(out.Bytes())
+			ts.Check(err)
+			ts.Check(zw.Close())
+			out = z
+		}
+	default:
+		ts.Fatalf("convert: unknown format of %s", dst)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(dst), out.Bytes(), 0o644))
+}
+
+// writeRows writes one parquet row per line, 50 rows per row group.
+func writeRows[T any](ts *testscript.TestScript, out *bytes.Buffer, lines []string, row func(int, string) T) {
+	w := parquet.NewGenericWriter[T](out, parquet.MaxRowsPerRowGroup(50))
+	for i, l := range lines {
+		_, err := w.Write([]T{row(i, l)})
+		ts.Check(err)
+	}
+	ts.Check(w.Close())
 }
