@@ -139,18 +139,7 @@ func checkGolden(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 	gc := g.Config
-	cfg := Config{VocabSize: gc.Vocab, Dim: gc.Dim, NumLayers: gc.Layers, NumHeads: gc.Heads, FFNDim: gc.FFN,
-		SeqLen: gc.Seq, RopeTheta: gc.Theta, NormEps: gc.Eps, TiedEmbeddings: gc.Tied, HeadDimOverride: gc.HeadDim}
-	if gc.KVHeads != gc.Heads {
-		cfg.NumKVHeads = gc.KVHeads
-	}
-	if r := gc.RopeScaling; r != nil {
-		cfg.RopeScaling = RopeScaling{Type: r.RopeType, Factor: r.Factor, LowFreqFactor: r.LowFreqFactor,
-			HighFreqFactor: r.HighFreqFactor, OriginalMaxPos: r.OriginalMaxPos}
-		if r.RopeType == RopeDynamic {
-			cfg.RopeScaling.OriginalMaxPos = gc.Seq // the generator's max_position_embeddings
-		}
-	}
+	cfg := g.modelConfig()
 	m, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -206,6 +195,24 @@ func checkGolden(t *testing.T, name string) {
 			t.Errorf("step %d: loss %.6f, torch %.6f", step, l, want)
 		}
 	}
+}
+
+// modelConfig is the model config of a fixture.
+func (g golden) modelConfig() Config {
+	gc := g.Config
+	cfg := Config{VocabSize: gc.Vocab, Dim: gc.Dim, NumLayers: gc.Layers, NumHeads: gc.Heads, FFNDim: gc.FFN,
+		SeqLen: gc.Seq, RopeTheta: gc.Theta, NormEps: gc.Eps, TiedEmbeddings: gc.Tied, HeadDimOverride: gc.HeadDim}
+	if gc.KVHeads != gc.Heads {
+		cfg.NumKVHeads = gc.KVHeads
+	}
+	if r := gc.RopeScaling; r != nil {
+		cfg.RopeScaling = RopeScaling{Type: r.RopeType, Factor: r.Factor, LowFreqFactor: r.LowFreqFactor,
+			HighFreqFactor: r.HighFreqFactor, OriginalMaxPos: r.OriginalMaxPos}
+		if r.RopeType == RopeDynamic {
+			cfg.RopeScaling.OriginalMaxPos = gc.Seq // the generator's max_position_embeddings
+		}
+	}
+	return cfg
 }
 
 // report checks |got − want| ≤ abs + rel·|want| elementwise and logs the max difference.
