@@ -213,7 +213,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if err := initFlags(set); err != nil {
 			return err
 		}
-		cfg.Options.Init, cfg.Options.Tokenizer = *initDir, *tokFile
+		if set["init"] {
+			cfg.Options.Init = *initDir
+		}
+		if set["tokenizer"] {
+			cfg.Options.Tokenizer = *tokFile
+		}
 	}
 	_, err = trainRun(cfg, stdout, stderr)
 	return err
