@@ -26,7 +26,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"midas": func() { os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr)) },
+		"midas":    func() { os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr)) },
+		"midasref": func() { os.Exit(midasref(os.Args[1:])) },
 	})
 }
 
@@ -34,6 +35,7 @@ func TestScripts(t *testing.T) {
 	ref, _ := filepath.Abs("../../../shared/ref/llama_ref.py")
 	english, _ := filepath.Abs("../../../shared/data/english-pd")
 	hfGolden, _ := filepath.Abs("../../internal/model/testdata") // gen_hf_golden.py's checkpoints
+	repo, _ := filepath.Abs("../..")
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -42,6 +44,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("ENGLISH", english)
 			e.Setenv("HFJS", hfjsDir())
 			e.Setenv("HFGOLDEN", hfGolden)
+			e.Setenv("REPO", repo)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -49,6 +52,9 @@ func TestScripts(t *testing.T) {
 				if _, err := os.Stat(ref); err != nil {
 					return false, nil
 				}
+				return exec.Command("/usr/bin/python3", "-c", "import torch").Run() == nil, nil
+			}
+			if cond == "pytorch" { // a python with torch (Debian python3-torch), for the Python bridge
 				return exec.Command("/usr/bin/python3", "-c", "import torch").Run() == nil, nil
 			}
 			if cond == "english" { // the workspace's public-domain English (../shared/data/english-pd)

@@ -52,6 +52,23 @@ func TestTrain(t *testing.T) {
 	}
 }
 
+// TestTrainObjective: the benchmark trains UL2 batches too (special tokens at the top of the vocabulary)
+// and refuses an unknown objective or a vocabulary without room for the special tokens.
+func TestTrainObjective(t *testing.T) {
+	o := Options{Model: tinyCfg, Batch: 2, Steps: 2, Warmup: 1, Threads: 1, Objective: "ul2"}
+	if r, err := Train(o); err != nil || !(r.StepS > 0) || r.Objective != "ul2" {
+		t.Fatalf("ul2: %+v, %v", r, err)
+	}
+	o.Objective = "bert"
+	if _, err := Train(o); err == nil || !strings.Contains(err.Error(), `bench: objective must be causal or ul2, got "bert"`) {
+		t.Errorf("unknown objective: %v", err)
+	}
+	o.Objective, o.Model.VocabSize = "ul2", 6
+	if _, err := Train(o); err == nil || !strings.Contains(err.Error(), "bench: vocab 6 is too small for ul2's") {
+		t.Errorf("small vocab: %v", err)
+	}
+}
+
 func TestParseVmHWM(t *testing.T) {
 	for _, c := range []struct {
 		status string

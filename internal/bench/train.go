@@ -17,6 +17,7 @@ import (
 	"midas/internal/data"
 	"midas/internal/kern"
 	"midas/internal/model"
+	"midas/internal/objective"
 	"midas/internal/stats"
 	"midas/internal/train"
 )
@@ -28,6 +29,9 @@ type Options struct {
 	Steps   int // timed steps
 	Warmup  int // untimed steps first
 	Threads int // worker threads
+	// Objective is "" or "causal" (next-token prediction), or "ul2": objective.DefaultUL2's mixture,
+	// its special tokens the last ids of the vocabulary (never in the random text).
+	Objective string
 }
 
 // RefFlags are the command-line flags of llama_ref.py bench for the same benchmark.
@@ -40,6 +44,7 @@ func (o Options) RefFlags() string {
 // Result is one round of Train.
 type Result struct {
 	Backend    string  // the GEMM backend that ran
+	Objective  string  // Options.Objective ("" for causal)
 	Threads    int     // worker threads
 	Params     int     // parameter count
 	StepS      float64 // median seconds of a timed step
@@ -69,10 +74,14 @@ func Train(o Options) (Result, error) {
 		return Result{}, err
 	}
 	m.InitWeights(0)
+	obj, text, err := benchObjective(o)
+	if err != nil {
+		return Result{}, err
+	}
 	r := model.NewRNG(0)
 	tokens := make([]int32, (o.Steps+o.Warmup+1)*o.Batch*cfg.SeqLen+1)
 	for i := range tokens {
-		tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
+		tokens[i] = int32(r.Next() % uint64(text))
 	}
 	loader, err := data.NewLoader(tokens, cfg.SeqLen, o.Batch, 0)
 	if err != nil {
@@ -81,6 +90,7 @@ func Train(o Options) (Result, error) {
 	opt := train.DefaultOptions(cfg)
 	opt.Batch, opt.Steps, opt.LR, opt.Warmup, opt.LRKind, opt.Clip, opt.Threads = o.Batch, o.Steps+o.Warmup, 3e-4, 0, "constant", 0, o.Threads
 	tr := train.New(opt, m, loader, nil)
+	tr.Objective = obj
 	var times []float64
 	for s := 0; s < o.Warmup+o.Steps; s++ {
 		t0 := time.Now()
@@ -91,12 +101,38 @@ func Train(o Options) (Result, error) {
 			times = append(times, time.Since(t0).Seconds())
 		}
 	}
-	res := Result{Backend: kern.Backend(), Threads: o.Threads, Params: len(m.Params), StepS: stats.Median(times),
+	res := Result{Backend: kern.Backend(), Objective: o.Objective, Threads: o.Threads, Params: len(m.Params), StepS: stats.Median(times),
 		StateBytes: 4 * 4 * int64(len(m.Params)), ActivationBytes: m.ActivationBytes(o.Batch, cfg.SeqLen),
 		TokenBytes: 4 * int64(len(tokens)), PeakRSS: peakRSS()}
 	res.TokensPerS = float64(o.Batch*cfg.SeqLen) / res.StepS
 	runtime.KeepAlive(tr) // the model, moments and tokens count until the peak is read
 	return res, nil
+}
+
+// benchObjective is the objective of o and the number of ids the random text may use (the vocabulary
+// less the special tokens).
+func benchObjective(o Options) (objective.Objective, int, error) {
+	V, T := o.Model.VocabSize, o.Model.SeqLen
+	switch o.Objective {
+	case "", objective.NameCausal:
+		return objective.Causal{}, V, nil
+	case objective.NameUL2:
+	default:
+		return nil, 0, fmt.Errorf("bench: objective must be causal or ul2, got %q", o.Objective)
+	}
+	c := objective.DefaultUL2()
+	if err := c.Validate(T); err != nil {
+		return nil, 0, fmt.Errorf("bench: %v", err)
+	}
+	k := len(c.SpecialTokens(T))
+	if V < k+2 {
+		return nil, 0, fmt.Errorf("bench: vocab %d is too small for ul2's %d special tokens at seq %d", V, k, T)
+	}
+	u, err := objective.NewUL2(c, c.TokensFrom(int32(V-k), T), 0)
+	if err != nil {
+		return nil, 0, fmt.Errorf("bench: %v", err)
+	}
+	return u, V - k, nil
 }
 
 // Torch runs `python ref bench` with o's flags (RefFlags) and returns the reference's tokens_per_s.

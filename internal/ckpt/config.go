@@ -10,6 +10,11 @@ import (
 	"strings"
 )
 
+// LoopKey is the config.json key of a looped model's structure, {"k":K,"r":R,"p":P,"q":Q} (model.Loop):
+// its safetensors hold every one of the num_hidden_layers = P+K·R+Q layers (the shared ones repeated),
+// so Hugging Face loads it as a plain Llama, and midas reloads it as the looped model (train.LoadModel).
+const LoopKey = "midas_loop"
+
 // LlamaConfig is the subset of HF LlamaConfig that midas reads and writes; the JSON keys are
 // exactly Hugging Face's. Keys absent from the file take HF's defaults where HF has a harmless one
 // (num_key_value_heads = num_attention_heads, rms_norm_eps 1e-6, rope_theta 10000, hidden_act

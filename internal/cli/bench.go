@@ -19,6 +19,7 @@ type benchFlags struct {
 	steps, warm, threads, rounds, square            *int
 	vsTorch, gemm                                   *bool
 	ref, python, cpuProfile, matmul, backends, plot *string
+	objective                                       *string
 	minTime                                         *time.Duration
 }
 
@@ -39,6 +40,7 @@ func addBenchFlags(fs *flag.FlagSet, def model.Config) benchFlags {
 		square:     fs.Int("square", 1024, "with --gemm: also time an N×N×N product (0: skip)"),
 		plot:       fs.String("plot", "", "with --gemm: also draw GFLOP/s per shape and backend as PREFIX-t<threads>.png"),
 		minTime:    fs.Duration("mintime", 100*time.Millisecond, "with --gemm: time each backend for at least this long per round and shape (calls alternate between backends)"),
+		objective:  fs.String("objective", "causal", "training objective of the timed steps: causal, or ul2 (UL2 batches, bidirectional prefixes)"),
 	}
 }
 
@@ -49,7 +51,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	o := bench.Options{Model: def, Batch: 8, Steps: *f.steps, Warmup: *f.warm, Threads: *f.threads}
+	o := bench.Options{Model: def, Batch: 8, Steps: *f.steps, Warmup: *f.warm, Threads: *f.threads, Objective: *f.objective}
 	f.model.apply(setFlags(fs), &o.Model, &o.Batch)
 	if err := o.Model.Validate(); err != nil {
 		return err
@@ -65,6 +67,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	bad.positive("batch", o.Batch)
 	if err := bad.err(); err != nil {
 		return err
+	}
+	if *f.vsTorch && o.Objective != "causal" {
+		return fmt.Errorf("--vs-torch times the reference's causal steps; it cannot be combined with --objective %s", o.Objective)
 	}
 	if err := train.SetMatmul(*f.matmul); err != nil {
 		return err
@@ -113,7 +118,11 @@ func benchTrain(f benchFlags, o bench.Options, stdout, stderr io.Writer) error {
 // next to the estimate of what training needs.
 func printBenchRound(w io.Writer, r bench.Result) {
 	const mb = 1 << 20
-	fmt.Fprintf(w, "midas %s threads %d params %d\n", r.Backend, r.Threads, r.Params)
+	obj := ""
+	if r.Objective != "" && r.Objective != "causal" {
+		obj = " objective " + r.Objective
+	}
+	fmt.Fprintf(w, "midas %s threads %d params %d%s\n", r.Backend, r.Threads, r.Params, obj)
 	fmt.Fprintf(w, "step_ms %.1f\n", r.StepS*1e3)
 	fmt.Fprintf(w, "tokens_per_s %.0f\n", r.TokensPerS)
 	est := r.EstimateBytes()

@@ -17,11 +17,12 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("compare", "--runs baseline,gradstack,midas --seeds N --out DIR [train flags]", stderr)
 	out := fs.String("out", "", "directory for the runs, their evaluations and report.md")
 	var runs listFlag
-	fs.Var(&runs, "runs", "runs to compare: baseline, gradstack, midas, double (default baseline,gradstack,midas)")
+	fs.Var(&runs, "runs", "runs to compare: baseline, gradstack, midas, double, looped, midloop, simreg (default baseline,gradstack,midas)")
 	seeds := fs.Int("seeds", 1, "seeds per run (seed, seed+1, ...)")
 	finalN := fs.Int("final-n", 100, "held-out examples per task in each run's final evaluation")
 	ft := fs.Int("finetune", 0, "also run the fine-tuning protocol on this many examples in the final evaluation")
 	force := fs.Bool("force", false, "retrain runs of --out that were trained with other settings")
+	repeat := fs.String("repeat-middle", "", "also evaluate every midas run with its middle block of `BxR` (B layers applied R times), as the row midas+repBxR")
 	tf := defineTrainFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -48,11 +49,40 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if spec.MaxMemory, err = tf.memory(); err != nil {
 		return err
 	}
+	if *repeat != "" {
+		if spec.RepeatBlock, spec.RepeatTimes, err = parseRepeat(*repeat); err != nil {
+			return err
+		}
+	}
 	for _, name := range runs {
 		spec.Arms = append(spec.Arms, experiment.NewArm(name, base))
 	}
-	spec.Setup = compareSetup(runs, *seeds, *finalN, base, args)
+	spec.Setup = compareSetup(runs, *seeds, *finalN, base, args) + armSetup(spec)
+	if obj := objectiveSetup(base); obj != "" {
+		spec.Setup += " Objective: " + obj + "."
+	}
 	return executeCompare(spec, stdout, stderr)
+}
+
+// armSetup describes the weight-sharing arms and the repeated-middle row of a comparison.
+func armSetup(spec experiment.Spec) string {
+	var parts []string
+	for _, a := range spec.Arms {
+		switch o := a.Options; a.Name {
+		case experiment.Looped, experiment.MidLoop:
+			parts = append(parts, fmt.Sprintf("%s: loop %s, %d physical layers", a.Name, o.Loop, o.Loop.Physical()))
+		case experiment.SimReg:
+			parts = append(parts, fmt.Sprintf("simreg: λ %g, block %d", o.SimReg.Lambda, o.SimReg.Block))
+		}
+	}
+	if spec.RepeatTimes > 0 {
+		parts = append(parts, fmt.Sprintf("%s: the midas checkpoints evaluated with their centred %d-layer block applied %d times",
+			spec.RepeatName(), spec.RepeatBlock, spec.RepeatTimes))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " " + strings.Join(parts, "; ") + "."
 }
 
 // compareSetup is the report's description of a comparison.

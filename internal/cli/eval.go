@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"midas/internal/data"
 	"midas/internal/eval"
@@ -18,7 +19,7 @@ import (
 )
 
 func runEval(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("eval", "--ckpt DIR [--shots 5] [--n 200] [--json] [--finetune 64]", stderr)
+	fs := newFlags("eval", "--ckpt DIR [--shots 5] [--n 200] [--json] [--finetune 64] [--repeat-middle BxR]", stderr)
 	dir := fs.String("ckpt", "", "checkpoint directory (with tokenizer.json)")
 	shots := fs.Int("shots", 5, "solved examples before each query")
 	n := fs.Int("n", 200, "held-out examples per task")
@@ -26,10 +27,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	ft := fs.Int("finetune", 0, "also fine-tune copies on this many primitive examples (3 seeds) and report mean ± std")
 	var dataPaths listFlag
-	fs.Var(&dataPaths, "data", "validation text PATHs (default: the run's own validation split, from trainer_state.json)")
+	fs.Var(&dataPaths, "data", "validation text PATHs or mixture sources, as for train (default: the run's own validation split, from trainer_state.json)")
 	valBatches := fs.Int("val-batches", 16, "validation batches for the loss (0: all)")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	fo := finetuneFlags(fs)
+	repeat := fs.String("repeat-middle", "", repeatUsage)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -55,7 +57,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := train.LoadModel(*dir, 0)
+	m, err := loadRepeated(*dir, 0, *repeat, stderr)
 	if err != nil {
 		return err
 	}
@@ -91,7 +93,9 @@ func evalData(o *eval.Options, dir string, m *model.Model, tk *tok.Tokenizer, pa
 		return "none (no training state; give --data)", nil
 	}
 	if len(paths) > 0 {
-		opt.Data = paths
+		if opt.Data, err = data.ExpandFiles(paths); err != nil {
+			return "", err
+		}
 	}
 	val, world, err := train.PrepareVal(opt, tk)
 	if err != nil {
@@ -169,4 +173,45 @@ func checkFinetune(bad *flagChecks, fo *eval.FinetuneOptions) {
 	if !(fo.LR > 0) {
 		*bad = append(*bad, fmt.Sprintf("--ft-lr must be positive, got %g", fo.LR))
 	}
+}
+
+// repeatUsage is the help of --repeat-middle (eval and score).
+const repeatUsage = "evaluate with the middle block of `BxR`: the centred B layers (⌊(L−B)/2⌋ below them) applied R times, sharing the checkpoint's weights"
+
+// parseRepeat reads --repeat-middle BxR.
+func parseRepeat(s string) (b, r int, err error) {
+	l, err := model.ParseLoop(s)
+	if err != nil || l.R == 0 {
+		return 0, 0, fmt.Errorf("--repeat-middle %q: want BxR (a middle block of B ≥ 1 layers applied R ≥ 1 times, e.g. 2x2)", s)
+	}
+	return l.K, l.R, nil
+}
+
+// loadRepeated loads a checkpoint (train.LoadModel) and, with --repeat-middle BxR (repeat not ""),
+// returns it with its middle block repeated, saying on w which layers it runs.
+func loadRepeated(dir string, maxSeq int, repeat string, w io.Writer) (*model.Model, error) {
+	var b, r int
+	if repeat != "" {
+		var err error
+		if b, r, err = parseRepeat(repeat); err != nil {
+			return nil, err
+		}
+	}
+	m, err := train.LoadModel(dir, maxSeq)
+	if err != nil || repeat == "" {
+		return m, err
+	}
+	rm, err := m.RepeatMiddle(b, r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", dir, strings.TrimPrefix(err.Error(), "model: "))
+	}
+	// Activations are kept per layer run: refuse a repetition whose batches of 8 windows cannot fit.
+	c := m.Cfg
+	c.NumLayers = rm.Layout.Depth()
+	if err := train.CheckMemory(fmt.Sprintf("--repeat-middle %dx%d", b, r), c.ActivationBytes(8, c.SeqLen), 0,
+		fmt.Sprintf("activations of %d layers", c.NumLayers)); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(w, "repeat-middle %dx%d: %d layers run the checkpoint's layers %v\n", b, r, rm.Layout.Depth(), rm.Layout.Map)
+	return rm, nil
 }

@@ -11,13 +11,15 @@ import (
 )
 
 func runPlan(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("plan", "--layers L --block B --schedule prop-1 --steps T [--growth midas|gradstack|double] [--dim D --seq S ...] [--json]", stderr)
+	fs := newFlags("plan", "--layers L --block B --schedule prop-1 --steps T [--growth midas|gradstack|double] [--identity] [--grow-optim copy|zero] [--dim D --seq S ...] [--json]", stderr)
 	def := model.Presets["small"]
 	mf := addModelFlags(fs, def, 8)
 	op := fs.String("growth", grow.OpMIDAS, "growth operator: "+strings.Join(grow.StagedOps, ", ")+" ("+grow.OpNone+": the full-depth baseline)")
 	block := fs.Int("block", 1, "layers per block")
 	spec := fs.String("schedule", "prop-1", "stage split: equal, prop-A, explicit:s1,s2,...")
 	steps := fs.Int("steps", 1000, "total optimizer steps")
+	identity := fs.Bool("identity", false, "the growths zero the copies' o_proj and down_proj (function-preserving)")
+	growOptim := fs.String("grow-optim", grow.OptimCopy, "AdamW moments of copied layers: copy or zero")
 	asJSON := fs.Bool("json", false, "print JSON (for an external trainer, see the README) instead of a table")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -28,7 +30,8 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	tokens := batch * cfg.SeqLen
-	sched := grow.Schedule{Op: *op, Block: *block, Layers: cfg.NumLayers, Split: *spec, Steps: *steps}
+	sched := grow.Schedule{Op: *op, Block: *block, Layers: cfg.NumLayers, Split: *spec, Steps: *steps,
+		Identity: *identity, Optim: *growOptim}
 	out, err := sched.PlanJSON(cfg, tokens)
 	if err != nil {
 		return err

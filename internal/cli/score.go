@@ -8,13 +8,14 @@ import (
 	"os"
 
 	"midas/internal/objective"
-	"midas/internal/train"
 )
 
 func runScore(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("score", "--ckpt DIR --tokens FILE.json", stderr)
+	fs := newFlags("score", "--ckpt DIR --tokens FILE.json [--repeat-middle BxR] [--prefix N]", stderr)
 	dir := fs.String("ckpt", "", "checkpoint directory (HF Llama: config.json + model.safetensors)")
 	tokFile := fs.String("tokens", "", "JSON list of token-id lists")
+	repeat := fs.String("repeat-middle", "", repeatUsage)
+	prefix := fs.Int("prefix", 0, "positions 0..N-1 of every list attend to each other (prefix LM) and the loss covers tokens N.. only (0: causal)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -22,15 +23,23 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
+	if *prefix < 0 {
+		return fmt.Errorf("--prefix must not be negative, got %d", *prefix)
+	}
 	lists, err := readTokenLists(*tokFile)
 	if err != nil {
 		return err
+	}
+	for i, l := range lists {
+		if *prefix >= len(l) {
+			return fmt.Errorf("%s: list %d has %d tokens; --prefix %d needs at least %d", *tokFile, i, len(l), *prefix, *prefix+1)
+		}
 	}
 	longest := 0
 	for _, l := range lists {
 		longest = max(longest, len(l)-1)
 	}
-	m, err := train.LoadModel(*dir, longest)
+	m, err := loadRepeated(*dir, longest, *repeat, stderr)
 	if err != nil {
 		return err
 	}
@@ -45,6 +54,8 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	var sum float64
 	for i, l := range lists {
 		objective.Causal{}.Make(&bt, l, 1, len(l)-1, uint64(i))
+		bt.Prefix[0] = *prefix // tokens prefix.. are predicted at positions prefix−1..
+		bt.LossFrom(0, *prefix)
 		sum += float64(m.LossBatch(&bt))
 	}
 	fmt.Fprintf(stdout, "loss %.6f\n", sum/float64(len(lists)))

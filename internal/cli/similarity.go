@@ -33,7 +33,8 @@ func runSimilarity(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s, err := eval.WriteSimilarity(prefix, filepath.Base(filepath.Clean(*dir)), m.Cfg, m.Params, *block)
+	cfg, params := m.Unrolled() // a looped checkpoint is compared at its depth, repetitions included
+	s, err := eval.WriteSimilarity(prefix, filepath.Base(filepath.Clean(*dir)), cfg, params, *block)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"midas/internal/data"
 	"midas/internal/study"
 	"midas/internal/train"
 )
@@ -17,7 +18,7 @@ func runStudy(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "report directory: report.md, results.json, plots/, evals/ (default docs/study/NAME)")
 	work := fs.String("work", "", "directory of the training runs (default runs/study/NAME)")
 	var dataPaths listFlag
-	fs.Var(&dataPaths, "data", "pretraining text instead of the study's own (../shared/data/english-pd)")
+	fs.Var(&dataPaths, "data", "pretraining data instead of the study's own mixture (english-pd prose, GOROOT/src code, synthetic math, reasoning text), as train --data takes it")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -34,6 +35,9 @@ func runStudy(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(dataPaths) > 0 {
 		s.Base.Data = dataPaths
+		if !data.IsMixture(dataPaths) {
+			s.Base.DataBytes = 0 // plain paths are read whole
+		}
 	}
 	if *threads > 0 {
 		s.Base.Threads = *threads

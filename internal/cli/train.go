@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"midas/internal/data"
 	"midas/internal/eval"
 	"midas/internal/grow"
 	"midas/internal/kern"
@@ -54,6 +55,11 @@ func (f modelFlags) apply(set map[string]bool, cfg *model.Config, batch *int) {
 // trainFlags are the flags that define a training run (shared by train and compare).
 type trainFlags struct {
 	preset, cfgFile, sched, growth, stages, growOptim, matmul, maxMem  *string
+	dataBytes                                                          *string
+	loop, untied                                                       *string
+	simReg                                                             *float64
+	simBlock                                                           *int
+	simNorms, simFlat                                                  *bool
 	data                                                               listFlag
 	steps, accum, warmup, block, rewarm, decaySteps, threads, synBytes *int
 	evalEvery, evalBatches, evalN, evalShots, saveEvery                *int
@@ -61,6 +67,7 @@ type trainFlags struct {
 	lr, minLR, wd, clip                                                *float64
 	tied, identity                                                     *bool
 	model                                                              modelFlags
+	objective                                                          objectiveFlags
 }
 
 func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
@@ -68,7 +75,8 @@ func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
 	f := &trainFlags{}
 	f.preset = fs.String("preset", "small", "model preset: tiny, small, medium")
 	f.cfgFile = fs.String("config", "", "JSON file of training options (the keys of trainer_state.json's options)")
-	fs.Var(&f.data, "data", "text `PATH`s: files, folders, .gz, JSONL (repeatable or comma-separated); default: synthetic corpus")
+	fs.Var(&f.data, "data", "text `PATH`s (files, folders, .gz, JSONL), or mixture sources NAME=PATH:WEIGHT (a code* NAME reads source files; PATH synthetic: the synthetic world), or @FILE of them; repeatable or comma-separated; default: synthetic corpus")
+	f.dataBytes = fs.String("data-bytes", "", "training text of a --data mixture, e.g. 40M (default: the most at which no source repeats; more repeats the small sources)")
 	f.steps = fs.Int("steps", def.Steps, "optimizer steps")
 	f.seed = fs.Uint64("seed", def.Seed, "seed for weights, data order and the synthetic world")
 	f.model = addModelFlags(fs, model.Presets["small"], def.Batch)
@@ -96,7 +104,58 @@ func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
 	f.saveEvery = fs.Int("save-every", def.SaveEvery, "steps between checkpoints")
 	f.synBytes = fs.Int("synthetic-bytes", def.SyntheticBytes, "bytes of synthetic training text")
 	f.maxMem = fs.String("max-memory", "", "refuse runs that need more memory than this (e.g. 20G; none: no check; default: the available memory)")
+	f.loop = fs.String("loop", "", "weight-shared depth: a block of K layers applied R times (`KxR`, e.g. 2x3; K alone fits R to --layers)")
+	f.untied = fs.String("loop-untied", "", "untied layers `P,Q` below and above the loop (--layers = P + K·R + Q)")
+	f.simReg = fs.Float64("sim-reg", 0, "similarity regulariser: add −`LAMBDA`·R(k) to the loss (mean cosine of successive blocks' weights)")
+	f.simBlock = fs.Int("sim-reg-block", 0, "k of the similarity regulariser: layers per block (default --block)")
+	f.simNorms = fs.Bool("sim-reg-norms", false, "the similarity regulariser also compares the RMSNorm scales")
+	f.simFlat = fs.Bool("sim-reg-flat", false, "the similarity regulariser compares each layer flattened (default: each weight matrix)")
+	f.objective = addObjectiveFlags(fs)
 	return f
+}
+
+// applyLoop writes the loop and regulariser flags over opt: the loop as given (R = 0 when only K was
+// given: train fits it to the depth, compare to each arm's).
+func (f *trainFlags) applyLoop(set map[string]bool, opt *train.Options) error {
+	if set["loop-untied"] && !set["loop"] {
+		return errors.New("--loop-untied P,Q needs --loop K or KxR")
+	}
+	if set["loop"] {
+		l, err := model.ParseLoop(*f.loop)
+		if err != nil {
+			return flagError("loop", err)
+		}
+		if set["loop-untied"] {
+			if l.P, l.Q, err = model.ParseUntied(*f.untied); err != nil {
+				return flagError("loop-untied", err)
+			}
+		}
+		opt.Loop = l
+	}
+	if set["sim-reg"] {
+		opt.SimReg.Lambda = *f.simReg
+		if opt.SimReg.Block == 0 && *f.simReg != 0 {
+			opt.SimReg.Block = opt.Block
+		}
+	}
+	for name, apply := range map[string]func(){
+		"sim-reg-block": func() { opt.SimReg.Block = *f.simBlock }, "sim-reg-norms": func() { opt.SimReg.Norms = *f.simNorms },
+		"sim-reg-flat": func() { opt.SimReg.Flat = *f.simFlat },
+	} {
+		if set[name] {
+			apply()
+		}
+	}
+	return nil
+}
+
+// flagError words a library's parse error of --name's value as a flag error ("--loop "2y3": want …").
+func flagError(name string, err error) error {
+	msg := err.Error()
+	if i := strings.Index(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	return fmt.Errorf("--%s %s", name, msg)
 }
 
 // cadence applies the flags that may also change on resume.
@@ -127,6 +186,26 @@ func (f *trainFlags) memory() (int64, error) {
 	return n, nil
 }
 
+// dataOptions applies --data and --data-bytes, and expands the mixture files (@FILE) of opt.Data, so
+// the run saves the entries themselves.
+func (f *trainFlags) dataOptions(opt *train.Options, set map[string]bool) error {
+	if len(f.data) > 0 {
+		opt.Data = f.data
+	}
+	var err error
+	if opt.Data, err = data.ExpandFiles(opt.Data); err != nil {
+		return err
+	}
+	if set["data-bytes"] {
+		n, err := train.ParseBytes(*f.dataBytes)
+		if err != nil || n < 0 {
+			return fmt.Errorf("--data-bytes: %q is not a size (e.g. 512K, 40M)", *f.dataBytes)
+		}
+		opt.DataBytes = n
+	}
+	return nil
+}
+
 // options builds the options of a fresh run: preset, then --config, then the flags given.
 func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	cfg, err := model.Preset(*f.preset)
@@ -147,8 +226,8 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	if set["tied"] {
 		opt.Model.TiedEmbeddings = *f.tied
 	}
-	if len(f.data) > 0 {
-		opt.Data = f.data
+	if err := f.dataOptions(&opt, set); err != nil {
+		return opt, err
 	}
 	for name, apply := range map[string]func(){
 		"seed": func() { opt.Seed = *f.seed }, "accum": func() { opt.Accum = *f.accum }, "lr": func() { opt.LR = *f.lr },
@@ -164,7 +243,13 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 			apply()
 		}
 	}
+	if err := f.applyLoop(set, &opt); err != nil {
+		return opt, err
+	}
 	f.cadence(&opt, set)
+	if err := f.objective.apply(&opt, set); err != nil {
+		return opt, err
+	}
 	if opt.Threads == 0 {
 		opt.Threads = runtime.GOMAXPROCS(0)
 	}
@@ -219,6 +304,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if set["tokenizer"] {
 			cfg.Options.Tokenizer = *tokFile
 		}
+		cfg.Options.Loop = cfg.Options.Loop.Fit(cfg.Options.Model.NumLayers)
 	}
 	_, err = trainRun(cfg, stdout, stderr)
 	return err
@@ -342,32 +428,44 @@ func prepareProgress(w io.Writer, bar *progress, phase string, done, total int64
 	return bar
 }
 
-// printHeader describes the run about to train: model, data and growth schedule.
+// printHeader describes the run about to train: model, its parameters and FLOPs per step, data,
+// growth schedule, loop and regulariser.
 func printHeader(w io.Writer, r *train.Run) {
 	o, m := r.Opt, r.Trainer.Model
 	depth := fmt.Sprintf("%d layers", o.Model.NumLayers)
-	full := model.NewLayout(o.Model).Size
+	full := model.NewLayout(o.PhysicalModel()).Size
 	params := fmt.Sprintf("%.2fM parameters", float64(full)/1e6)
-	if m.Cfg.NumLayers != o.Model.NumLayers {
-		depth = fmt.Sprintf("%d of %d layers", m.Cfg.NumLayers, o.Model.NumLayers)
+	tokens := o.Batch * o.Accum * o.Model.SeqLen
+	flops := fmt.Sprintf("%.3g training FLOPs per step", grow.StepFLOPs(o.Model, m.Layout.Depth(), tokens))
+	switch {
+	case o.Loop.Looped():
+		depth = fmt.Sprintf("%d layers looped %s over %d physical", o.Model.NumLayers, o.Loop, o.Loop.Physical())
+		params += " (physical)"
+		flops += fmt.Sprintf(" (all %d layers)", m.Layout.Depth())
+	case m.Layout.Depth() != o.Model.NumLayers:
+		depth = fmt.Sprintf("%d of %d layers", m.Layout.Depth(), o.Model.NumLayers)
 		params = fmt.Sprintf("%.2fM parameters now, %.2fM at full depth", float64(len(m.Params))/1e6, float64(full)/1e6)
+		flops += " now"
 	}
-	heads := fmt.Sprintf("%d heads", o.Model.NumHeads)
-	if o.Model.KVHeads() != o.Model.NumHeads {
-		heads += fmt.Sprintf(" (%d key/value)", o.Model.KVHeads())
-	}
-	fmt.Fprintf(w, "model: %s, dim %d, %s, ffn %d, vocab %d, seq %d — %s; %s kernels, %d threads\n",
-		depth, o.Model.Dim, heads, o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen, params, kern.Backend(), o.Threads)
+	fmt.Fprintf(w, "model: %s, dim %d, %s, ffn %d, vocab %d, seq %d — %s, %s; %s kernels, %d threads\n",
+		depth, o.Model.Dim, headsName(o.Model), o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen, params, flops, kern.Backend(), o.Threads)
 	if o.Init != "" {
 		fmt.Fprintf(w, "init: %s (weights and config; fresh optimizer)\n", o.Init)
 	}
-	fmt.Fprintf(w, "data: %s — %d training tokens, %d validation tokens; %d tokens per step\n",
-		dataName(o), len(r.Corpus.Train), len(r.Corpus.Val), o.Batch*o.Accum*o.Model.SeqLen)
-	if len(o.Data) > 0 {
-		fmt.Fprintf(w, "files: %s\n", r.Corpus.Files)
-	}
+	printData(w, o, r.Corpus)
+	printObjective(w, o)
 	if o.Growing() {
 		fmt.Fprintf(w, "growth: %s, block %d, schedule %s — stages end at steps %v\n", o.Growth, o.Block, o.Stages, r.Trainer.Ends)
+	}
+	if s := o.SimReg; s.On() {
+		what := "each weight matrix"
+		if s.Flat {
+			what = "each layer's matrices flattened"
+		}
+		if s.Norms {
+			what += ", norms included"
+		}
+		fmt.Fprintf(w, "sim-reg: −%g·R(%d) added to the loss (cosines of %s, successive %d-layer blocks)\n", s.Lambda, s.Block, what, s.Block)
 	}
 }
 
@@ -382,6 +480,10 @@ func printSummary(w io.Writer, r *train.Run, s train.Summary) {
 		s.Step, s.ValLoss, math.Exp(s.ValLoss), s.TokensPerS)
 	fmt.Fprintf(w, "compute: %.4g FLOPs; the full-depth baseline needs %.4g for the same steps: analytic speedup %.3f×\n",
 		s.FLOPs, s.BaselineFLOPs, s.BaselineFLOPs/s.FLOPs)
+	if sr := r.Opt.SimReg; sr.On() {
+		m := r.Trainer.Model
+		fmt.Fprintf(w, "sim-reg: R(%d) = %.4f at the end (mean cosine similarity of successive blocks' weights)\n", sr.Block, sr.Value(m.Layout, m.Params))
+	}
 	for _, st := range s.Stages {
 		if r.Opt.Growing() {
 			fmt.Fprintf(w, "  stage %d: %2d layers, %5d steps timed here, median step %.1f ms\n", st.Stage, st.Layers, st.Steps, st.MedianMS)
@@ -390,9 +492,89 @@ func printSummary(w io.Writer, r *train.Run, s train.Summary) {
 	fmt.Fprintf(w, "checkpoint: %s (sample with: midas sample --ckpt %s)\n", dir, dir)
 }
 
+// printData writes the data lines of the header: the whole, then each source of a mixture (share,
+// bytes, tokens, documents; sampled or repeated) and the files each read.
+func printData(w io.Writer, o train.Options, c *train.Corpus) {
+	fmt.Fprintf(w, "data: %s — %d training tokens, %d validation tokens; %d tokens per step\n",
+		corpusName(o, c), len(c.Train), len(c.Val), o.Batch*o.Accum*o.Model.SeqLen)
+	for _, p := range c.Parts {
+		fmt.Fprintf(w, "data: %s\n", partLine(p, len(c.Train), o.Seed))
+	}
+	if len(o.Data) > 0 && c.Parts == nil {
+		fmt.Fprintf(w, "files: %s\n", c.Files)
+	}
+	for _, p := range c.Parts {
+		if p.Kind != data.KindSynthetic && p.Kind != data.KindReasoning {
+			fmt.Fprintf(w, "files: %s: %s\n", p.Name, p.Files)
+		}
+	}
+}
+
+// partLine describes one source of a mixture: "prose (text, DIR): share 60.0%, 1.2 MB, 301234 tokens
+// (57.9%), 10 docs read, 2.8% of 43.1 MB sampled; validation 61.4 kB".
+func partLine(p train.Part, tokens int, seed uint64) string {
+	from := fmt.Sprintf("%s, %s", p.Kind, p.Path)
+	docs := fmt.Sprintf("%d docs read", p.Docs)
+	use := ""
+	switch r := p.Repeats(); {
+	case p.Kind == data.KindSynthetic:
+		from, docs = fmt.Sprintf("synthetic world, seed %d", seed), fmt.Sprintf("%d docs generated", p.Docs)
+	case p.Kind == data.KindReasoning:
+		from, docs = "generated reasoning text, training only", fmt.Sprintf("%d docs generated", p.Docs)
+	case r < 1:
+		use = fmt.Sprintf(", %.1f%% of %s sampled", 100*r, size(p.Natural))
+	case r == 1:
+		use = ", all of it"
+	default:
+		use = fmt.Sprintf(", repeated %.2f× (it holds %s)", r, size(p.Natural))
+	}
+	return fmt.Sprintf("%s (%s): share %.1f%%, %s, %d tokens (%.1f%%), %s%s; validation %s",
+		p.Name, from, 100*p.Share, size(p.Bytes), p.Tokens, 100*float64(p.Tokens)/float64(max(tokens, 1)), docs, use, size(docBytes(p.Val)))
+}
+
+// size writes a byte count in B, kB or MB (decimal).
+func size(n int64) string {
+	switch {
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func docBytes(docs []data.Doc) int64 {
+	var n int64
+	for _, d := range docs {
+		n += int64(len(d.Text))
+	}
+	return n
+}
+
 func dataName(opt train.Options) string {
 	if len(opt.Data) == 0 {
 		return fmt.Sprintf("synthetic world (seed %d)", opt.Seed)
 	}
 	return strings.Join(opt.Data, ", ")
+}
+
+// corpusName names the run's data on its data line: dataName, or a mixture's size.
+func corpusName(opt train.Options, c *train.Corpus) string {
+	if c.Parts == nil {
+		return dataName(opt)
+	}
+	budget := "the most at which no source repeats"
+	if opt.DataBytes > 0 {
+		budget = "--data-bytes"
+	}
+	return fmt.Sprintf("mixture of %d sources, %s of training text (%s)", len(c.Parts), size(c.TrainBytes), budget)
+}
+
+// headsName is "4 heads", or "4 heads (2 key/value)" for grouped-query attention.
+func headsName(c model.Config) string {
+	heads := fmt.Sprintf("%d heads", c.NumHeads)
+	if c.KVHeads() != c.NumHeads {
+		heads += fmt.Sprintf(" (%d key/value)", c.KVHeads())
+	}
+	return heads
 }

@@ -32,7 +32,22 @@
 // # User text
 //
 // ReadTexts reads files and folders into Docs; SplitDocs holds out the tail of every document
-// (or every k-th small document) for validation.
+// (or every k-th small document) for validation. ReadCode reads a code tree: source files by
+// extension (CodeExts), without Go test files and testdata folders.
+//
+// # Mixtures
+//
+// A mixture is a list of sources NAME=PATH[:WEIGHT] (ParseMixture; ExpandFiles reads them from a
+// mixture file): text, code (a NAME starting with "code") or the synthetic world (PATH synthetic).
+// BuildMixture reads each source, splits it, and samples its training half to its share of a
+// byte budget — whole passes when the source is smaller than its share, then a seeded selection of
+// ~64 KiB pieces (Sample) — and the validation halves likewise, interleaved (Interleave) so that
+// the first validation batches hold every source in its share. Example, the paper-like mixture
+// with the automatic budget (the largest at which no source repeats):
+//
+//	prose=../shared/data/english-pd:0.57  42.6 MB, all of it   (limits the budget: 42.6/0.57 = 74.7 MB)
+//	code=$GOROOT/src:0.33                 24.6 MB of 68.3 MB sampled
+//	math=synthetic:0.1                     7.5 MB of world documents
 //
 // # Tokens and batches
 //

@@ -38,7 +38,17 @@ type Doc struct{ Name, Text string }
 // decompressed content, or the parquet row), a JSONL line without "text", corrupt gzip or zstd
 // data, a parquet file that is not one or has no string "text" column, a folder with no usable
 // files, or no text at all.
-func ReadTexts(paths []string) ([]Doc, Report, error) {
+func ReadTexts(paths []string) ([]Doc, Report, error) { return read(paths, false) }
+
+// ReadCode reads the paths of a code source: a file is one Doc whatever its extension (a .gz or .zst
+// file decompressed first); a folder walk reads the source files of the kinds in CodeExts as one Doc
+// each, in sorted path order, and skips Go test files (*_test.go), folders named testdata, hidden
+// names, empty files, files that are not valid UTF-8 and every other kind — each named in the Report.
+// Other errors are those of ReadTexts.
+func ReadCode(paths []string) ([]Doc, Report, error) { return read(paths, true) }
+
+// read reads paths as ReadTexts does, or as ReadCode does when code is set.
+func read(paths []string, code bool) ([]Doc, Report, error) {
 	var rep Report
 	if len(paths) == 0 {
 		return nil, rep, errors.New("data: no input paths")
@@ -52,9 +62,9 @@ func ReadTexts(paths []string) ([]Doc, Report, error) {
 		var ds []Doc
 		switch {
 		case st.IsDir():
-			ds, err = readDir(p, &rep)
+			ds, err = readDir(p, &rep, code)
 		case st.Mode().IsRegular() || st.Mode()&fs.ModeNamedPipe != 0:
-			if ds, err = readFile(p, false); err == nil {
+			if ds, err = readFile(p, false, code); err == nil {
 				rep.read(p)
 			}
 		default:
@@ -77,6 +87,7 @@ func ReadTexts(paths []string) ([]Doc, Report, error) {
 type Report struct {
 	Read    map[string]int // files read per kind: ".txt", ".jsonl.gz", ...
 	Skipped []Skip
+	Hints   []string // how to read what was skipped ("DIR holds 12 source files: name it code=DIR to read them")
 }
 
 // Skip is one file of a folder that was not read.
@@ -104,30 +115,56 @@ func kindName(path string) string {
 	return ext
 }
 
-// String summarises the report on one line: "3 files read (2 .txt, 1 .jsonl); 2 skipped (1 .go: not
-// a text file kind, 1 link to a folder)".
+// maxReasons is how many reasons for skipping Report.String lists; the rest are summed up.
+const maxReasons = 8
+
+// String summarises the report on one line, the most frequent kinds and reasons first: "3 files read
+// (2 .txt, 1 .jsonl); 2 skipped (1 .go: not a text kind, 1 link to a folder)".
 func (r Report) String() string {
 	n := 0
-	var kinds []string
-	for k, c := range r.Read {
+	for _, c := range r.Read {
 		n += c
-		kinds = append(kinds, fmt.Sprintf("%d %s", c, k))
 	}
-	sort.Strings(kinds)
-	out := fmt.Sprintf("%d files read (%s)", n, strings.Join(kinds, ", "))
-	if len(r.Skipped) == 0 {
-		return out
+	out := fmt.Sprintf("%d files read (%s)", n, strings.Join(counted(r.Read, 0), ", "))
+	if len(r.Skipped) > 0 {
+		whys := map[string]int{}
+		for _, s := range r.Skipped {
+			whys[s.Why]++
+		}
+		out += fmt.Sprintf("; %d skipped (%s)", len(r.Skipped), strings.Join(counted(whys, maxReasons), ", "))
 	}
-	whys := map[string]int{}
-	for _, s := range r.Skipped {
-		whys[s.Why]++
+	for _, h := range r.Hints {
+		out += "; " + h
 	}
-	var ws []string
-	for w, c := range whys {
-		ws = append(ws, fmt.Sprintf("%d %s", c, w))
+	return out
+}
+
+// counted writes "N key" for each key, by count (largest first), then key; past limit (> 0) the rest
+// are summed in one entry.
+func counted(m map[string]int, limit int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	sort.Strings(ws)
-	return fmt.Sprintf("%s; %d skipped (%s)", out, len(r.Skipped), strings.Join(ws, ", "))
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	var out []string
+	rest := 0
+	for i, k := range keys {
+		if limit > 0 && i >= limit {
+			rest += m[k]
+			continue
+		}
+		out = append(out, fmt.Sprintf("%d %s", m[k], k))
+	}
+	if rest > 0 {
+		out = append(out, fmt.Sprintf("%d for %d other reasons", rest, len(keys)-limit))
+	}
+	return out
 }
 
 // kindOf names a non-regular file mode.
@@ -170,7 +207,55 @@ func usableExt(ext string) bool {
 // compressed reports whether a (lower-case) extension is one that readFile decompresses.
 func compressed(ext string) bool { return ext == ".gz" || ext == ".zst" }
 
-func readDir(root string, rep *Report) ([]Doc, error) {
+// readDir reads a folder walk's files. A text walk of a folder that holds more source files than
+// text files (a code tree: GOROOT/src has 4946 against 60) says how to read it as code: in the
+// error that stops it, or in the report when it succeeds.
+func readDir(root string, rep *Report, code bool) ([]Doc, error) {
+	before := len(rep.Skipped)
+	files, err := walkFiles(root, rep, code)
+	if err != nil {
+		return nil, err
+	}
+	hint := ""
+	if n := sourceFiles(root, rep.Skipped[before:]); !code && n > len(files) {
+		hint = fmt.Sprintf("%s holds %d source files: name it code=%s to read them", root, n, root)
+	}
+	var docs []Doc
+	for _, f := range files {
+		ds, err := readFile(f, true, code)
+		if code && errors.Is(err, errInvalidUTF8) {
+			rep.skip(f, "invalid UTF-8") // a code tree is not curated text: one odd file should not stop it
+			continue
+		}
+		if err != nil && hint != "" {
+			return nil, fmt.Errorf("%w (%s)", err, hint)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(ds) == 0 {
+			rep.skip(f, "empty")
+			continue
+		}
+		rep.read(f)
+		docs = append(docs, ds...)
+	}
+	switch {
+	case len(docs) > 0:
+		if hint != "" {
+			rep.Hints = append(rep.Hints, hint)
+		}
+		return docs, nil
+	case code:
+		return nil, fmt.Errorf("data: %s: folder has no usable source files (*.go, *.py, *.c, *.js, ... : the kinds of data.CodeExts)", root)
+	case hint != "":
+		return nil, fmt.Errorf("data: %s: folder has no usable files (*.txt, *.md, *.gz, *.zst, *.jsonl, *.json, *.parquet with text); %s", root, hint)
+	}
+	return nil, fmt.Errorf("data: %s: folder has no usable files (*.txt, *.md, *.gz, *.zst, *.jsonl, *.json, *.parquet with text)", root)
+}
+
+// walkFiles lists the files of a folder walk in sorted path order, reporting those it skips.
+func walkFiles(root string, rep *Report, code bool) ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -184,41 +269,26 @@ func readDir(root string, rep *Report) ([]Doc, error) {
 			return nil
 		}
 		if d.IsDir() {
+			if code && path != root && d.Name() == "testdata" {
+				rep.skip(path, "testdata folder")
+				return filepath.SkipDir
+			}
 			return nil
 		}
-		if why := walkSkip(path, d); why != "" {
+		if why := walkSkip(path, d, code); why != "" {
 			rep.skip(path, why)
 			return nil
 		}
 		files = append(files, path)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
 	sort.Strings(files)
-	var docs []Doc
-	for _, f := range files {
-		ds, err := readFile(f, true)
-		if err != nil {
-			return nil, err
-		}
-		if len(ds) == 0 {
-			rep.skip(f, "empty")
-			continue
-		}
-		rep.read(f)
-		docs = append(docs, ds...)
-	}
-	if len(docs) == 0 {
-		return nil, fmt.Errorf("data: %s: folder has no usable files (*.txt, *.md, *.gz, *.zst, *.jsonl, *.json, *.parquet with text)", root)
-	}
-	return docs, nil
+	return files, err
 }
 
 // walkSkip says why a folder walk does not read a file ("" when it does). Symbolic links to files are
 // followed; links to folders are not (they could loop).
-func walkSkip(path string, d fs.DirEntry) string {
+func walkSkip(path string, d fs.DirEntry, code bool) string {
 	mode := d.Type()
 	if mode&fs.ModeSymlink != 0 {
 		st, err := os.Stat(path)
@@ -232,6 +302,9 @@ func walkSkip(path string, d fs.DirEntry) string {
 	}
 	if !mode.IsRegular() {
 		return "not a regular file (" + kindOf(mode) + ")"
+	}
+	if code {
+		return codeSkip(d.Name())
 	}
 	ext := strings.ToLower(filepath.Ext(path))
 	if compressed(ext) {
@@ -248,11 +321,15 @@ func walkSkip(path string, d fs.DirEntry) string {
 // maxPipeBytes bounds what is read from a pipe (whose size is unknown in advance).
 const maxPipeBytes = 1 << 30
 
+// errInvalidUTF8 is wrapped by readFile's error for a file that is not valid UTF-8.
+var errInvalidUTF8 = errors.New("invalid UTF-8")
+
 // readFile reads one file. In a folder walk (skipEmpty) an empty file yields no Doc instead of
-// an error.
-func readFile(path string, skipEmpty bool) ([]Doc, error) {
+// an error. A code file (code) is one Doc whatever its extension (a .gz or .zst file decompressed
+// first); a .parquet file is read as text.
+func readFile(path string, skipEmpty, code bool) ([]Doc, error) {
 	ext := strings.ToLower(filepath.Ext(path))
-	if ext == ".parquet" {
+	if ext == ".parquet" && !code {
 		return readParquet(path, skipEmpty)
 	}
 	raw, err := readBounded(path)
@@ -277,14 +354,16 @@ func readFile(path string, skipEmpty bool) ([]Doc, error) {
 		return nil, fmt.Errorf("data: %s: file is empty", path)
 	}
 	if off := invalidUTF8(raw); off >= 0 {
-		return nil, fmt.Errorf("data: %s: invalid UTF-8 at byte %d", path, off)
+		return nil, fmt.Errorf("data: %s: %w at byte %d", path, errInvalidUTF8, off)
 	}
 	text := normalize(string(raw))
 	var docs []Doc
-	switch ext {
-	case ".jsonl":
+	switch {
+	case code:
+		docs = []Doc{{Name: path, Text: text}}
+	case ext == ".jsonl":
 		docs, err = parseJSONL(path, text)
-	case ".json":
+	case ext == ".json":
 		docs, err = parseJSON(path, text)
 	default:
 		docs = []Doc{{Name: path, Text: text}}

@@ -3,6 +3,7 @@ package data
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -223,5 +224,86 @@ func TestReadReport(t *testing.T) {
 		if err == nil || err.Error() != "data: /dev/zero: not a file or folder (a device); give text files or folders" {
 			t.Errorf("/dev/zero: %v", err)
 		}
+	}
+}
+
+// TestReadCode: a code walk reads the source kinds of CodeExts in sorted path order and skips Go test
+// files, testdata folders, other kinds and files that are not UTF-8, each named in the report; a file
+// given directly is read whatever its kind; a text walk of a folder of code says how to read it.
+func TestReadCode(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	writeFile(t, p("repo/main.go"), []byte("package main\r\n\nfunc main() {}\n"))
+	writeFile(t, p("repo/main_test.go"), []byte("package main\n"))
+	writeFile(t, p("repo/lib/util.PY"), []byte("def f():\n    return 1\n"))
+	writeFile(t, p("repo/lib/testdata/x.go"), []byte("package x\n"))
+	writeFile(t, p("repo/lib/gen.s"), []byte("TEXT ·f(SB)\n"))
+	writeFile(t, p("repo/README.md"), []byte("# repo\n"))
+	writeFile(t, p("repo/latin1.c"), []byte{'i', 'n', 't', ' ', 0xe9, ';', '\n'})
+	writeFile(t, p("repo/empty.h"), nil)
+	writeFile(t, p("repo/.git/config.go"), []byte("package git\n"))
+	writeFile(t, p("notes.json"), []byte(`{"not": "text records"}`))
+
+	docs, rep, err := ReadCode([]string{p("repo"), p("notes.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Doc{{p("repo/lib/util.PY"), "def f():\n    return 1\n"}, {p("repo/main.go"), "package main\n\nfunc main() {}\n"},
+		{p("notes.json"), `{"not": "text records"}`}}
+	if len(docs) != len(want) {
+		t.Fatalf("got %q, want %q", docs, want)
+	}
+	for i := range docs {
+		if docs[i] != want[i] {
+			t.Errorf("doc %d = %q, want %q", i, docs[i], want[i])
+		}
+	}
+	wantRep := "3 files read (1 .go, 1 .json, 1 .py); 6 skipped (1 .md: not a code kind, 1 .s: not a code kind, " +
+		"1 Go test file, 1 empty, 1 invalid UTF-8, 1 testdata folder)"
+	if got := rep.String(); got != wantRep {
+		t.Errorf("report:\n got %s\nwant %s", got, wantRep)
+	}
+
+	// The same folder as text: the README only, and the report says how to read the code (main.go,
+	// util.PY, latin1.c, empty.h outnumber it); a folder of nothing but code names the fix.
+	docs, rep, err = ReadTexts([]string{p("repo")})
+	if err != nil || len(docs) != 1 || docs[0].Text != "# repo\n" {
+		t.Errorf("ReadTexts(repo) = %q, %v", docs, err)
+	}
+	if want := "; " + p("repo") + " holds 4 source files: name it code=" + p("repo") + " to read them"; !strings.HasSuffix(rep.String(), want) {
+		t.Errorf("ReadTexts(repo) report %q, want it to end in %q", rep, want)
+	}
+	writeFile(t, p("gocode/a.go"), []byte("package a\n"))
+	writeFile(t, p("gocode/b.go"), []byte("package a\n"))
+	writeFile(t, p("gocode/testdata/c.go"), []byte("package c\n")) // a code walk would not read it either
+	_, _, err = ReadTexts([]string{p("gocode")})
+	if err == nil || !strings.HasSuffix(err.Error(), "with text); "+p("gocode")+" holds 2 source files: name it code="+p("gocode")+" to read them") {
+		t.Errorf("ReadTexts(gocode): %v", err)
+	}
+	_, _, err = ReadCode([]string{p("repo/lib/testdata")}) // the root itself is read, even when named testdata
+	if err != nil {
+		t.Errorf("ReadCode(testdata root): %v", err)
+	}
+	writeFile(t, p("docs/a.md"), []byte("text\n"))
+	if _, _, err = ReadCode([]string{p("docs")}); err == nil || !strings.Contains(err.Error(), "folder has no usable source files") {
+		t.Errorf("ReadCode(docs): %v", err)
+	}
+}
+
+// TestReportString: kinds and reasons by count, the rarest reasons past maxReasons summed up.
+func TestReportString(t *testing.T) {
+	var r Report
+	for i := 0; i < 3; i++ {
+		r.read("a.txt")
+	}
+	r.read("b.md")
+	for i := 0; i < maxReasons+2; i++ {
+		for k := 0; k <= i; k++ {
+			r.skip("x", fmt.Sprintf("why%02d", i))
+		}
+	}
+	want := "4 files read (3 .txt, 1 .md); 55 skipped (10 why09, 9 why08, 8 why07, 7 why06, 6 why05, 5 why04, 4 why03, 3 why02, 3 for 2 other reasons)"
+	if got := r.String(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

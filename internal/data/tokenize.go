@@ -16,20 +16,23 @@ type Encoder interface {
 // chunkBytes is the target size of the pieces a long text is cut into for parallel encoding.
 const chunkBytes = 1 << 20
 
-// chunks cuts s into pieces of about chunkBytes: each cut falls just after the first '\n' at or
-// past chunkBytes; if there is none within the next chunkBytes, just after the first space; else
-// at the start of a UTF-8 sequence. The cuts depend only on s, never on the worker count.
-func chunks(s string) []string {
+// chunks cuts s into pieces of about chunkBytes (see cutEvery).
+func chunks(s string) []string { return cutEvery(s, chunkBytes) }
+
+// cutEvery cuts s into pieces of about size bytes: each cut falls just after the first '\n' at or past
+// size; if there is none within the next size bytes, just after the first space; else at the start
+// of a UTF-8 sequence. The cuts depend only on s and size.
+func cutEvery(s string, size int) []string {
 	var out []string
-	for len(s) > chunkBytes {
-		window := s[chunkBytes:min(len(s), 2*chunkBytes)]
+	for len(s) > size {
+		window := s[size:min(len(s), 2*size)]
 		cut := -1
 		if j := strings.IndexByte(window, '\n'); j >= 0 {
-			cut = chunkBytes + j + 1
+			cut = size + j + 1
 		} else if j := strings.IndexByte(window, ' '); j >= 0 {
-			cut = chunkBytes + j + 1
+			cut = size + j + 1
 		} else {
-			cut = chunkBytes
+			cut = size
 			for cut > 0 && s[cut]&0xC0 == 0x80 { // inside a UTF-8 sequence
 				cut--
 			}

@@ -39,6 +39,17 @@ func TaskAccuracies(m *model.Model, c *train.Corpus, o train.Options) (map[strin
 type FinalOptions struct {
 	N        int // held-out examples per task
 	Finetune int // > 0: also the fine-tuning protocol on this many examples
+	// RepeatBlock, RepeatTimes > 0: evaluate the checkpoint with its centred block of RepeatBlock layers
+	// applied RepeatTimes times (model.MiddleMap), the repeated layers sharing its weights.
+	RepeatBlock, RepeatTimes int
+}
+
+// file is the name of the cached evaluation in the run directory.
+func (o FinalOptions) file() string {
+	if o.RepeatTimes > 0 {
+		return train.FileEvalRepeat(o.N, o.Finetune, o.RepeatBlock, o.RepeatTimes)
+	}
+	return train.FileEval(o.N, o.Finetune)
 }
 
 // finalSeed is the seed of the final evaluation's held-out queries (training evaluates on seed 1).
@@ -70,6 +81,11 @@ func Final(dir string, o FinalOptions) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	if o.RepeatTimes > 0 {
+		if m, err = m.RepeatMiddle(o.RepeatBlock, o.RepeatTimes); err != nil {
+			return Report{}, err
+		}
+	}
 	tk, err := tok.Load(filepath.Join(dir, train.FileTokenizer))
 	if err != nil {
 		return Report{}, err
@@ -88,7 +104,7 @@ func Final(dir string, o FinalOptions) (Report, error) {
 	if err != nil {
 		return rep, nil // a NaN validation loss cannot be cached in JSON: evaluate again next time
 	}
-	return rep, ckpt.WriteFileAtomic(filepath.Join(dir, train.FileEval(o.N, o.Finetune)), b)
+	return rep, ckpt.WriteFileAtomic(filepath.Join(dir, o.file()), b)
 }
 
 // HasFinal reports whether dir holds a valid cached final evaluation for o (Final would not compute).
@@ -105,7 +121,7 @@ func HasFinal(dir string, o FinalOptions) bool {
 // it was computed from.
 func cached(dir string, o FinalOptions, st train.State) (Report, bool) {
 	var c cachedFinal
-	raw, err := os.ReadFile(filepath.Join(dir, train.FileEval(o.N, o.Finetune)))
+	raw, err := os.ReadFile(filepath.Join(dir, o.file()))
 	if err != nil || json.Unmarshal(raw, &c) != nil || c.Step != st.Step || len(train.OptionsDiff(c.Options, st.Options)) > 0 {
 		return Report{}, false
 	}

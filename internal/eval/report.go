@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,8 +25,17 @@ type RunResult struct {
 	Final      Report          // the final evaluation
 	FLOPs      float64         // training FLOPs
 	TrainS     float64         // seconds in training steps
-	Layers     int             // final depth
-	Similarity [][]float64     // cosine similarity of the final layers' weights
+	Layers     int             // final depth (logical layers: a looped model's unrolled depth)
+	Params     int             // parameters of the final model (physical: a looped block counts once)
+	Similarity [][]float64     // cosine similarity of the final (unrolled) layers' weights
+	// BlockSim is R(k) of the final (unrolled) weights with k = SimBlock layers per block: the mean
+	// cosine similarity of each weight matrix with the same one k layers up (train.SimReg); NaN when
+	// the depth has fewer than two blocks of k.
+	BlockSim float64
+	SimBlock int
+	// EvalOnly marks a row evaluated from another run's checkpoints (e.g. midas with its middle
+	// repeated): its training numbers are that run's, so the time speedups are not shown.
+	EvalOnly bool
 }
 
 // group is the runs of one name over seeds.
@@ -110,30 +120,64 @@ func writeTable(b *strings.Builder, gs []group, names []string) {
 	b.WriteString("## Results\n\nMean ± standard deviation over seeds. Speedups are relative to the baseline at equal steps and tokens: ")
 	b.WriteString("*analytic* from FLOPs (SPEC §3); *measured* from the seconds spent in training steps (evaluation excluded); ")
 	b.WriteString("*median-based*: each stage's median step time × its steps, which discounts moments when other work shared the cores.\n\n")
-	b.WriteString("| run | seeds | layers | val loss | val ppl | FLOPs | train time (s) | speedup analytic | speedup measured | speedup median-based |")
+	b.WriteString("Layers are the depth a forward pass runs (a looped model's unrolled depth), parameters the weights stored once ")
+	b.WriteString("(a looped block counts once), FLOPs the training compute at the unrolled depth. ")
+	b.WriteString("*block sim*: R(k) of the final weights, k = the growth block — the mean cosine similarity of each weight ")
+	b.WriteString("matrix with the same matrix k layers up (1 for a model looped with block k; the similarity regulariser raises it). ")
+	b.WriteString("A row marked † is evaluated from another run's checkpoints: its training numbers are that run's.\n\n")
+	b.WriteString("| run | seeds | layers | params | block sim | val loss | val ppl | FLOPs | train time (s) | speedup analytic | speedup measured | speedup median-based |")
 	for _, n := range names {
 		b.WriteString(" " + n + " |")
 	}
-	b.WriteString("\n|---|---|---|---|---|---|---|---|---|---|" + strings.Repeat("---|", len(names)) + "\n")
+	b.WriteString("\n|---|---|---|---|---|---|---|---|---|---|---|---|" + strings.Repeat("---|", len(names)) + "\n")
 	for _, g := range gs {
-		var vl, vp, fl, ts []float64
-		for _, r := range g.rs {
-			vl, vp = append(vl, r.Final.ValLoss), append(vp, r.Final.ValPPL)
-			fl, ts = append(fl, r.FLOPs), append(ts, r.TrainS)
-		}
-		sa, sm, smed := "—", "—", "—"
-		if base != nil {
-			bf, bt := stats.Mean(collect(base.rs, func(r RunResult) float64 { return r.FLOPs })), stats.Mean(collect(base.rs, func(r RunResult) float64 { return r.TrainS }))
-			sa, sm = fmt.Sprintf("%.2f×", bf/stats.Mean(fl)), fmt.Sprintf("%.2f×", bt/stats.Mean(ts))
-			smed = fmt.Sprintf("%.2f×", stats.Mean(collect(base.rs, MedianTime))/stats.Mean(collect(g.rs, MedianTime)))
-		}
-		fmt.Fprintf(b, "| %s | %d | %d | %s | %s | %.3g | %s | %s | %s | %s |", g.name, len(g.rs), g.rs[0].Layers,
-			pm(vl, "%.4f"), pm(vp, "%.2f"), stats.Mean(fl), pm(ts, "%.0f"), sa, sm, smed)
+		writeRow(b, g, base)
 		for _, n := range names {
 			b.WriteString(" " + pm(collect(g.rs, func(r RunResult) float64 { return r.Final.Acc(n) }), "%.3f") + " |")
 		}
 		b.WriteString("\n")
 	}
+	writeFinetuneTable(b, gs)
+}
+
+// writeRow writes the leading cells of a group's row of the results table (up to the task columns).
+func writeRow(b *strings.Builder, g group, base *group) {
+	var vl, vp, fl, ts []float64
+	for _, r := range g.rs {
+		vl, vp = append(vl, r.Final.ValLoss), append(vp, r.Final.ValPPL)
+		fl, ts = append(fl, r.FLOPs), append(ts, r.TrainS)
+	}
+	sa, sm, smed := "—", "—", "—"
+	if base != nil {
+		bf, bt := stats.Mean(collect(base.rs, func(r RunResult) float64 { return r.FLOPs })), stats.Mean(collect(base.rs, func(r RunResult) float64 { return r.TrainS }))
+		sa = fmt.Sprintf("%.2f×", bf/stats.Mean(fl))
+		if !g.rs[0].EvalOnly {
+			sm = fmt.Sprintf("%.2f×", bt/stats.Mean(ts))
+			smed = fmt.Sprintf("%.2f×", stats.Mean(collect(base.rs, MedianTime))/stats.Mean(collect(g.rs, MedianTime)))
+		}
+	}
+	name := g.name
+	if g.rs[0].EvalOnly {
+		name += " †"
+	}
+	bs := "—"
+	if sims := collect(g.rs, func(r RunResult) float64 { return r.BlockSim }); !math.IsNaN(stats.Mean(sims)) && g.rs[0].SimBlock > 0 {
+		bs = fmt.Sprintf("%s (k=%d)", pm(sims, "%.3f"), g.rs[0].SimBlock)
+	}
+	fmt.Fprintf(b, "| %s | %d | %d | %s | %s | %s | %s | %.3g | %s | %s | %s | %s |", name, len(g.rs), g.rs[0].Layers,
+		formatParams(g.rs[0].Params), bs, pm(vl, "%.4f"), pm(vp, "%.2f"), stats.Mean(fl), pm(ts, "%.0f"), sa, sm, smed)
+}
+
+// formatParams writes a parameter count in millions ("—" when unknown).
+func formatParams(n int) string {
+	if n <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.3gM", float64(n)/1e6)
+}
+
+// writeFinetuneTable writes the fine-tuning results, when the runs have them.
+func writeFinetuneTable(b *strings.Builder, gs []group) {
 	if len(gs[0].rs) > 0 && len(gs[0].rs[0].Final.Finetune) > 0 {
 		b.WriteString("\n### After fine-tuning (mean ± std over fine-tuning seeds and runs)\n\n| run |")
 		for _, f := range gs[0].rs[0].Final.Finetune {

@@ -3,12 +3,14 @@ package experiment
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"midas/internal/eval"
 	"midas/internal/grow"
+	"midas/internal/model"
 	"midas/internal/train"
 )
 
@@ -18,14 +20,67 @@ type Arm struct {
 	Options train.Options // Seed is the first seed; seed s of the experiment uses Seed+s
 }
 
-// NewArm makes the arm of a standard run type from base options: baseline (no growth) or a growth
-// operator (midas, gradstack, double) with base's block and schedule. Any other name is taken as a
-// growth operator, which Spec.Jobs then validates.
+// Arm names beyond baseline and the growth operators (SPEC §6): a looped model, a middle-looped one,
+// and an untied model trained with the similarity regulariser.
+const (
+	Looped  = "looped"
+	MidLoop = "midloop"
+	SimReg  = "simreg"
+)
+
+// Defaults of the looped, midloop and simreg arms when base leaves them open (see NewArm).
+const (
+	DefaultUntied = 1   // midloop: untied layers below and above the loop
+	DefaultLambda = 0.1 // simreg: λ (tiny model, 600 steps: R(2) 0.62 at +5% validation loss; README)
+)
+
+// NewArm makes the arm of a standard run type from base options: baseline (no growth), a growth
+// operator (midas, gradstack, double) with base's block and schedule, or one of the weight-sharing
+// arms, which train at full depth without growth:
+//
+//	looped   base.Loop's block of K layers (default: base.Block) applied R times (default: fitted to the
+//	         depth), no untied layers
+//	midloop  base.Loop's P, Q untied layers (default 1, 1) around a block of K layers (as looped, but
+//	         1 when base.Block would fill the span only once) applied as often as fits the rest of
+//	         the depth (base.Loop.R is the looped arm's)
+//	simreg   an untied model with base.SimReg (λ default DefaultLambda, block default base.Block)
+//
+// base.Loop and base.SimReg are these arms' settings: every other arm drops them. Any other name is
+// taken as a growth operator, which Spec.Jobs then validates (as it validates every arm's options).
 func NewArm(name string, base train.Options) Arm {
 	o := base
-	o.Growth = name
-	if name == eval.Baseline {
+	o.Loop, o.SimReg = model.Loop{}, train.SimReg{}
+	k := base.Loop.K
+	if k == 0 {
+		k = base.Block
+	}
+	switch name {
+	case eval.Baseline:
 		o.Growth = grow.OpNone
+	case Looped:
+		o.Growth = grow.OpNone
+		o.Loop = model.Loop{K: k, R: base.Loop.R}.Fit(o.Model.NumLayers)
+	case MidLoop:
+		o.Growth = grow.OpNone
+		p, q := base.Loop.P, base.Loop.Q
+		if p == 0 && q == 0 {
+			p, q = DefaultUntied, DefaultUntied
+		}
+		if span := o.Model.NumLayers - p - q; base.Loop.K == 0 && span < 2*k {
+			k = 1 // --block would fill the span once: no loop at all
+		}
+		o.Loop = model.Loop{K: k, P: p, Q: q}.Fit(o.Model.NumLayers)
+	case SimReg:
+		o.Growth = grow.OpNone
+		o.SimReg = base.SimReg
+		if o.SimReg.Lambda == 0 {
+			o.SimReg.Lambda = DefaultLambda
+		}
+		if o.SimReg.Block == 0 {
+			o.SimReg.Block = base.Block
+		}
+	default:
+		o.Growth = name
 	}
 	return Arm{Name: name, Options: o}
 }
@@ -40,6 +95,14 @@ type Spec struct {
 	Force bool              // retrain runs whose saved options differ from the requested ones
 	// MaxMemory bounds each run's memory (train.RunConfig.MaxMemory: 0 the available memory, < 0 none).
 	MaxMemory int64
+	// RepeatBlock, RepeatTimes > 0: every midas run is also evaluated with its centred block of
+	// RepeatBlock layers applied RepeatTimes times (eval.FinalOptions), as the row RepeatName.
+	RepeatBlock, RepeatTimes int
+}
+
+// RepeatName is the report row of the midas runs evaluated with their middle repeated.
+func (s Spec) RepeatName() string {
+	return fmt.Sprintf("%s+rep%dx%d", grow.OpMIDAS, s.RepeatBlock, s.RepeatTimes)
 }
 
 // Job is one (arm, seed) of an experiment.
@@ -55,6 +118,9 @@ func (s Spec) Jobs() ([]Job, error) {
 	if s.Out == "" || len(s.Arms) == 0 || s.Seeds < 1 {
 		return nil, errors.New("experiment: a spec needs an output directory, at least one arm and one seed")
 	}
+	if err := s.checkRepeat(); err != nil {
+		return nil, err
+	}
 	var jobs []Job
 	for _, a := range s.Arms {
 		for i := 0; i < s.Seeds; i++ {
@@ -68,6 +134,24 @@ func (s Spec) Jobs() ([]Job, error) {
 		}
 	}
 	return jobs, nil
+}
+
+// checkRepeat refuses, before anything trains, a middle repetition without a midas arm or one that
+// does not fit its depth.
+func (s Spec) checkRepeat() error {
+	if s.RepeatTimes == 0 && s.RepeatBlock == 0 {
+		return nil
+	}
+	for _, a := range s.Arms {
+		if a.Name == grow.OpMIDAS {
+			_, err := model.MiddleMap(model.NewLayout(a.Options.Model).Map, s.RepeatBlock, s.RepeatTimes)
+			if err != nil {
+				return fmt.Errorf("experiment: %v", err)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("experiment: repeat-middle %dx%d evaluates the midas runs, and there is no midas run", s.RepeatBlock, s.RepeatTimes)
 }
 
 // Events are what Execute tells its caller; each may be nil.
@@ -111,6 +195,9 @@ func Execute(s Spec, ev Events, interrupt bool) (Result, error) {
 			return res, fmt.Errorf("experiment: run %s seed %d: %v", j.Arm, j.Seed, err)
 		}
 		res.Runs = append(res.Runs, r)
+	}
+	if res.Runs, err = s.repeated(jobs, res.Runs, ev); err != nil {
+		return res, err
 	}
 	if err := eval.WriteReport(s.Out, s.Setup, res.Runs); err != nil {
 		return res, err
@@ -181,11 +268,45 @@ func collect(j Job, fo eval.FinalOptions, ev Events) (eval.RunResult, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Layers = m.Cfg.NumLayers
-	res.Similarity = eval.LayerSimilarity(m.Cfg, m.Params)[eval.SimAll]
+	if fo.RepeatTimes > 0 {
+		if m, err = m.RepeatMiddle(fo.RepeatBlock, fo.RepeatTimes); err != nil {
+			return res, err
+		}
+	}
+	res.Layers, res.Params = m.Layout.Depth(), len(m.Params)
+	cfg, params := m.Unrolled()
+	res.Similarity = eval.LayerSimilarity(cfg, params)[eval.SimAll]
+	res.BlockSim, res.SimBlock = math.NaN(), j.Options.Block
+	if k := j.Options.Block; k >= 1 && cfg.NumLayers%k == 0 && cfg.NumLayers/k >= 2 {
+		res.BlockSim = train.SimReg{Lambda: 1, Block: k}.Value(model.NewLayout(cfg), params)
+	}
 	if ev.Evaluate != nil && !eval.HasFinal(j.Dir, fo) {
 		ev.Evaluate(j)
 	}
 	res.Final, err = eval.Final(j.Dir, fo)
 	return res, err
+}
+
+// repeated appends, when the spec asks for it, the rows of the midas runs evaluated with their middle
+// block repeated (after all the trained runs, in job order).
+func (s Spec) repeated(jobs []Job, runs []eval.RunResult, ev Events) ([]eval.RunResult, error) {
+	if s.RepeatTimes <= 0 {
+		return runs, nil
+	}
+	fo := s.Final
+	fo.RepeatBlock, fo.RepeatTimes = s.RepeatBlock, s.RepeatTimes
+	for _, j := range jobs {
+		if j.Arm != grow.OpMIDAS {
+			continue
+		}
+		rj := j
+		rj.Arm = s.RepeatName()
+		r, err := collect(rj, fo, ev)
+		if err != nil {
+			return runs, fmt.Errorf("experiment: run %s seed %d: %v", rj.Arm, j.Seed, err)
+		}
+		r.Curve, r.EvalOnly = nil, true
+		runs = append(runs, r)
+	}
+	return runs, nil
 }

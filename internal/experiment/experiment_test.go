@@ -73,3 +73,41 @@ func TestExecute(t *testing.T) {
 		t.Fatalf("with Force trained %v, want only the changed run", trained)
 	}
 }
+
+// TestNewArmLoops: the weight-sharing arms take base's loop and regulariser (or their defaults), at
+// full depth without growth; every other arm drops them.
+func TestNewArmLoops(t *testing.T) {
+	o := train.DefaultOptions(model.Presets["tiny"])
+	o.Model.NumLayers, o.Block, o.Growth = 6, 2, "midas"
+	for _, c := range []struct {
+		name string
+		loop model.Loop
+		sim  train.SimReg
+		want model.Loop
+		wsim train.SimReg
+	}{
+		{Looped, model.Loop{}, train.SimReg{}, model.Loop{K: 2, R: 3}, train.SimReg{}},
+		{Looped, model.Loop{K: 3}, train.SimReg{}, model.Loop{K: 3, R: 2}, train.SimReg{}},
+		{MidLoop, model.Loop{}, train.SimReg{}, model.Loop{K: 2, R: 2, P: 1, Q: 1}, train.SimReg{}},
+		{MidLoop, model.Loop{K: 1, R: 6, P: 2}, train.SimReg{}, model.Loop{K: 1, R: 4, P: 2}, train.SimReg{}},
+		{SimReg, model.Loop{K: 2}, train.SimReg{}, model.Loop{}, train.SimReg{Lambda: DefaultLambda, Block: 2}},
+		{SimReg, model.Loop{}, train.SimReg{Lambda: 0.3, Block: 3}, model.Loop{}, train.SimReg{Lambda: 0.3, Block: 3}},
+		{eval.Baseline, model.Loop{K: 2}, train.SimReg{Lambda: 1, Block: 1}, model.Loop{}, train.SimReg{}},
+		{"midas", model.Loop{K: 2}, train.SimReg{Lambda: 1, Block: 1}, model.Loop{}, train.SimReg{}},
+	} {
+		b := o
+		b.Loop, b.SimReg = c.loop, c.sim
+		a := NewArm(c.name, b)
+		wantGrowth := "none"
+		if c.name == "midas" {
+			wantGrowth = "midas"
+		}
+		if a.Options.Loop != c.want || a.Options.SimReg != c.wsim || a.Options.Growth != wantGrowth {
+			t.Errorf("%s from %+v %+v: loop %+v sim %+v growth %s; want %+v %+v %s", c.name, c.loop, c.sim,
+				a.Options.Loop, a.Options.SimReg, a.Options.Growth, c.want, c.wsim, wantGrowth)
+		}
+		if err := a.Options.Validate(); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}

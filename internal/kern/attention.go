@@ -2,23 +2,30 @@ package kern
 
 import "math"
 
-// AttentionForward computes causal multi-head attention from packed projections, with H query heads
-// sharing Hkv key/value heads (grouped-query attention; Hkv = H is plain multi-head attention, Hkv
-// must divide H): query head i uses key/value head i/(H/Hkv), as Hugging Face's repeat_kv does.
+// AttentionForward computes multi-head attention from packed projections, with H query heads sharing
+// Hkv key/value heads (grouped-query attention; Hkv = H is plain multi-head attention, Hkv must divide
+// H): query head i uses key/value head i/(H/Hkv), as Hugging Face's repeat_kv does. It is causal,
+// except that each batch row may have a bidirectional prefix.
 //
-//	qkv [N, (H+2·Hkv)·D]: row b·T+t holds q (H heads), then k (Hkv heads), then v (Hkv heads), each head
-//	             D consecutive columns (rotary embedding already applied to q and k);
-//	att [B, H, T, T]: out, the attention probabilities P = softmax(q·kᵀ/√D) with P[i,j] = 0 for j > i;
-//	y   [N, H·D]: out, P·v per head, heads concatenated along columns.
+//	qkv    [N, (H+2·Hkv)·D]: row b·T+t holds q (H heads), then k (Hkv heads), then v (Hkv heads), each
+//	                head D consecutive columns (rotary embedding already applied to q and k);
+//	prefix [B] or nil: positions [0, prefix[b]) of batch row b attend to each other; 0 ≤ prefix[b] ≤ T.
+//	                nil is all zeros: causal attention. Prefix 0 and 1 are both exactly causal.
+//	att    [B, H, T, T]: out, the attention probabilities P = softmax(q·kᵀ/√D) over the visible keys,
+//	                P[i,j] = 0 for the others;
+//	y      [N, H·D]: out, P·v per head, heads concatenated along columns.
 //
-// Reference loop: y[b,t,h·D+e] = Σ_{s≤t} P[b,h,t,s] · v[b,s,(h/G)·D+e] with G = H/Hkv.
-func AttentionForward(y, att, qkv []float32, b, t, h, hkv, d int) {
+// Query i of row b sees key j iff j ≤ last(i) = max(i, prefix[b]−1). Reference loop:
+// y[b,t,h·D+e] = Σ_{s ≤ last(t)} P[b,h,t,s] · v[b,s,(h/G)·D+e] with G = H/Hkv;
+// attentionForwardNaive is the oracle.
+func AttentionForward(y, att, qkv []float32, prefix []int, b, t, h, hkv, d int) {
 	checkHeads("AttentionForward", h, hkv)
 	need("AttentionForward", "qkv", qkv, b*t*(h+2*hkv)*d)
 	need("AttentionForward", "att", att, b*h*t*t)
 	need("AttentionForward", "y", y, b*t*h*d)
+	checkPrefix("AttentionForward", prefix, b, t)
 	scale := float32(1 / math.Sqrt(float64(d)))
-	parallelArgs(&attFwdFree, b*h, attFwd{y, att, qkv, t, h, hkv, d, scale})
+	parallelArgs(&attFwdFree, b*h, attFwd{y, att, qkv, prefix, t, h, hkv, d, scale})
 }
 
 // checkHeads panics unless 1 ≤ hkv ≤ h and hkv divides h.
@@ -28,9 +35,33 @@ func checkHeads(op string, h, hkv int) {
 	}
 }
 
+// checkPrefix panics unless prefix is nil or holds b lengths in [0, t].
+func checkPrefix(fn string, prefix []int, b, t int) {
+	if prefix == nil {
+		return
+	}
+	if len(prefix) < b {
+		panic("kern: " + fn + ": len(prefix) = " + itoa(len(prefix)) + " < B = " + itoa(b))
+	}
+	for i, p := range prefix[:b] {
+		if p < 0 || p > t {
+			panic("kern: " + fn + ": prefix[" + itoa(i) + "] = " + itoa(p) + " outside [0, T = " + itoa(t) + "]")
+		}
+	}
+}
+
+// prefixOf is row bi's prefix length (0 when prefix is nil).
+func prefixOf(prefix []int, bi int) int {
+	if prefix == nil {
+		return 0
+	}
+	return prefix[bi]
+}
+
 // attFwd holds the arguments of AttentionForward; Run computes the (batch, head) pairs [lo, hi).
 type attFwd struct {
 	y, att, qkv  []float32
+	prefix       []int
 	t, h, hkv, d int
 	scale        float32
 }
@@ -48,13 +79,16 @@ func (a *attFwd) Run(lo, hi int) {
 		k := qkv[base+qd+(hh/g)*d:]
 		v := qkv[base+qd+kvd+(hh/g)*d:]
 		p := att[bh*t*t : (bh+1)*t*t]
-		// Row block [i0, i1) attends to positions [0, i1) only: the scores and products right of the
-		// block's diagonal are skipped (their probabilities are 0), about 40% of the work at T = 256.
+		pre := prefixOf(a.prefix, bi)
+		// Row block [i0, i1) attends to positions [0, max(i1, prefix)) only: the scores and products
+		// right of that are skipped (their probabilities are 0), about 40% of the work at T = 256 for a
+		// causal row. With prefix ≤ i1 the column count is i1, exactly the causal kernel's.
 		for i0 := 0; i0 < t; i0 += attBlock {
 			i1 := min(i0+attBlock, t)
-			GemmSerial(false, true, i1-i0, i1, d, a.scale, q[i0*ld:], ld, k, ld, 0, p[i0*t:], t)
-			causalSoftmaxRows(p, t, i0, i1)
-			GemmSerial(false, false, i1-i0, d, i1, 1, p[i0*t:], t, v, ld, 0, y[(bi*t+i0)*qd+hh*d:], qd)
+			cols := max(i1, pre)
+			GemmSerial(false, true, i1-i0, cols, d, a.scale, q[i0*ld:], ld, k, ld, 0, p[i0*t:], t)
+			maskedSoftmaxRows(p, t, i0, i1, pre)
+			GemmSerial(false, false, i1-i0, d, cols, 1, p[i0*t:], t, v, ld, 0, y[(bi*t+i0)*qd+hh*d:], qd)
 		}
 	}
 }
@@ -63,22 +97,21 @@ func (a *attFwd) Run(lo, hi int) {
 // micro-tile rows (12, 6, 4; 32 for amx-bf16 is not, which costs it a partial tile per block).
 const attBlock = 48
 
-// causalSoftmax turns each row i of the scores s [T,T] into probabilities over columns 0..i and zeroes
-// the columns after i.
-func causalSoftmax(s []float32, t int) { causalSoftmaxRows(s, t, 0, t) }
-
-// causalSoftmaxRows is causalSoftmax on rows [i0, i1); it reads only columns 0..i of row i.
-func causalSoftmaxRows(s []float32, t, i0, i1 int) {
+// maskedSoftmaxRows turns rows [i0, i1) of the scores s [T,T] into probabilities over the columns
+// each row sees, 0..last(i) with last(i) = max(i, prefix−1), and zeroes the columns after last(i). It
+// reads only columns 0..last(i) of row i. prefix ≤ 1 is the causal softmax.
+func maskedSoftmaxRows(s []float32, t, i0, i1, prefix int) {
 	for i := i0; i < i1; i++ {
+		n := max(i, prefix-1) + 1
 		row := s[i*t : i*t+t]
 		mx := row[0]
-		for _, x := range row[1 : i+1] {
+		for _, x := range row[1:n] {
 			if x > mx {
 				mx = x
 			}
 		}
-		expNormalize(row[:i+1], mx)
-		clear(row[i+1:])
+		expNormalize(row[:n], mx)
+		clear(row[n:])
 	}
 }
 
@@ -97,8 +130,9 @@ func expNormalize(x []float32, mx float32) {
 //
 // the sums over the G = H/Hkv query heads of a key/value head taken in head order, so that the result
 // does not depend on the thread count. Shapes: dqkv [N,(H+2·Hkv)·D], datt [B,H,T,T] (scratch),
-// dy [N,H·D], qkv [N,(H+2·Hkv)·D], att [B,H,T,T].
-func AttentionBackward(dqkv, datt, dy, qkv, att []float32, b, t, h, hkv, d int) {
+// dy [N,H·D], qkv [N,(H+2·Hkv)·D], att [B,H,T,T], prefix [B] or nil, the one given to
+// AttentionForward. attentionBackwardNaive is the oracle.
+func AttentionBackward(dqkv, datt, dy, qkv, att []float32, prefix []int, b, t, h, hkv, d int) {
 	checkHeads("AttentionBackward", h, hkv)
 	w := (h + 2*hkv) * d
 	need("AttentionBackward", "dqkv", dqkv, b*t*w)
@@ -106,15 +140,17 @@ func AttentionBackward(dqkv, datt, dy, qkv, att []float32, b, t, h, hkv, d int) 
 	need("AttentionBackward", "dy", dy, b*t*h*d)
 	need("AttentionBackward", "qkv", qkv, b*t*w)
 	need("AttentionBackward", "att", att, b*h*t*t)
+	checkPrefix("AttentionBackward", prefix, b, t)
 	scale := float32(1 / math.Sqrt(float64(d)))
 	// One task per (batch, key/value head): it owns that head's dk and dv.
-	parallelArgs(&attBwdFree, b*hkv, attBwd{dqkv, datt, dy, qkv, att, t, h, hkv, d, scale})
+	parallelArgs(&attBwdFree, b*hkv, attBwd{dqkv, datt, dy, qkv, att, prefix, t, h, hkv, d, scale})
 }
 
 // attBwd holds the arguments of AttentionBackward; Run computes the (batch, key/value head) pairs
 // [lo, hi), each with its G query heads.
 type attBwd struct {
 	dqkv, datt, dy, qkv, att []float32
+	prefix                   []int
 	t, h, hkv, d             int
 	scale                    float32
 }
@@ -130,6 +166,7 @@ func (a *attBwd) Run(lo, hi int) {
 		base := bi * t * ld
 		k, v := qkv[base+qd+kh*d:], qkv[base+qd+kvd+kh*d:]
 		dk, dv := dqkv[base+qd+kh*d:], dqkv[base+qd+kvd+kh*d:]
+		pre := prefixOf(a.prefix, bi)
 		for j := range g {
 			hh := kh*g + j
 			bh := bi*h + hh
@@ -137,24 +174,32 @@ func (a *attBwd) Run(lo, hi int) {
 			p := att[bh*t*t : (bh+1)*t*t]
 			dp := datt[bh*t*t : (bh+1)*t*t]
 			gy := dy[bi*t*qd+hh*d:]
-			// Row block [i0, i1) of dP, dS and dq involves positions [0, i1) only (as in the forward).
+			// Row block [i0, i1) of dP, dS and dq involves positions [0, max(i1, prefix)) only (as in
+			// the forward); every row of dP is written in full, zeros right of last(i).
 			for i0 := 0; i0 < t; i0 += attBlock {
 				i1 := min(i0+attBlock, t)
-				GemmSerial(false, true, i1-i0, i1, d, 1, gy[i0*qd:], qd, v, ld, 0, dp[i0*t:], t)
+				cols := max(i1, pre)
+				GemmSerial(false, true, i1-i0, cols, d, 1, gy[i0*qd:], qd, v, ld, 0, dp[i0*t:], t)
 				for i := i0; i < i1; i++ {
-					pr, dr := p[i*t:i*t+i+1], dp[i*t:i*t+t]
-					softmaxBwd(dr[:i+1], pr, dot2(pr, dr), scale)
-					clear(dr[i+1:])
+					n := max(i, pre-1) + 1
+					pr, dr := p[i*t:i*t+n], dp[i*t:i*t+t]
+					softmaxBwd(dr[:n], pr, dot2(pr, dr), scale)
+					clear(dr[n:])
 				}
-				GemmSerial(false, false, i1-i0, d, i1, 1, dp[i0*t:], t, k, ld, 0, dq[i0*ld:], ld)
+				GemmSerial(false, false, i1-i0, d, cols, 1, dp[i0*t:], t, k, ld, 0, dq[i0*ld:], ld)
 			}
-			// Keys and values [j0, j1) receive gradient from positions [j0, T) only; the group's first
-			// head overwrites them, the others add.
+			// Keys and values [j0, j1) receive gradient from positions [j0, T) only, or from every
+			// position when the block starts inside the prefix (its keys are seen by all queries); the
+			// group's first head overwrites them, the others add.
 			beta := float32(min(j, 1))
 			for j0 := 0; j0 < t; j0 += attBlock {
 				j1 := min(j0+attBlock, t)
-				GemmSerial(true, false, j1-j0, d, t-j0, 1, dp[j0*t+j0:], t, q[j0*ld:], ld, beta, dk[j0*ld:], ld)
-				GemmSerial(true, false, j1-j0, d, t-j0, 1, p[j0*t+j0:], t, gy[j0*qd:], qd, beta, dv[j0*ld:], ld)
+				r0 := j0
+				if j0 < pre {
+					r0 = 0
+				}
+				GemmSerial(true, false, j1-j0, d, t-r0, 1, dp[r0*t+j0:], t, q[r0*ld:], ld, beta, dk[j0*ld:], ld)
+				GemmSerial(true, false, j1-j0, d, t-r0, 1, p[r0*t+j0:], t, gy[r0*qd:], qd, beta, dv[j0*ld:], ld)
 			}
 		}
 	}

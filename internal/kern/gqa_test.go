@@ -10,7 +10,8 @@ import (
 // TestAttentionGQAThreads: grouped-query attention's forward and backward give bitwise the same
 // results on 1 and 4 threads (the key/value gradient sums over a group in head order within one
 // task), and AttentionCached over a prefix and then the rest equals AttentionForward to float32
-// rounding. Guard values around every output catch writes outside it.
+// rounding; likewise with a bidirectional prefix on one row. Guard values around every output catch
+// writes outside it.
 func TestAttentionGQAThreads(t *testing.T) {
 	for _, heads := range [][2]int{{4, 2}, {6, 1}, {2, 2}} {
 		b, tt, h, hkv, d := 2, 53, heads[0], heads[1], 4
@@ -18,25 +19,27 @@ func TestAttentionGQAThreads(t *testing.T) {
 		w := qd + 2*kvd
 		r := rand.New(rand.NewPCG(11, uint64(h*10+hkv)))
 		qkv, dy := randSlice(r, b*tt*w, 1), randSlice(r, b*tt*qd, 1)
-		run := func(threads int) (y, dqkv []float32) {
+		run := func(threads int, prefix []int) (y, dqkv []float32) {
 			y, checkY := guarded(t, b*tt*qd)
 			dqkv, checkD := guarded(t, b*tt*w)
 			att, datt := make([]float32, b*h*tt*tt), make([]float32, b*h*tt*tt)
 			withThreads(threads, func() {
-				AttentionForward(y, att, qkv, b, tt, h, hkv, d)
-				AttentionBackward(dqkv, datt, dy, qkv, att, b, tt, h, hkv, d)
+				AttentionForward(y, att, qkv, prefix, b, tt, h, hkv, d)
+				AttentionBackward(dqkv, datt, dy, qkv, att, prefix, b, tt, h, hkv, d)
 			})
 			checkY("y")
 			checkD("dqkv")
 			return y, dqkv
 		}
-		y1, g1 := run(1)
-		y4, g4 := run(4)
+		y1, g1 := run(1, nil)
+		y4, g4 := run(4, nil)
+		py1, pg1 := run(1, []int{0, 30})
+		py4, pg4 := run(4, []int{0, 30})
 		name := fmt.Sprintf("H=%d Hkv=%d", h, hkv)
 		for _, c := range []struct {
 			what string
 			a, b []float32
-		}{{"y", y1, y4}, {"dqkv", g1, g4}} {
+		}{{"y", y1, y4}, {"dqkv", g1, g4}, {"prefix y", py1, py4}, {"prefix dqkv", pg1, pg4}} {
 			for i := range c.a {
 				if math.Float32bits(c.a[i]) != math.Float32bits(c.b[i]) {
 					t.Fatalf("%s: %s[%d] = %v on 1 thread, %v on 4", name, c.what, i, c.a[i], c.b[i])

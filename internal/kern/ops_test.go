@@ -129,10 +129,10 @@ func TestAttentionBackward(t *testing.T) {
 			qkv := randSlice(r, b*tt*w, 1)
 			R := randSlice(r, b*tt*h*d, 1)
 			y, att := make([]float32, b*tt*h*d), nanSlice(b*h*tt*tt)
-			f := func() float64 { AttentionForward(y, att, qkv, b, tt, h, hkv, d); return dot64(y, R) }
+			f := func() float64 { AttentionForward(y, att, qkv, nil, b, tt, h, hkv, d); return dot64(y, R) }
 			f()
 			dqkv, datt := nanSlice(len(qkv)), nanSlice(len(att))
-			AttentionBackward(dqkv, datt, R, qkv, att, b, tt, h, hkv, d)
+			AttentionBackward(dqkv, datt, R, qkv, att, nil, b, tt, h, hkv, d)
 			checkGrad(t, fmt.Sprintf("dqkv H=%d Hkv=%d T=%d", h, hkv, tt), qkv, dqkv, f)
 		}
 	}
@@ -163,7 +163,7 @@ func testAttentionNaive(t *testing.T, tt, h, hkv int) {
 	w := qd + 2*kvd
 	qkv := randSlice(r, b*tt*w, 1)
 	y, att := make([]float32, b*tt*qd), nanSlice(b*h*tt*tt)
-	AttentionForward(y, att, qkv, b, tt, h, hkv, d)
+	AttentionForward(y, att, qkv, nil, b, tt, h, hkv, d)
 	for bi := 0; bi < b; bi++ {
 		for hh := 0; hh < h; hh++ {
 			kh := hh / (h / hkv)

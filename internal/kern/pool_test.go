@@ -212,6 +212,7 @@ func TestParallelForTask(t *testing.T) {
 		dx, dw := make([]float32, n*c), make([]float32, c)
 		qkv, att, y := randSlice(r, n*3*c, 1), make([]float32, b*h*tt*tt), make([]float32, n*c)
 		dqkv, datt := make([]float32, n*3*c), make([]float32, b*h*tt*tt)
+		prefix := []int{3, tt} // one row with a prefix, one fully bidirectional
 		gu, act, dgu := randSlice(r, n*2*f, 1), make([]float32, n*f), make([]float32, n*2*f)
 		logits, losses, dlog := randSlice(r, n*v, 1), make([]float32, n), make([]float32, n*v)
 		tgt := make([]int32, n)
@@ -226,8 +227,12 @@ func TestParallelForTask(t *testing.T) {
 			{"RMSNorm", func() { RMSNormForward(out, rstd, x, w, n, c, 1e-5); RMSNormBackward(dx, dw, out, x, w, rstd, n, c) }},
 			{"RoPE", func() { RoPEForward(qkv, tb, b, tt, 2*h, 3*c, 0); RoPEBackward(qkv, tb, b, tt, 2*h, 3*c, 0) }},
 			{"Attention", func() {
-				AttentionForward(y, att, qkv, b, tt, h, h, d)
-				AttentionBackward(dqkv, datt, y, qkv, att, b, tt, h, h, d)
+				AttentionForward(y, att, qkv, nil, b, tt, h, h, d)
+				AttentionBackward(dqkv, datt, y, qkv, att, nil, b, tt, h, h, d)
+				AttentionForward(y, att, qkv, prefix, b, tt, h, h, d)
+				AttentionBackward(dqkv, datt, y, qkv, att, prefix, b, tt, h, h, d)
+				AttentionForward(y, att, qkv[:n*2*c], prefix, b, tt, h, 1, d)
+				AttentionBackward(dqkv[:n*2*c], datt, y, qkv[:n*2*c], att, prefix, b, tt, h, 1, d)
 				AttentionCached(y, datt, qkv, 3*c, x, x, tt, 0, h, h, d)
 			}},
 			{"SwiGLU", func() { SwiGLUForward(act, gu, n, f); SwiGLUBackward(dgu, act, gu, n, f) }},

@@ -26,4 +26,8 @@
 // computes with. It is the identity for an untied model (New). NewMapped builds weight-shared models:
 // with 2 physical layers, the map [0 1 0 1] runs a 2-layer block twice (depth 4); activations are kept
 // per logical layer, and the backward pass accumulates every use's gradient into the shared block.
+// Loop names the maps of looped models (P untied layers, a K-layer block applied R times, Q untied
+// layers; NewLoop), MiddleMap the map that repeats a centred block of a trained model at inference
+// (Remap shares the parameters), and Layout.UnrolledTensors / Model.Unrolled the untied model of the
+// same depth (what a looped checkpoint stores).
 package model

@@ -23,6 +23,8 @@ type Model struct {
 	b, t     int
 	tokens   []int32
 	targets  []int32
+	prefix   []int // per-row bidirectional prefix of the last forward pass; nil: causal
+	prefixes []int // LossBatch's copy of a batch's Prefix, reused
 	hasLoss  bool
 	valid    int
 	lossMean float32
@@ -159,7 +161,7 @@ func (m *Model) ActivationBytes(b, t int) int64 {
 // Forward runs the model on tokens [B·T] (row-major [B][T], T ≤ SeqLen) and returns the logits [B·T, V].
 // The returned slice is owned by the model and overwritten by the next call.
 func (m *Model) Forward(tokens []int32, b, t int) []float32 {
-	m.forward(tokens, b, t)
+	m.forward(tokens, nil, b, t)
 	m.hasLoss = false
 	return m.acts.logit[:b*t*m.Cfg.VocabSize]
 }
@@ -168,7 +170,12 @@ func (m *Model) Forward(tokens []int32, b, t int) []float32 {
 // positions whose target is ≥ 0; targets [B·T] of −1 (objective.Ignore) are ignored. Backward may
 // follow.
 func (m *Model) Loss(tokens, targets []int32, b, t int) float32 {
-	m.forward(tokens, b, t)
+	return m.loss(tokens, targets, nil, b, t)
+}
+
+// loss is Loss with a per-row bidirectional prefix [B] (nil: causal).
+func (m *Model) loss(tokens, targets []int32, prefix []int, b, t int) float32 {
+	m.forward(tokens, prefix, b, t)
 	n, v := b*t, m.Cfg.VocabSize
 	if len(targets) < n {
 		panic("model: Loss: len(targets) < B·T")
@@ -189,22 +196,34 @@ func (m *Model) Loss(tokens, targets []int32, b, t int) float32 {
 }
 
 // LossBatch is Loss on a batch made by an objective: its Inputs, its Targets (objective.Ignore carries
-// no loss) and its B and T. Every row's Prefix must be 0 — attention is causal only (see the package
-// doc of objective for where a prefix would go) — or LossBatch panics. Backward may follow.
+// no loss), its B and T, and its Prefix: positions [0, Prefix[b]) of row b attend to each other
+// bidirectionally, the rest causally (kern.AttentionForward). A batch whose prefixes are all 0 gives
+// bitwise the result of Loss. A prefix outside [0, T], or a target that is not Ignore at a position
+// before Prefix[b]−1 (that position sees the token it would predict), panics. Backward may follow.
 func (m *Model) LossBatch(bt *objective.Batch) float32 {
+	var prefix []int
 	for b, p := range bt.Prefix[:bt.B] {
-		if p != 0 {
-			panic(fmt.Sprintf("model: LossBatch: row %d has a bidirectional prefix of %d; "+
-				"attention is causal only", b, p))
+		if p < 0 || p > bt.T {
+			panic(fmt.Sprintf("model: LossBatch: row %d has a prefix of %d outside [0, T = %d]", b, p, bt.T))
+		}
+		for i, y := range bt.Targets[b*bt.T : b*bt.T+max(p-1, 0)] {
+			if y != objective.Ignore {
+				panic(fmt.Sprintf("model: LossBatch: row %d predicts position %d inside its prefix of %d "+
+					"(its target must be objective.Ignore)", b, i, p))
+			}
+		}
+		if p > 1 && prefix == nil {
+			m.prefixes = append(m.prefixes[:0], bt.Prefix[:bt.B]...)
+			prefix = m.prefixes
 		}
 	}
-	return m.Loss(bt.Inputs, bt.Targets, bt.B, bt.T)
+	return m.loss(bt.Inputs, bt.Targets, prefix, bt.B, bt.T)
 }
 
 // Losses returns the per-position losses [B·T] of the last Loss call.
 func (m *Model) Losses() []float32 { return m.acts.loss[:m.b*m.t] }
 
-func (m *Model) forward(tokens []int32, b, t int) {
+func (m *Model) forward(tokens []int32, prefix []int, b, t int) {
 	cfg := m.Cfg
 	if t > cfg.SeqLen || t <= 0 || b <= 0 {
 		panic("model: Forward: T must be in [1, SeqLen]")
@@ -213,7 +232,7 @@ func (m *Model) forward(tokens []int32, b, t int) {
 		panic("model: Forward: len(tokens) < B·T")
 	}
 	m.ensure(b, t)
-	m.b, m.t, m.tokens = b, t, tokens[:b*t]
+	m.b, m.t, m.tokens, m.prefix = b, t, tokens[:b*t], prefix
 	a := &m.acts
 	c, f, h, hkv, d := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim()
 	q, w := cfg.QDim(), cfg.QKVDim() // 3C and C for multi-head attention: the calls below are then as before GQA
@@ -236,9 +255,7 @@ func (m *Model) forward(tokens []int32, b, t int) {
 		kern.RMSNormForward(a.h1[l], a.rstd1[l], in, lay(tLN1, c), n, c, eps)
 		kern.Gemm(false, true, n, w, c, 1, a.h1[l], c, lay(tQ, w*c), c, 0, a.qkv[l], w)
 		kern.RoPEForward(a.qkv[l], m.rope, b, t, h+hkv, w, 0)
-		// Causal only: a bidirectional prefix per row (objective.Batch.Prefix) would be passed here and
-		// to AttentionBackward; LossBatch refuses one until the kernels take it.
-		kern.AttentionForward(a.y[l], a.att[l], a.qkv[l], b, t, h, hkv, d)
+		kern.AttentionForward(a.y[l], a.att[l], a.qkv[l], m.prefix, b, t, h, hkv, d)
 		copy(mid, in)
 		kern.Gemm(false, true, n, c, q, 1, a.y[l], q, lay(tO, c*q), q, 1, mid, c)
 		kern.RMSNormForward(a.h2[l], a.rstd2[l], mid, lay(tLN2, c), n, c, eps)
@@ -289,7 +306,7 @@ func (m *Model) Backward(scale float32) {
 		// Attention branch: mid = in + y·Woᵀ
 		kern.Gemm(false, false, n, q, c, 1, dres, c, pw(tO, c*q), q, 0, a.dy, q)
 		kern.Gemm(true, false, c, q, n, 1, dres, c, a.y[l], q, 1, gw(tO, c*q), q)
-		kern.AttentionBackward(a.dqkv, a.datt, a.dy, a.qkv[l], a.att[l], b, t, h, hkv, d)
+		kern.AttentionBackward(a.dqkv, a.datt, a.dy, a.qkv[l], a.att[l], m.prefix, b, t, h, hkv, d)
 		kern.RoPEBackward(a.dqkv, m.rope, b, t, h+hkv, w, 0)
 		kern.Gemm(true, false, w, c, n, 1, a.dqkv, w, a.h1[l], c, 1, gw(tQ, w*c), c)
 		kern.Gemm(false, false, n, c, w, 1, a.dqkv, w, pw(tQ, w*c), c, 0, dh, c)

@@ -2,11 +2,13 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"testing"
 
 	"midas/internal/ckpt"
+	"midas/internal/objective"
 	"midas/internal/optim"
 )
 
@@ -31,48 +33,75 @@ func fdConfigs() map[string]Config {
 }
 
 // TestModelGradFD checks Backward against central differences of the mean loss over every parameter,
-// for every config of fdConfigs. The weights are drawn at scale 0.3 (not 0.02) so every path carries a
-// gradient well above float32 noise; the tolerance is the kern checks' 2e-3 + 2e-2·|g| (see ops_test.go).
+// for every config of fdConfigs, causal, and for multi-head and grouped-query attention also with a
+// bidirectional prefix in one row (LossBatch). The weights are drawn at scale 0.3 (not 0.02) so every
+// path carries a gradient well above float32 noise; the tolerance is the kern checks' 2e-3 + 2e-2·|g|
+// (see ops_test.go).
 func TestModelGradFD(t *testing.T) {
-	for name, cfg := range fdConfigs() {
+	cfgs := fdConfigs()
+	type fdCase struct {
+		name   string
+		prefix []int
+	}
+	cases := []fdCase{{"untied", []int{0, 4}}, {"gqa", []int{0, 4}}}
+	for name := range cfgs {
+		cases = append(cases, fdCase{name, nil})
+	}
+	for _, c := range cases {
+		cfg := cfgs[c.name]
 		m, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := NewRNG(42)
-		for i := range m.Params {
-			m.Params[i] = float32(r.Normal() * 0.3)
-		}
-		b, tt := 2, 5
-		tokens := make([]int32, b*tt)
-		targets := make([]int32, b*tt)
-		for i := range tokens {
-			tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
-			targets[i] = int32(r.Next() % uint64(cfg.VocabSize))
-		}
-		targets[3] = -1 // an ignored position
-		m.ZeroGrads()
-		m.Loss(tokens, targets, b, tt)
-		m.Backward(1)
-		grads := append([]float32(nil), m.Grads...)
-		const h = 1e-2
-		worst := 0.0
-		for i := range m.Params {
-			old := m.Params[i]
-			m.Params[i] = old + h
-			lp := float64(m.Loss(tokens, targets, b, tt))
-			m.Params[i] = old - h
-			lm := float64(m.Loss(tokens, targets, b, tt))
-			m.Params[i] = old
-			num := (lp - lm) / (2 * h)
-			diff := math.Abs(num - float64(grads[i]))
-			worst = max(worst, diff)
-			if diff > 2e-3+2e-2*math.Abs(num) {
-				t.Fatalf("%s: %s: analytic %.6g, numeric %.6g", name, m.nameOf(i), grads[i], num)
-			}
-		}
-		t.Logf("%s: max |analytic − numeric| = %.3g over %d parameters", name, worst, len(m.Params))
+		checkGradFD(t, m, fmt.Sprintf("%s prefix %v", c.name, c.prefix), c.prefix)
 	}
+}
+
+// checkGradFD draws m's parameters at scale 0.3 and checks Backward against central differences of the
+// mean loss over every parameter (tolerance 2e-3 + 2e-2·|g|, see TestModelGradFD).
+func checkGradFD(t *testing.T, m *Model, label string, prefix []int) {
+	t.Helper()
+	cfg := m.Cfg
+	r := NewRNG(42)
+	for i := range m.Params {
+		m.Params[i] = float32(r.Normal() * 0.3)
+	}
+	b, tt := 2, 5
+	tokens := make([]int32, b*tt)
+	targets := make([]int32, b*tt)
+	for i := range tokens {
+		tokens[i] = int32(r.Next() % uint64(cfg.VocabSize))
+		targets[i] = int32(r.Next() % uint64(cfg.VocabSize))
+	}
+	targets[3] = -1 // an ignored position
+	bt := objective.Batch{B: b, T: tt, Inputs: tokens, Targets: targets, Prefix: make([]int, b)}
+	if prefix != nil {
+		copy(bt.Prefix, prefix)
+		for i := range max(prefix[1]-1, 0) {
+			targets[tt+i] = objective.Ignore // row 1 predicts nothing inside its prefix
+		}
+	}
+	m.ZeroGrads()
+	m.LossBatch(&bt)
+	m.Backward(1)
+	grads := append([]float32(nil), m.Grads...)
+	const h = 1e-2
+	worst := 0.0
+	for i := range m.Params {
+		old := m.Params[i]
+		m.Params[i] = old + h
+		lp := float64(m.LossBatch(&bt))
+		m.Params[i] = old - h
+		lm := float64(m.LossBatch(&bt))
+		m.Params[i] = old
+		num := (lp - lm) / (2 * h)
+		diff := math.Abs(num - float64(grads[i]))
+		worst = max(worst, diff)
+		if diff > 2e-3+2e-2*math.Abs(num) {
+			t.Fatalf("%s: %s: analytic %.6g, numeric %.6g", label, m.nameOf(i), grads[i], num)
+		}
+	}
+	t.Logf("%s: max |analytic − numeric| = %.3g over %d parameters", label, worst, len(m.Params))
 }
 
 // nameOf names the tensor holding flat index i (for test messages).
@@ -102,6 +131,8 @@ type golden struct {
 		} `json:"rope_scaling"`
 	}
 	Tokens    [][]int32 `json:"tokens"`
+	Prefix    []int     `json:"prefix"`  // gen_golden_prefix.py only: each row's bidirectional prefix
+	Targets   [][]int32 `json:"targets"` // gen_golden_prefix.py only: −1 where no loss
 	Loss      float64   `json:"loss"`
 	Optimizer struct {
 		LR, Beta1, Beta2, Eps, WeightDecay, Clip float64
@@ -109,10 +140,13 @@ type golden struct {
 	} `json:"optimizer"`
 	StepLosses []float64 `json:"step_losses"`
 	GradNorms  []float64 `json:"grad_norms"`
+	Loop       Loop      `json:"loop"` // gen_golden_loop.py: the loop over Config.Layers; zero otherwise
 }
 
-// TestGolden compares the model with fixtures written by testdata/gen_golden.py from the PyTorch
-// reference: logits, loss, every gradient, and the loss curve of 10 AdamW steps with clipping.
+// TestGolden compares the model with fixtures written by testdata/gen_golden.py (causal) and
+// testdata/gen_golden_prefix.py (rows with a bidirectional prefix, loss after it) from the PyTorch
+// reference: logits, loss, every gradient, and the loss curve of 10 AdamW steps with clipping; the
+// same tolerances for all three.
 // Tolerances: logits and loss agree to float32 rounding of O(100)-term sums (1e-5 absolute); gradients
 // of O(1e-2) magnitudes to 2e-6 absolute + 1e-4 relative. The 10-step curve gets 5e-3: AdamW divides
 // each gradient by its own magnitude, so the ~50 gradient entries below 1e-6 (whose float32 rounding
@@ -124,7 +158,20 @@ type golden struct {
 // and modeling_rope_utils) test the same way grouped-query and multi-query attention, head_dim
 // overrides, and the rope_scaling types llama3, linear and dynamic.
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"untied", "tied", "gqa_llama3", "mqa_headdim_linear", "headdim_dynamic"} {
+	for _, name := range []string{"untied", "tied", "prefix", "gqa_llama3", "mqa_headdim_linear", "headdim_dynamic"} {
+		t.Run(name, func(t *testing.T) { checkGolden(t, name) })
+	}
+}
+
+// TestGoldenLoop is TestGolden for looped models (fixtures of testdata/gen_golden_loop.py): a 2-layer
+// block applied twice, and a 1-layer block applied twice between untied layers with tied embeddings;
+// the gradients compared are the physical ones (each shared block's summed over its uses), with the
+// same tolerances. It skips when the fixtures were not generated (no torch where they were written).
+func TestGoldenLoop(t *testing.T) {
+	for _, name := range []string{"loop2", "midloop"} {
+		if _, err := os.Stat("testdata/golden_" + name + ".json"); err != nil {
+			t.Skipf("testdata/golden_%s.json is absent: run testdata/gen_golden_loop.py (needs python3-torch)", name)
+		}
 		t.Run(name, func(t *testing.T) { checkGolden(t, name) })
 	}
 }
@@ -140,7 +187,7 @@ func checkGolden(t *testing.T, name string) {
 	}
 	gc := g.Config
 	cfg := g.modelConfig()
-	m, err := New(cfg)
+	m, err := NewLoop(cfg, g.Loop)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,12 +207,8 @@ func checkGolden(t *testing.T, name string) {
 		copy(m.Params[tn.Offset:tn.Offset+tn.Size], read(tn.Name))
 	}
 	b, tt := gc.Batch, gc.Seq
-	tokens, targets := make([]int32, b*tt), make([]int32, b*tt)
-	for i, row := range g.Tokens {
-		copy(tokens[i*tt:], row[:tt])
-		copy(targets[i*tt:], row[1:])
-	}
-	loss := m.Loss(tokens, targets, b, tt)
+	bt := g.batch()
+	loss := m.LossBatch(bt)
 	report(t, "logits", m.acts.logit[:b*tt*cfg.VocabSize], read("logits"), 1e-5, 0)
 	if d := math.Abs(float64(loss) - g.Loss); d > 1e-5 {
 		t.Errorf("loss %.7f, torch %.7f", loss, g.Loss)
@@ -181,7 +224,7 @@ func checkGolden(t *testing.T, name string) {
 	m1, m2 := make([]float32, len(m.Params)), make([]float32, len(m.Params))
 	for step := 1; step <= o.Steps; step++ {
 		m.ZeroGrads()
-		l := m.Loss(tokens, targets, b, tt)
+		l := m.LossBatch(bt)
 		m.Backward(1)
 		norm := math.Sqrt(optim.SumSquares(m.Grads, 0, len(m.Grads)))
 		optim.Scale(m.Grads, 0, len(m.Grads), optim.ClipScale(norm, o.Clip))
@@ -213,6 +256,23 @@ func (g golden) modelConfig() Config {
 		}
 	}
 	return cfg
+}
+
+// batch is the fixture's batch: the windows shifted by one, with the prefix fixture's targets and prefixes.
+func (g *golden) batch() *objective.Batch {
+	b, tt := g.Config.Batch, g.Config.Seq
+	bt := &objective.Batch{}
+	bt.Resize(b, tt)
+	for i, row := range g.Tokens {
+		copy(bt.Inputs[i*tt:], row[:tt])
+		copy(bt.Targets[i*tt:], row[1:])
+		bt.Prefix[i] = 0
+		if g.Prefix != nil {
+			copy(bt.Targets[i*tt:], g.Targets[i])
+			bt.Prefix[i] = g.Prefix[i]
+		}
+	}
+	return bt
 }
 
 // report checks |got − want| ≤ abs + rel·|want| elementwise and logs the max difference.

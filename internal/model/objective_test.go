@@ -12,8 +12,7 @@ import (
 
 // TestLossBatch: the model reads an objective's Batch as the package doc of objective says — LossBatch
 // on a Causal batch is Loss on the windows shifted by one, bitwise, with the same gradient; with
-// LossFrom the loss is the mean over the kept positions only (the masked ones have loss 0);
-// a nonzero Prefix is refused.
+// LossFrom the loss is the mean over the kept positions only (the masked ones have loss 0).
 func TestLossBatch(t *testing.T) {
 	m, err := New(tinyFD)
 	if err != nil {
@@ -70,13 +69,47 @@ func TestLossBatch(t *testing.T) {
 		}
 	}
 
-	bt.Prefix[1] = 2
-	msg := func() (msg string) {
-		defer func() { msg = fmt.Sprint(recover()) }()
-		m.LossBatch(&bt)
-		return ""
-	}()
-	if !strings.HasPrefix(msg, "model: LossBatch: row 1 has a bidirectional prefix of 2") {
-		t.Errorf("LossBatch with Prefix[1] = 2: panic %q, want a refusal naming row 1", msg)
+}
+
+// TestLossBatchPrefix: a prefix changes the loss (positions see later prefix tokens); a prefix out of
+// range or a target inside the prefix is refused, naming the row.
+func TestLossBatchPrefix(t *testing.T) {
+	m, err := New(tinyFD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.InitWeights(3)
+	const B, T = 2, 5
+	win := make([]int32, B*(T+1))
+	for i := range win {
+		win[i] = int32(i % tinyFD.VocabSize)
+	}
+	var bt objective.Batch
+	objective.Causal{}.Make(&bt, win, B, T, 0)
+	bt.LossFrom(1, 3)
+	causal := m.LossBatch(&bt)
+	bt.Prefix[1] = 3
+	if got := m.LossBatch(&bt); got == causal {
+		t.Errorf("LossBatch with Prefix[1] = 3 = %v, the same as without a prefix", got)
+	}
+	for _, c := range []struct {
+		name, want string
+		set        func(*objective.Batch)
+	}{
+		{"prefix past T", "model: LossBatch: row 1 has a prefix of 6 outside [0, T = 5]", func(bt *objective.Batch) { bt.Prefix[1] = 6 }},
+		{"target inside the prefix", "model: LossBatch: row 0 predicts position 1 inside its prefix of 4",
+			func(bt *objective.Batch) { bt.Prefix[0] = 4; bt.Targets[0] = objective.Ignore }},
+	} {
+		bad := bt
+		bad.Prefix, bad.Targets = slices.Clone(bt.Prefix), slices.Clone(bt.Targets)
+		c.set(&bad)
+		msg := func() (msg string) {
+			defer func() { msg = fmt.Sprint(recover()) }()
+			m.LossBatch(&bad)
+			return ""
+		}()
+		if !strings.HasPrefix(msg, c.want) {
+			t.Errorf("%s: panic %q, want %q", c.name, msg, c.want)
+		}
 	}
 }

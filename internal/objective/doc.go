@@ -1,8 +1,8 @@
 // Package objective owns the training objective: how a window of tokens becomes what the model is
 // trained on — inputs, targets, each row's bidirectional prefix length and which targets carry loss.
 // Training, validation loss, `midas score` and fine-tuning all build their batches here, so a new
-// objective (UL2's prefix LM and span corruption, SPEC §6a) is one new Objective, not four edits.
-// It imports only the standard library, so that model, train, eval and cli can all use it.
+// objective is one new Objective, not four edits. It imports only the standard library and splitmix,
+// so that model, train, eval and cli can all use it.
 //
 // A Batch is B rows of T positions, flat and row-major, reused from call to call (steady-state
 // training allocates nothing):
@@ -14,7 +14,9 @@
 //	               causal. 0 is plain causal LM. Targets at positions before Prefix[b]−1 must be
 //	               Ignore: those positions see the token they would predict.
 //
-// Causal, the only objective so far, shifts each window [T+1] by one. For the window
+// Two objectives exist: Causal, the default, and UL2 (SPEC §6a), the MIDAS paper's mixture of causal
+// LM, prefix LM and span corruption in decoder form with UL2's mode tokens (see UL2 for the rows it
+// makes and DefaultUL2 for the mix). Causal shifts each window [T+1] by one. For the window
 //
 //	w = [5 6 7 8 9]   (T = 4)
 //
@@ -26,9 +28,9 @@
 //	Targets [ -   -   -   -  "5" "\n"]   (- is Ignore)
 //
 // A prefix LM row of prefix p is Prefix[b] = p with LossFrom(b, p); span corruption puts its
-// sentinel-marked input part in the prefix and its target part after it.
+// sentinel-marked input part in the prefix and its target part after it. Validation loss and
+// fine-tuning stay causal whatever the training objective.
 //
-// The model's attention kernels are causal only: the model's LossBatch refuses a nonzero Prefix
-// until kern.AttentionForward and AttentionBackward take one (their causal mask j ≤ i becomes
-// j ≤ max(i, Prefix[b]−1), and their row blocks may no longer skip the columns right of the diagonal).
+// The model takes the prefix: model.LossBatch passes Prefix to kern.AttentionForward and
+// AttentionBackward, whose mask is j ≤ max(i, Prefix[b]−1) (prefix 0 is bitwise the causal kernel).
 package objective

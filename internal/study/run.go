@@ -124,6 +124,8 @@ func (s Spec) trainTo(j job, step int, ev Events, p *progress) error {
 		cfg.Resume, from = j.dir, st.Step
 	}
 	p.add(0, fmt.Sprintf("training %s seed %d to step %d", j.arm, j.seed, step))
+	done := p.done
+	cfg.Events.Step = func(_ *train.Run, m train.Metrics) { p.set(done+float64(m.Step-from), "") }
 	run := ev.Train
 	if run == nil {
 		run = experiment.TrainQuietly
@@ -135,7 +137,7 @@ func (s Spec) trainTo(j job, step int, ev Events, p *progress) error {
 	if sum.Step < step {
 		return ErrStopped
 	}
-	p.add(float64(step-from), "")
+	p.set(done+float64(step-from), "")
 	return nil
 }
 
@@ -297,8 +299,11 @@ type progress struct {
 	what        string
 }
 
-func (p *progress) add(units float64, what string) {
-	p.done += units
+func (p *progress) add(units float64, what string) { p.set(p.done+units, what) }
+
+// set moves the work done to done.
+func (p *progress) set(done float64, what string) {
+	p.done = done
 	if what != "" {
 		p.what = what
 	}

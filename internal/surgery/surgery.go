@@ -498,6 +498,9 @@ func (in *hfInput) writeConfig(dir string, p grow.Plan) error {
 	if c.Extra, err = grow.AppendHistory(in.cfg.Extra, p); err != nil {
 		return fmt.Errorf("surgery: %s: %w", filepath.Join(in.dir, configFile), err)
 	}
+	// A looped checkpoint's tensors are unrolled: grown, they are a plain model, and its loop would
+	// no longer match num_hidden_layers.
+	delete(c.Extra, ckpt.LoopKey)
 	data, err := c.Marshal()
 	if err != nil {
 		return fmt.Errorf("surgery: %v", err)

@@ -711,3 +711,34 @@ func TestInspect(t *testing.T) {
 		}
 	}
 }
+
+// TestGrowLooped: a looped checkpoint is stored unrolled, so growing it gives a plain model: the loop
+// is dropped from config.json and the grown model loads untied, its layers the unrolled ones.
+func TestGrowLooped(t *testing.T) {
+	cfg := model.Config{VocabSize: 32, Dim: 16, NumLayers: 4, NumHeads: 2, FFNDim: 24, SeqLen: 8, RopeTheta: 10000, NormEps: 1e-5}
+	m, err := model.NewLoop(cfg, model.Loop{K: 2, R: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.InitWeights(1)
+	base := t.TempDir()
+	in, out := filepath.Join(base, "in"), filepath.Join(base, "out")
+	if err := train.SaveCheckpoint(in, m, train.CheckpointFiles{EOT: -1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := surgery.Grow(in, out, mustPlan(t, "midas", 4, 1, ""), surgery.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := train.LoadModel(out, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Cfg.NumLayers != 5 || !slices.Equal(g.Layout.Map, []int{0, 1, 2, 3, 4}) {
+		t.Fatalf("grown: %d layers, map %v; want a plain 5-layer model", g.Cfg.NumLayers, g.Layout.Map)
+	}
+	_, un := m.Unrolled()
+	lo, _ := g.Layout.LayerRange(0)
+	if !slices.Equal(g.Params[:lo], un[:lo]) {
+		t.Error("grown embedding differs from the looped model's")
+	}
+}

@@ -2,12 +2,14 @@
 // trained by the program itself and saved as a Hugging Face tokenizer.json.
 //
 // Ids 0..255 of a trained tokenizer are the single bytes, ids 256.. are the
-// learnt merges in order, and the last id is the one special token
-// "<|endoftext|>" (EOT), which callers put between documents; Encode never
-// produces it. Text is first split by the GPT-2 / Hugging Face ByteLevel
+// learnt merges in order, and the id after them is the special token
+// "<|endoftext|>" (EOT), which callers put between documents. WithSpecial
+// appends more special tokens after it (a UL2 run's mode tokens and
+// sentinels, see package objective). Encode never produces a special token. Text is first split by the GPT-2 / Hugging Face ByteLevel
 // pre-tokenizer (see PreTokenize), then each piece is merged by rank, so the
 // file loads in Hugging Face tokenizers and gives the same ids there (except
-// that Hugging Face turns a literal "<|endoftext|>" in the text into EOT).
+// that Hugging Face turns a special token's literal text, such as
+// "<|endoftext|>", into that token).
 //
 // Example: trained on "ab ab ab cd" with vocabSize 261, the pieces are
 // "ab", " ab", " ab", " cd" and the merges are

@@ -39,7 +39,7 @@ func randomMergeTable(rng *rand.Rand, n int) *Tokenizer {
 	}
 	rng.Shuffle(len(merges), func(i, j int) { merges[i], merges[j] = merges[j], merges[i] })
 	tokens = append(tokens, []byte(EOTText))
-	t, err := newTokenizer(tokens, int32(len(tokens)-1), merges, false)
+	t, err := newTokenizer(tokens, int32(len(tokens)-1), nil, merges, false)
 	if err != nil {
 		panic(err)
 	}

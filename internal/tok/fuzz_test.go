@@ -11,7 +11,7 @@ func FuzzRoundTrip(f *testing.F) {
 	for _, s := range []string{
 		"", "a", " ", "hello world", "naïve café", "日本語のテキスト", "中文 한국어",
 		"🙂🙃👋🏽 emoji", "\t\t  \n\n   \r\n", "  x  ", EOTText, "a" + EOTText + "b",
-		"'s'll", "I'll've", "don't", "\xff\xfe invalid", strings.Repeat("ab", 300),
+		"'s'll", "I'll've", "don't", "[NLU] <extra_id_0>x<extra_id_1>", "\xff\xfe invalid", strings.Repeat("ab", 300),
 	} {
 		f.Add(s)
 	}
@@ -33,6 +33,10 @@ func FuzzRoundTrip(f *testing.F) {
 		if want := encodeNaive(tk, s); !slices.Equal(ids, want) {
 			t.Fatalf("Encode(%q) = %v, naive %v", s, ids, want)
 		}
+		// Special tokens (UL2's) change no encoding: plain text never becomes one.
+		if sp := specialTokenizer(t).Encode(s); !slices.Equal(sp, ids) {
+			t.Fatalf("with special tokens, Encode(%q) = %v, without %v", s, sp, ids)
+		}
 	})
 }
 
@@ -42,6 +46,12 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	valid, _ := tk.MarshalJSON()
+	f.Add(valid)
+	withSpecial, err := tk.WithSpecial("[NLU]", "<extra_id_0>")
+	if err != nil {
+		f.Fatal(err)
+	}
+	valid, _ = withSpecial.MarshalJSON()
 	f.Add(valid)
 	f.Add([]byte(`{"model": {"type": "BPE", "vocab": {}, "merges": []}}`))
 	f.Add([]byte(`{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [["a", "a"]]}, "added_tokens": [{"id": 1, "content": "<|endoftext|>"}], "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false}}`))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -14,7 +15,8 @@ import (
 // (the order tokenizers itself writes):
 //
 //	version "1.0", truncation null, padding null,
-//	added_tokens   [{id: EOT, content: "<|endoftext|>", special: true, ...}]
+//	added_tokens   [{id: EOT, content: "<|endoftext|>", special: true, ...}, then the other special
+//	                tokens (WithSpecial) in id order, likewise]
 //	normalizer     null
 //	pre_tokenizer  {type: ByteLevel, add_prefix_space: false, trim_offsets: true, use_regex: true}
 //	post_processor {type: ByteLevel, add_prefix_space: true, trim_offsets: false, use_regex: true}
@@ -25,8 +27,9 @@ import (
 //	                vocab: {token: id, ... in id order}, merges: ["a b", ...]}
 //
 // These are GPT-2's settings. Vocab keys and merge halves spell bytes with
-// the bytes_to_unicode table; EOT is also in the model vocab, as in GPT-2, so
-// the model's vocab size equals VocabSize().
+// the bytes_to_unicode table; EOT and the other special tokens are also in
+// the model vocab under their text, as EOT is in GPT-2, so the model's vocab
+// size equals VocabSize().
 
 const (
 	preTokenizerJSON  = `{"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true}`
@@ -45,9 +48,16 @@ func (t *Tokenizer) MarshalJSON() ([]byte, error) {
 		buf.Truncate(buf.Len() - 1)
 	}
 	buf.WriteString("{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n")
-	fmt.Fprintf(&buf, "  \"added_tokens\": [\n    {\"id\": %d, \"content\": ", t.eot)
-	str(EOTText)
-	buf.WriteString(`, "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true}` + "\n  ],\n")
+	buf.WriteString("  \"added_tokens\": [")
+	for i, id := range append([]int32{t.eot}, t.specials...) {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		fmt.Fprintf(&buf, "\n    {\"id\": %d, \"content\": ", id)
+		str(string(t.tokens[id]))
+		buf.WriteString(`, "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true}`)
+	}
+	buf.WriteString("\n  ],\n")
 	buf.WriteString("  \"normalizer\": null,\n")
 	buf.WriteString("  \"pre_tokenizer\": " + preTokenizerJSON + ",\n")
 	buf.WriteString("  \"post_processor\": " + postProcessorJSON + ",\n")
@@ -61,8 +71,8 @@ func (t *Tokenizer) MarshalJSON() ([]byte, error) {
 			buf.WriteByte(',')
 		}
 		buf.WriteString("\n      ")
-		if int32(id) == t.eot {
-			str(EOTText)
+		if t.isSpecial(int32(id)) {
+			str(string(b))
 		} else {
 			str(byteLevelString(b))
 		}
@@ -130,9 +140,9 @@ func Load(path string) (*Tokenizer, error) {
 // model type BPE (merges as "a b" strings or as ["a", "b"] pairs, ids dense
 // from 0, all 256 byte tokens present, ignore_merges honoured), no
 // normalizer, a ByteLevel pre-tokenizer with add_prefix_space false and the
-// GPT-2 regex, a ByteLevel or null decoder and post-processor, and exactly
-// one added token, "<|endoftext|>". Anything else is an error naming the
-// unsupported part.
+// GPT-2 regex, a ByteLevel or null decoder and post-processor, and added
+// tokens that are all special: "<|endoftext|>" and any others (such as UL2's
+// sentinels). Anything else is an error naming the unsupported part.
 func Parse(data []byte) (*Tokenizer, error) {
 	t, err := parse(data)
 	if err != nil {
@@ -206,19 +216,26 @@ func parse(data []byte) (*Tokenizer, error) {
 	if m.Merges == nil {
 		return nil, errors.New(`model has no "merges"`)
 	}
-	eot, err := eotID(f.AddedTokens)
+	special, err := addedTokens(f.AddedTokens)
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := vocabTokens(m.Vocab, eot)
+	tokens, err := vocabTokens(m.Vocab, special)
 	if err != nil {
 		return nil, err
 	}
-	merges, err := parseMerges(m.Merges, m.Vocab, eot)
+	merges, err := parseMerges(m.Merges, m.Vocab, special)
 	if err != nil {
 		return nil, err
 	}
-	return newTokenizer(tokens, int32(eot), merges, m.IgnoreMerges != nil && *m.IgnoreMerges)
+	var ids []int32
+	for s, id := range special {
+		if s != EOTText {
+			ids = append(ids, int32(id))
+		}
+	}
+	slices.Sort(ids)
+	return newTokenizer(tokens, int32(special[EOTText]), ids, merges, m.IgnoreMerges != nil && *m.IgnoreMerges)
 }
 
 // checkParts rejects normalizers, pre-tokenizers, post-processors and
@@ -279,36 +296,57 @@ func unsupported(part, typ string, err error) error {
 	return fmt.Errorf("%s %q not supported", part, typ)
 }
 
-// eotID checks that the only added token is "<|endoftext|>" and returns its id.
-func eotID(added []addedTokenJSON) (int64, error) {
-	if len(added) != 1 || added[0].Content != EOTText || added[0].ID == nil {
-		var names []string
-		for _, a := range added {
-			names = append(names, fmt.Sprintf("%q", a.Content))
-		}
-		return 0, fmt.Errorf("added_tokens must be exactly one, %q with an id; have [%s]",
-			EOTText, strings.Join(names, ", "))
+// addedTokens checks that the added tokens are "<|endoftext|>" and other special tokens, each with an
+// id and a distinct text, and returns text → id.
+func addedTokens(added []addedTokenJSON) (map[string]int64, error) {
+	special := map[string]int64{}
+	var names []string
+	for _, a := range added {
+		names = append(names, fmt.Sprintf("%q", a.Content))
 	}
-	return *added[0].ID, nil
+	for _, a := range added {
+		_, dup := special[a.Content]
+		switch {
+		case a.ID == nil:
+			return nil, fmt.Errorf("added token %q has no id", a.Content)
+		case a.Content != EOTText && (!a.Special || a.Content == ""):
+			return nil, fmt.Errorf("added token %q is not special (only special added tokens are supported); have [%s]",
+				a.Content, strings.Join(names, ", "))
+		case dup:
+			return nil, fmt.Errorf("added token %q appears twice", a.Content)
+		}
+		special[a.Content] = *a.ID
+	}
+	if _, ok := special[EOTText]; !ok {
+		return nil, fmt.Errorf("added_tokens must include %q with an id; have [%s]", EOTText, strings.Join(names, ", "))
+	}
+	return special, nil
 }
 
-// vocabTokens turns the vocab into id → bytes. Ids must be dense from 0;
-// EOT may be in the vocab (with the added token's id) or be the one id
-// missing from it.
-func vocabTokens(vocab map[string]int64, eot int64) ([][]byte, error) {
+// vocabTokens turns the vocab into id → bytes. Ids must be dense from 0; a
+// special token may be in the vocab (under its text, with the added token's
+// id) or be one of the ids missing from it.
+func vocabTokens(vocab map[string]int64, special map[string]int64) ([][]byte, error) {
 	n := int64(len(vocab))
-	if id, ok := vocab[EOTText]; !ok {
-		n++
-	} else if id != eot {
-		return nil, fmt.Errorf("%q has id %d in the vocab but %d in added_tokens", EOTText, id, eot)
-	}
-	if eot < 0 || eot >= n {
-		return nil, fmt.Errorf("%s id %d out of range [0, %d)", EOTText, eot, n)
+	for s, sid := range special {
+		if id, ok := vocab[s]; !ok {
+			n++
+		} else if id != sid {
+			return nil, fmt.Errorf("%q has id %d in the vocab but %d in added_tokens", s, id, sid)
+		}
 	}
 	tokens := make([][]byte, n)
-	tokens[eot] = []byte(EOTText)
+	for s, id := range special {
+		if id < 0 || id >= n {
+			return nil, fmt.Errorf("%s id %d out of range [0, %d)", s, id, n)
+		}
+		if tokens[id] != nil {
+			return nil, fmt.Errorf("added tokens %q and %q have the same id %d", tokens[id], s, id)
+		}
+		tokens[id] = []byte(s)
+	}
 	for s, id := range vocab {
-		if s == EOTText {
+		if _, ok := special[s]; ok {
 			continue
 		}
 		if id < 0 || id >= n {
@@ -327,7 +365,7 @@ func vocabTokens(vocab map[string]int64, eot int64) ([][]byte, error) {
 }
 
 // parseMerges reads merges as ["a b", ...] or [["a", "b"], ...].
-func parseMerges(raw json.RawMessage, vocab map[string]int64, eot int64) ([][2]int32, error) {
+func parseMerges(raw json.RawMessage, vocab map[string]int64, special map[string]int64) ([][2]int32, error) {
 	var pairs [][]string
 	var lines []string
 	if err := json.Unmarshal(raw, &lines); err == nil {
@@ -345,7 +383,7 @@ func parseMerges(raw json.RawMessage, vocab map[string]int64, eot int64) ([][2]i
 		}
 		for j, s := range p {
 			id, ok := vocab[s]
-			if !ok || id == eot {
+			if _, sp := special[s]; !ok || sp {
 				return nil, fmt.Errorf("merge %d %q: %q is not a mergeable token", i, p, s)
 			}
 			merges[i][j] = int32(id)

@@ -109,7 +109,7 @@ func TestMarshalStructure(t *testing.T) {
 func sameTokenizer(t *testing.T, a, b *Tokenizer) {
 	t.Helper()
 	if !reflect.DeepEqual(a.tokens, b.tokens) || !reflect.DeepEqual(a.merges, b.merges) ||
-		a.eot != b.eot || a.ignoreMerges != b.ignoreMerges {
+		a.eot != b.eot || a.ignoreMerges != b.ignoreMerges || !slices.Equal(a.specials, b.specials) {
 		t.Fatal("tokenizers differ")
 	}
 	for _, s := range splitSamples() {
@@ -120,7 +120,7 @@ func sameTokenizer(t *testing.T, a, b *Tokenizer) {
 }
 
 func TestParseRoundTrip(t *testing.T) {
-	for _, tk := range []*Tokenizer{smallTokenizer(t), miniTokenizer(t)} {
+	for _, tk := range []*Tokenizer{smallTokenizer(t), miniTokenizer(t), specialTokenizer(t)} {
 		data, _ := tk.MarshalJSON()
 		back, err := Parse(data)
 		if err != nil {
@@ -219,10 +219,24 @@ func TestParseRejects(t *testing.T) {
 		{"template post", "", func(m map[string]any) { m["post_processor"] = map[string]any{"type": "TemplateProcessing"} }, `post_processor "TemplateProcessing" not supported`},
 		{"decoder", "", func(m map[string]any) { m["decoder"] = map[string]any{"type": "WordPiece"} }, `decoder "WordPiece" not supported`},
 		{"decoder without type", "", func(m map[string]any) { m["decoder"] = map[string]any{} }, `decoder: no "type"`},
-		{"no added tokens", "", func(m map[string]any) { m["added_tokens"] = []any{} }, "added_tokens must be exactly one"},
-		{"extra added token", "", func(m map[string]any) {
+		{"no added tokens", "", func(m map[string]any) { m["added_tokens"] = []any{} }, `added_tokens must include "<|endoftext|>" with an id; have []`},
+		{"non-special added token", "", func(m map[string]any) {
 			m["added_tokens"] = append(m["added_tokens"].([]any), map[string]any{"id": 264, "content": "<pad>"})
-		}, `have ["<|endoftext|>", "<pad>"]`},
+		}, `added token "<pad>" is not special (only special added tokens are supported); have ["<|endoftext|>", "<pad>"]`},
+		{"added token twice", "", func(m map[string]any) {
+			m["added_tokens"] = append(m["added_tokens"].([]any), map[string]any{"id": 264, "content": EOTText, "special": true})
+		}, `added token "<|endoftext|>" appears twice`},
+		{"added token without id", "", func(m map[string]any) {
+			m["added_tokens"] = append(m["added_tokens"].([]any), map[string]any{"content": "<x>", "special": true})
+		}, `added token "<x>" has no id`},
+		{"added tokens share an id", "", func(m map[string]any) {
+			m["added_tokens"] = append(m["added_tokens"].([]any), map[string]any{"id": 263, "content": "<x>", "special": true})
+		}, `have the same id 263`},
+		{"special token merged", "", func(m map[string]any) {
+			m["added_tokens"] = append(m["added_tokens"].([]any), map[string]any{"id": 264, "content": "<x>", "special": true})
+			vocab(m)["<x>"] = 264
+			model(m)["merges"] = []any{"a <x>"}
+		}, `"<x>" is not a mergeable token`},
 		{"EOT ids disagree", "", func(m map[string]any) { vocab(m)["<|endoftext|>"] = 5 }, "has id 5 in the vocab but 263"},
 		{"id hole", "", func(m map[string]any) { vocab(m)["a"] = 900 }, "out of range [0, 264)"},
 		{"id twice", "", func(m map[string]any) { vocab(m)["a"] = 98 }, "vocab id 98 used twice"},

@@ -43,7 +43,7 @@ func Train(texts []string, vocabSize int) (*Tokenizer, error) {
 		}
 	}
 	tokens := append(tr.tokens, []byte(EOTText))
-	t, err := newTokenizer(tokens, int32(len(tokens)-1), tr.merges, false)
+	t, err := newTokenizer(tokens, int32(len(tokens)-1), nil, tr.merges, false)
 	if err != nil {
 		return nil, fmt.Errorf("tok: internal error after training: %w", err)
 	}

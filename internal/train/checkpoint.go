@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"midas/internal/ckpt"
 	"midas/internal/data"
@@ -130,33 +132,23 @@ type CheckpointFiles struct {
 }
 
 // SaveCheckpoint commits config.json, the weights, generation_config.json, the tokenizer files and
-// — when t is not nil — the training state into dir as one atomic group.
+// — when t is not nil — the training state into dir as one atomic group. A looped model is written
+// unrolled: config.json gives its depth as num_hidden_layers and its loop under ckpt.LoopKey,
+// model.safetensors holds every logical layer (the shared ones repeated), and optimizer.safetensors
+// the physical moments once each, under the names of each physical layer's first use
+// (Layout.FirstUseTensors: the later repetitions' names are absent).
 func SaveCheckpoint(dir string, m *model.Model, f CheckpointFiles, t *Trainer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("train: %v", err)
 	}
-	hf := HFConfig(m.Cfg, f.EOT)
-	if len(f.ConfigExtra) > 0 {
-		extra := maps.Clone(f.ConfigExtra)
-		maps.Copy(extra, hf.Extra) // what midas writes wins
-		hf.Extra = extra
-	}
-	var history []grow.Plan
-	if t != nil {
-		history = t.History
-	}
-	var err error
-	if hf.Extra, err = grow.AppendHistory(hf.Extra, history...); err != nil {
-		return fmt.Errorf("train: %v", err)
-	}
-	cfgJSON, err := hf.Marshal()
+	hf, cfgJSON, err := checkpointConfig(m, f, t)
 	if err != nil {
 		return err
 	}
 	files := map[string]func(io.Writer) error{
 		FileConfig:     bytesFile(cfgJSON),
 		FileGeneration: bytesFile(ckpt.GenerationConfig(hf)),
-		FileModel:      func(w io.Writer) error { return ckpt.Encode(w, tensors(m.Layout, "", m.Params), nil) },
+		FileModel:      func(w io.Writer) error { return ckpt.Encode(w, tensors(m.Layout.UnrolledTensors(), "", m.Params), nil) },
 	}
 	for name, data := range f.Tokenizer {
 		files[name] = bytesFile(data)
@@ -169,8 +161,9 @@ func SaveCheckpoint(dir string, m *model.Model, f CheckpointFiles, t *Trainer) e
 			return fmt.Errorf("train: %v", err)
 		}
 		meta := map[string]string{"step": fmt.Sprint(t.Step)}
+		fu := m.Layout.FirstUseTensors()
 		files[FileOptimizer] = func(w io.Writer) error {
-			return ckpt.Encode(w, append(tensors(m.Layout, "exp_avg.", t.M), tensors(m.Layout, "exp_avg_sq.", t.V)...), meta)
+			return ckpt.Encode(w, append(tensors(fu, "exp_avg.", t.M), tensors(fu, "exp_avg_sq.", t.V)...), meta)
 		}
 		files[FileState] = bytesFile(append(stJSON, '\n'))
 	}
@@ -182,23 +175,97 @@ func bytesFile(data []byte) func(io.Writer) error {
 	return func(w io.Writer) error { _, err := w.Write(data); return err }
 }
 
-// tensors views a flat buffer as named tensors of the layout.
-func tensors(l *model.Layout, prefix string, buf []float32) []ckpt.Tensor {
-	out := make([]ckpt.Tensor, len(l.Tensors))
-	for i, t := range l.Tensors {
+// ObjectiveKey is the config.json key that names a non-causal training objective ("ul2"); causal
+// checkpoints do not have it.
+const ObjectiveKey = "training_objective"
+
+func markObjective(extra map[string]json.RawMessage, name string) map[string]json.RawMessage {
+	if extra == nil {
+		extra = map[string]json.RawMessage{}
+	}
+	extra[ObjectiveKey], _ = json.Marshal(name)
+	return extra
+}
+
+// checkpointConfig is the config.json of m (and its parsed form, for generation_config.json): its
+// unrolled depth, the keys of f.ConfigExtra, the growth history (f.ConfigExtra's, then the trainer's),
+// the objective of a UL2 run and the loop (ckpt.LoopKey). The loop and the objective are always m's
+// and t's own, never kept from f.ConfigExtra.
+func checkpointConfig(m *model.Model, f CheckpointFiles, t *Trainer) (*ckpt.LlamaConfig, []byte, error) {
+	loop, err := model.LoopOf(m.Layout.Map)
+	if err != nil {
+		return nil, nil, fmt.Errorf("train: cannot save the model: %v", err)
+	}
+	c := m.Cfg
+	c.NumLayers = m.Layout.Depth()
+	hf := HFConfig(c, f.EOT)
+	if len(f.ConfigExtra) > 0 {
+		extra := maps.Clone(f.ConfigExtra)
+		delete(extra, ckpt.LoopKey)
+		delete(extra, ObjectiveKey)
+		maps.Copy(extra, hf.Extra) // what midas writes wins
+		hf.Extra = extra
+	}
+	var history []grow.Plan
+	if t != nil {
+		history = t.History
+	}
+	if hf.Extra, err = grow.AppendHistory(hf.Extra, history...); err != nil {
+		return nil, nil, fmt.Errorf("train: %v", err)
+	}
+	if t != nil && t.Opt.IsUL2() {
+		hf.Extra = markObjective(hf.Extra, t.Opt.Objective)
+	}
+	if loop.Looped() {
+		if hf.Extra == nil {
+			hf.Extra = map[string]json.RawMessage{}
+		}
+		hf.Extra[ckpt.LoopKey], _ = json.Marshal(loop) // four ints cannot fail
+	}
+	cfgJSON, err := hf.Marshal()
+	return hf, cfgJSON, err
+}
+
+// readLoop reads the loop of a config.json (the zero Loop when it has none) and checks it against the
+// config's depth.
+func readLoop(h *ckpt.LlamaConfig) (model.Loop, error) {
+	raw, ok := h.Extra[ckpt.LoopKey]
+	if !ok || string(raw) == "null" {
+		return model.Loop{}, nil
+	}
+	var l model.Loop
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&l); err != nil {
+		return l, fmt.Errorf("%s %s: want {\"k\":K,\"r\":R,\"p\":P,\"q\":Q}: %v", ckpt.LoopKey, raw, err)
+	}
+	if !l.Looped() {
+		return l, fmt.Errorf("%s %s: the block size k must be at least 1", ckpt.LoopKey, raw)
+	}
+	if err := l.Validate(h.NumHiddenLayers); err != nil {
+		return l, fmt.Errorf("%s %s does not match num_hidden_layers %d: %s", ckpt.LoopKey, raw, h.NumHiddenLayers,
+			strings.TrimPrefix(err.Error(), "model: "))
+	}
+	return l, nil
+}
+
+// tensors views a flat buffer as named tensors.
+func tensors(ts []model.Tensor, prefix string, buf []float32) []ckpt.Tensor {
+	out := make([]ckpt.Tensor, len(ts))
+	for i, t := range ts {
 		out[i] = ckpt.Tensor{Name: prefix + t.Name, Shape: t.Shape, Data: buf[t.Offset : t.Offset+t.Size]}
 	}
 	return out
 }
 
 // readTensors fills buf from the tensors of f named prefix+name, checking every shape.
-func readTensors(path string, l *model.Layout, prefix string, buf []float32) error {
+func readTensors(path string, ts []model.Tensor, prefix string, buf []float32) error {
 	f, err := ckpt.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	for _, t := range l.Tensors {
+	for _, t := range ts {
 		name := prefix + t.Name
 		info, ok := f.Info(name)
 		if !ok {
@@ -218,7 +285,9 @@ func readTensors(path string, l *model.Layout, prefix string, buf []float32) err
 
 // LoadModel reads a checkpoint directory (a midas or any Hugging Face Llama checkpoint with
 // model.safetensors or a sharded index) into a new model. An interrupted checkpoint write is first
-// recovered. maxSeq > 0 raises the context length (positions) beyond the config's.
+// recovered. maxSeq > 0 raises the context length (positions) beyond the config's. A checkpoint with a
+// loop (ckpt.LoopKey) becomes the looped model: each physical layer is read from its first use, and
+// every repetition must hold bitwise the same tensors (an error names the first that does not).
 func LoadModel(dir string, maxSeq int) (*model.Model, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("train: checkpoint %s: not a directory", dir)
@@ -233,6 +302,10 @@ func LoadModel(dir string, maxSeq int) (*model.Model, error) {
 	h, err := ckpt.ParseLlamaConfig(raw)
 	if err != nil {
 		return nil, err
+	}
+	loop, err := readLoop(h)
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: config.json: %v", dir, err)
 	}
 	cfg, err := ModelConfig(h)
 	if err != nil {
@@ -251,14 +324,27 @@ func LoadModel(dir string, maxSeq int) (*model.Model, error) {
 	if err := checkTensorSizes(dir, cfg, src); err != nil {
 		return nil, err
 	}
-	if err := CheckMemory("loading "+dir, cfg.InferBytes(), 0, fmt.Sprintf("%.4g parameters and their gradients", cfg.ParamCount())); err != nil {
+	phys := cfg
+	if loop.Looped() {
+		phys.NumLayers = loop.Physical()
+	}
+	if err := CheckMemory("loading "+dir, phys.InferBytes(), 0, fmt.Sprintf("%.4g parameters and their gradients", phys.ParamCount())); err != nil {
 		return nil, err
 	}
-	m, err := model.New(cfg)
+	m, err := model.NewLoop(cfg, loop)
 	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %v", dir, err)
 	}
-	for _, t := range m.Layout.Tensors {
+	if err := readWeights(dir, m, src); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// readWeights fills m's parameters from src: each physical tensor from its first use, then every
+// later use compared with it bit for bit.
+func readWeights(dir string, m *model.Model, src *ckpt.Model) error {
+	read := func(t model.Tensor) ([]float32, error) {
 		info, _, ok := src.Info(t.Name)
 		if !ok {
 			return nil, fmt.Errorf("train: checkpoint %s: tensor %q is missing", dir, t.Name)
@@ -266,13 +352,33 @@ func LoadModel(dir string, maxSeq int) (*model.Model, error) {
 		if !slices.Equal(info.Shape, t.Shape) {
 			return nil, fmt.Errorf("train: checkpoint %s: tensor %q: shape %v, want %v", dir, t.Name, info.Shape, t.Shape)
 		}
-		v, err := src.ReadFloat32(t.Name)
+		return src.ReadFloat32(t.Name)
+	}
+	first := map[int]string{} // offset of a physical tensor → the name it was read from
+	for _, t := range m.Layout.FirstUseTensors() {
+		v, err := read(t)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		copy(m.Params[t.Offset:t.Offset+t.Size], v)
+		first[t.Offset] = t.Name
 	}
-	return m, nil
+	for _, t := range m.Layout.UnrolledTensors() {
+		if first[t.Offset] == t.Name {
+			continue
+		}
+		v, err := read(t)
+		if err != nil {
+			return err
+		}
+		for i, x := range m.Params[t.Offset : t.Offset+t.Size] {
+			if math.Float32bits(x) != math.Float32bits(v[i]) {
+				return fmt.Errorf("train: checkpoint %s: tensor %q differs from %q, which it repeats in the loop of config.json (%s)",
+					dir, t.Name, first[t.Offset], ckpt.LoopKey)
+			}
+		}
+	}
+	return nil
 }
 
 // checkTensorSizes compares the sizes config.json gives with the weights file's tensors — the
@@ -330,7 +436,7 @@ func LoadState(dir string) (State, error) {
 
 // Restore loads the moments of dir into t and sets its step, tokens and data position from st.
 func (t *Trainer) Restore(dir string, st State) error {
-	l := t.Model.Layout
+	l := t.Model.Layout.FirstUseTensors()
 	p := filepath.Join(dir, FileOptimizer)
 	if err := readTensors(p, l, "exp_avg.", t.M); err != nil {
 		return err

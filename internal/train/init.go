@@ -48,6 +48,16 @@ func initConfig(o *Options, note func(string)) (map[string]json.RawMessage, erro
 	if err != nil {
 		return nil, err
 	}
+	loop, err := readLoop(h)
+	if err != nil {
+		return nil, fmt.Errorf("train: --init %s: %v", o.Init, err)
+	}
+	if loop.Looped() { // the run keeps the checkpoint's loop
+		if o.Loop.Looped() && o.Loop != loop {
+			return nil, fmt.Errorf("train: --init %s is looped as %s, not as --loop %s", o.Init, loop, o.Loop)
+		}
+		o.Loop = loop
+	}
 	c.SeqLen = o.Model.SeqLen
 	if c.SeqLen > h.MaxPositionEmbeddings {
 		c.SeqLen = h.MaxPositionEmbeddings
@@ -91,7 +101,7 @@ func loadAs(dir string, want model.Config, anyDepth bool) (*model.Model, error) 
 	if m.Cfg == want {
 		return m, nil
 	}
-	out, err := model.New(want) // the parameter layout does not depend on the positions
+	out, err := model.NewMapped(want, m.Layout.Map) // the parameter layout does not depend on the positions
 	if err != nil {
 		return nil, err
 	}

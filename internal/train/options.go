@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 
+	"midas/internal/data"
 	"midas/internal/grow"
 	"midas/internal/model"
+	"midas/internal/objective"
 	"midas/internal/optim"
 )
 
@@ -17,39 +19,45 @@ import (
 // (trainer_state.json) so a run can be resumed and audited.
 type Options struct {
 	Model           model.Config `json:"model"`
-	Batch           int          `json:"batch"`            // sequences per micro-batch
-	Accum           int          `json:"accum"`            // micro-batches per optimizer step
-	Steps           int          `json:"steps"`            // optimizer steps in the whole run
-	LR              float64      `json:"lr"`               // peak learning rate
-	MinLR           float64      `json:"min_lr"`           // final learning rate (cosine, wsd)
-	Warmup          int          `json:"warmup"`           // linear warmup steps
-	LRKind          string       `json:"lr_schedule"`      // cosine | wsd | constant
-	DecaySteps      int          `json:"decay_steps"`      // wsd: length of the final decay
-	Beta1           float64      `json:"beta1"`            // AdamW
-	Beta2           float64      `json:"beta2"`            // AdamW
-	AdamEps         float64      `json:"adam_eps"`         // AdamW
-	WeightDecay     float64      `json:"weight_decay"`     // decoupled, on projections and lm_head
-	DecayEmbeddings bool         `json:"decay_embeddings"` // also decay the embedding
-	DecayNorms      bool         `json:"decay_norms"`      // also decay the RMSNorm scales
-	Clip            float64      `json:"clip"`             // global gradient-norm clip (0: off)
-	Seed            uint64       `json:"seed"`             // weights, data order, synthetic world
-	Threads         int          `json:"threads"`          // kernel workers (part of the determinism contract)
-	Matmul          string       `json:"matmul,omitempty"` // float32 (default, "") | bf16: GEMM operands rounded to bfloat16 (AMX)
-	EvalEvery       int          `json:"eval_every"`       // steps between validation losses (0: only at the end)
-	EvalBatches     int          `json:"eval_batches"`     // validation batches per evaluation
-	EvalTasks       int          `json:"eval_tasks"`       // held-out examples per task at each evaluation (0: loss only)
-	EvalShots       int          `json:"eval_shots"`       // k of the k-shot prompts
-	SaveEvery       int          `json:"save_every"`       // steps between checkpoints (0: only at the end)
-	Data            []string     `json:"data"`             // text paths; empty: the synthetic corpus
-	SyntheticBytes  int          `json:"synthetic_bytes"`  // size of the synthetic training text
-	TokenizerBytes  int          `json:"tokenizer_bytes"`  // text sample the BPE is trained on
-	ValFrac         float64      `json:"val_frac"`         // held-out fraction of user text
+	Batch           int          `json:"batch"`                // sequences per micro-batch
+	Accum           int          `json:"accum"`                // micro-batches per optimizer step
+	Steps           int          `json:"steps"`                // optimizer steps in the whole run
+	LR              float64      `json:"lr"`                   // peak learning rate
+	MinLR           float64      `json:"min_lr"`               // final learning rate (cosine, wsd)
+	Warmup          int          `json:"warmup"`               // linear warmup steps
+	LRKind          string       `json:"lr_schedule"`          // cosine | wsd | constant
+	DecaySteps      int          `json:"decay_steps"`          // wsd: length of the final decay
+	Beta1           float64      `json:"beta1"`                // AdamW
+	Beta2           float64      `json:"beta2"`                // AdamW
+	AdamEps         float64      `json:"adam_eps"`             // AdamW
+	WeightDecay     float64      `json:"weight_decay"`         // decoupled, on projections and lm_head
+	DecayEmbeddings bool         `json:"decay_embeddings"`     // also decay the embedding
+	DecayNorms      bool         `json:"decay_norms"`          // also decay the RMSNorm scales
+	Clip            float64      `json:"clip"`                 // global gradient-norm clip (0: off)
+	Seed            uint64       `json:"seed"`                 // weights, data order, synthetic world
+	Threads         int          `json:"threads"`              // kernel workers (part of the determinism contract)
+	Matmul          string       `json:"matmul,omitempty"`     // float32 (default, "") | bf16: GEMM operands rounded to bfloat16 (AMX)
+	EvalEvery       int          `json:"eval_every"`           // steps between validation losses (0: only at the end)
+	EvalBatches     int          `json:"eval_batches"`         // validation batches per evaluation
+	EvalTasks       int          `json:"eval_tasks"`           // held-out examples per task at each evaluation (0: loss only)
+	EvalShots       int          `json:"eval_shots"`           // k of the k-shot prompts
+	SaveEvery       int          `json:"save_every"`           // steps between checkpoints (0: only at the end)
+	Data            []string     `json:"data"`                 // text paths, or mixture entries NAME=PATH[:WEIGHT] (data.Source); empty: the synthetic corpus
+	DataBytes       int64        `json:"data_bytes,omitempty"` // training text of a mixture (0: the most at which no source repeats)
+	SyntheticBytes  int          `json:"synthetic_bytes"`      // size of the synthetic training text
+	TokenizerBytes  int          `json:"tokenizer_bytes"`      // text sample the BPE is trained on
+	ValFrac         float64      `json:"val_frac"`             // held-out fraction of user text
 	// Init is a Hugging Face Llama checkpoint directory whose architecture (Model, but for SeqLen),
 	// weights and tokenizer a fresh run starts from, with a fresh optimizer; "": random weights.
 	Init string `json:"init,omitempty"`
 	// Tokenizer is a tokenizer.json that a fresh run uses instead of training one (with Init: instead
 	// of Init's); "": train one (or Init's).
 	Tokenizer string `json:"tokenizer,omitempty"`
+
+	// The training objective (objective.NameCausal when "", or objective.NameUL2) and, for ul2, its
+	// knobs (nil: objective.DefaultUL2). Validation loss and fine-tuning stay causal.
+	Objective string               `json:"objective,omitempty"`
+	UL2       *objective.UL2Config `json:"ul2,omitempty"`
 
 	// Gradual stacking. Model.NumLayers is the final depth; training starts with one block.
 	Growth       string `json:"growth"`        // none | midas | gradstack | double (grow.OpNone, grow.StagedOps)
@@ -58,6 +66,11 @@ type Options struct {
 	RewarmSteps  int    `json:"rewarm_steps"`  // re-warm the learning rate over this many steps at each stage start (0: one global schedule)
 	GrowOptim    string `json:"grow_optim"`    // AdamW moments of copied layers: copy | zero
 	GrowIdentity bool   `json:"grow_identity"` // zero the copies' o_proj and down_proj (function-preserving growth)
+
+	// Looped models and the similarity regulariser (SPEC §6); absent from the JSON when unused.
+	// With a loop, Model.NumLayers is the depth P + K·R + Q; the model has P + K + Q physical layers.
+	Loop   model.Loop `json:"loop,omitzero"`    // weight-shared depth: P untied layers, a K-layer block applied R times, Q untied
+	SimReg SimReg     `json:"sim_reg,omitzero"` // −λ·R(k) added to the loss of an untied model
 }
 
 // Matmul precisions (Options.Matmul).
@@ -88,7 +101,7 @@ func ParseOptions(data []byte, base Options) (Options, error) {
 		}
 		return o, fmt.Errorf("train: config: %v", err)
 	}
-	return o, nil
+	return ul2OverDefaults(data, base, o), nil
 }
 
 // LRSchedule is the learning-rate schedule of the run: one global schedule, re-warmed at every stage
@@ -151,14 +164,55 @@ func (o Options) Validate() error {
 	if len(o.Data) == 0 && o.SyntheticBytes < 1<<16 {
 		p = append(p, fmt.Sprintf("synthetic-bytes must be at least 65536, got %d", o.SyntheticBytes))
 	}
+	p = append(p, o.dataProblems()...)
 	if o.TokenizerBytes < 1<<12 {
 		p = append(p, fmt.Sprintf("tokenizer-bytes must be at least 4096, got %d", o.TokenizerBytes))
 	}
 	p = append(p, o.growthProblems()...)
+	p = append(p, o.loopProblems()...)
+	p = append(p, o.SimReg.problems(o)...)
+	p = append(p, o.objectiveProblems()...)
 	if len(p) == 0 {
 		return nil
 	}
 	return errors.New("train: invalid options: " + strings.Join(p, "; "))
+}
+
+// dataProblems checks a mixture's entries and budget.
+func (o Options) dataProblems() []string {
+	mixture := data.IsMixture(o.Data)
+	var p []string
+	if mixture {
+		if _, err := data.ParseMixture(o.Data); err != nil {
+			p = append(p, strings.TrimPrefix(err.Error(), "data: "))
+		}
+	}
+	switch {
+	case o.DataBytes != 0 && !mixture:
+		p = append(p, "data-bytes needs a mixture of named sources (--data NAME=PATH:WEIGHT)")
+	case o.DataBytes != 0 && o.DataBytes < 1<<16:
+		p = append(p, fmt.Sprintf("data-bytes must be at least 65536, got %d", o.DataBytes))
+	}
+	return p
+}
+
+// loopProblems lists what is wrong with the loop options.
+func (o Options) loopProblems() []string {
+	p := o.Loop.Problems(o.Model.NumLayers)
+	if o.Loop.Looped() && o.Growing() {
+		p = append(p, fmt.Sprintf("loop %s cannot be combined with growth %s", o.Loop, o.Growth))
+	}
+	return p
+}
+
+// PhysicalModel is the config of the parameters the run trains: Model, with NumLayers the physical
+// layers P + K + Q of a loop (Model itself for an untied run).
+func (o Options) PhysicalModel() model.Config {
+	c := o.Model
+	if o.Loop.Looped() {
+		c.NumLayers = o.Loop.Physical()
+	}
+	return c
 }
 
 // OptionsDiff lists the JSON keys (as in trainer_state.json, "model.dim" for nested ones) whose values

@@ -38,6 +38,7 @@ func FuzzParseOptions(f *testing.F) {
 	f.Add([]byte(`{"model": {"layers": -1}, "growth": "midas", "block": 0, "schedule": "prop-x"}`))
 	f.Add([]byte(`{"schedule": "explicit:1,2,3", "growth": "double", "block": 3}`))
 	f.Add([]byte(`[1,2]`))
+	f.Add([]byte(`{"objective": "ul2", "ul2": {"mix": {"causal": 1}, "x_denoisers": [{"mean_span": 0, "rate": 2}]}, "model": {"seq": 1000000000}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		o, err := ParseOptions(data, DefaultOptions(model.Presets["tiny"]))
 		if err != nil {

@@ -125,8 +125,9 @@ func Open(cfg RunConfig) (*Run, error) {
 
 // checkMemory refuses a run whose full-depth model, optimizer state and activations would not fit.
 func (r *Run) checkMemory() error {
-	c, o := r.Opt.Model, r.Opt
-	state, acts := 16*c.ParamCount(), c.ActivationBytes(o.Batch, c.SeqLen)
+	// Parameters, gradients and moments are physical; activations are kept per logical layer.
+	c, o := r.Opt.PhysicalModel(), r.Opt
+	state, acts := 16*c.ParamCount(), o.Model.ActivationBytes(o.Batch, c.SeqLen)
 	return CheckMemory("training this model", state+acts, r.Cfg.MaxMemory, fmt.Sprintf("%.4g parameters: %s for weights, gradients and AdamW; %s of activations for batch %d × seq %d",
 		c.ParamCount(), FormatBytes(state), FormatBytes(acts), o.Batch, c.SeqLen))
 }
@@ -159,6 +160,7 @@ func (r *Run) freshOptions() error {
 	}
 	r.Opt = r.Cfg.Options
 	r.Opt.Model = r.Opt.Model.Canonical()
+	r.Opt.resolveObjective()
 	if r.Opt.Init != "" {
 		var err error
 		note := func(msg string) {
@@ -263,7 +265,14 @@ func (r *Run) prepare(st *State) error {
 		return fmt.Errorf("train: training data: %d tokens are too few for one batch of %d×%d: %v", len(corpus.Train), o.Batch, o.Model.SeqLen+1, err)
 	}
 	val := data.ValBatches(corpus.Val, o.Model.SeqLen, o.Batch, o.EvalBatches)
+	if len(val) == 0 {
+		// An evaluation would log a NaN validation loss, which JSON cannot hold.
+		return fmt.Errorf("train: validation data: %d tokens are too few for one batch of %d×%d; give more text (or a larger --data-bytes)", len(corpus.Val), o.Batch, o.Model.SeqLen+1)
+	}
 	r.Trainer = New(o, m, loader, val)
+	if r.Trainer.Objective, err = o.NewObjective(corpus.Tok); err != nil {
+		return err
+	}
 	if st != nil {
 		return r.Trainer.Restore(r.Cfg.Resume, *st)
 	}
@@ -271,21 +280,17 @@ func (r *Run) prepare(st *State) error {
 }
 
 // model loads the checkpoint's model on resume, or makes the first stage's model: the --init
-// checkpoint's weights, or fresh ones.
+// checkpoint's weights, or fresh ones (a looped run's physical layers, drawn in layout order).
 func (r *Run) model(st *State) (*model.Model, error) {
 	if st != nil {
-		m, err := loadAs(r.Cfg.Resume, r.Opt.Model, true) // a growing run's depth changes; the trainer checks it per stage
-		if err == nil && m.Cfg.NumLayers > r.Opt.Model.NumLayers {
-			err = fmt.Errorf("train: %s: config.json describes %+v but the training state says %+v", r.Cfg.Resume, m.Cfg, r.Opt.Model)
-		}
-		return m, err
+		return r.resumeModel()
 	}
 	if r.Opt.Init != "" {
-		return loadAs(r.Opt.Init, r.Opt.Model, false)
+		return loadAs(r.Opt.Init, r.Opt.PhysicalModel(), false)
 	}
 	cfg := r.Opt.Model
 	cfg.NumLayers = r.Opt.StageLayers(1)
-	m, err := model.New(cfg)
+	m, err := model.NewLoop(cfg, r.Opt.Loop)
 	if err != nil {
 		return nil, err
 	}
@@ -293,11 +298,32 @@ func (r *Run) model(st *State) (*model.Model, error) {
 	return m, nil
 }
 
+// resumeModel loads the resumed checkpoint's model and checks it against the training state: the
+// architecture, the depth (a growing run's changes; the trainer checks it per stage) and the loop.
+func (r *Run) resumeModel() (*model.Model, error) {
+	m, err := loadAs(r.Cfg.Resume, r.Opt.PhysicalModel(), true)
+	if err != nil {
+		return nil, err
+	}
+	if m.Layout.Depth() > r.Opt.Model.NumLayers {
+		return nil, fmt.Errorf("train: %s: config.json describes %+v but the training state says %+v", r.Cfg.Resume, m.Cfg, r.Opt.Model)
+	}
+	want := model.NewLayout(m.Cfg).Map // a loop applied once (R = 1) is saved as the plain model it is
+	if r.Opt.Loop.Looped() {
+		want = r.Opt.Loop.Map()
+	}
+	if !slices.Equal(m.Layout.Map, want) {
+		return nil, fmt.Errorf("train: %s: config.json's layers run as %v, but the training state's loop %s runs them as %v",
+			r.Cfg.Resume, m.Layout.Map, r.Opt.Loop, want)
+	}
+	return m, nil
+}
+
 // Train runs the loop to the end (or to StopAt, or until interrupted), logging every step, evaluating
 // and checkpointing at the options' cadence and at the end.
 func (r *Run) Train() (Summary, error) {
 	t := r.Trainer
-	t.Hooks = Hooks{Grow: r.onGrow, Evaluate: r.onEvaluate, Log: r.onLog, Gradient: r.Cfg.Gradient,
+	t.Hooks = Hooks{Grow: r.onGrow, Evaluate: r.onEvaluate, Log: r.onLog, Gradient: r.gradientHook(),
 		Checkpoint: func(t *Trainer) error {
 			return SaveCheckpoint(r.Cfg.Dir, t.Model, r.files, t)
 		}}
@@ -320,6 +346,27 @@ func (r *Run) Train() (Summary, error) {
 		return Summary{}, err
 	}
 	return r.summary(stopped), nil
+}
+
+// gradientHook is the run's Hooks.Gradient: RunConfig.Gradient, then the similarity regulariser
+// of the options (their loss terms add up); nil when there is neither.
+func (r *Run) gradientHook() func(t *Trainer) (float64, error) {
+	user := r.Cfg.Gradient
+	if !r.Opt.SimReg.On() {
+		return user
+	}
+	h := &simRegHook{s: r.Opt.SimReg}
+	if user == nil {
+		return h.Gradient
+	}
+	return func(t *Trainer) (float64, error) {
+		a, err := user(t)
+		if err != nil {
+			return 0, err
+		}
+		b, err := h.Gradient(t)
+		return a + b, err
+	}
 }
 
 func (r *Run) onGrow(t *Trainer, ev grow.Plan) error {

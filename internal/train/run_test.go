@@ -122,10 +122,10 @@ func loadRun(t *testing.T, dir string) struct{ Params, M, V []float32 } {
 	}
 	M, V := make([]float32, len(m.Params)), make([]float32, len(m.Params))
 	p := filepath.Join(dir, FileOptimizer)
-	if err := readTensors(p, m.Layout, "exp_avg.", M); err != nil {
+	if err := readTensors(p, m.Layout.FirstUseTensors(), "exp_avg.", M); err != nil {
 		t.Fatal(err)
 	}
-	if err := readTensors(p, m.Layout, "exp_avg_sq.", V); err != nil {
+	if err := readTensors(p, m.Layout.FirstUseTensors(), "exp_avg_sq.", V); err != nil {
 		t.Fatal(err)
 	}
 	return struct{ Params, M, V []float32 }{m.Params, M, V}

@@ -24,11 +24,13 @@ type Metrics struct {
 	Tokens     int64              `json:"tokens"`    // training tokens seen so far
 	TokensPerS float64            `json:"tokens_per_s"`
 	StepMS     float64            `json:"step_ms"`
-	ElapsedS   float64            `json:"elapsed_s"` // wall time of this invocation so far (resets on resume)
-	TrainS     float64            `json:"train_s"`   // seconds spent in training steps, across resumes (no eval/checkpoint time)
-	Stage      int                `json:"stage"`     // growth stage (1 without growth)
-	Layers     int                `json:"layers"`    // current depth
-	FLOPs      float64            `json:"flops"`     // cumulative training FLOPs (SPEC §3 accounting)
+	ElapsedS   float64            `json:"elapsed_s"`        // wall time of this invocation so far (resets on resume)
+	TrainS     float64            `json:"train_s"`          // seconds spent in training steps, across resumes (no eval/checkpoint time)
+	Stage      int                `json:"stage"`            // growth stage (1 without growth)
+	Layers     int                `json:"layers"`           // current depth (logical layers: a looped model's unrolled depth)
+	Params     int                `json:"params,omitempty"` // parameters trained now (physical: a looped block counts once)
+	FLOPs      float64            `json:"flops"`            // cumulative training FLOPs (SPEC §3 accounting, at the unrolled depth)
+	Reg        float64            `json:"reg,omitempty"`    // the Gradient hook's loss term, included in Loss (sim-reg: −λ·R(k))
 	ValLoss    *float64           `json:"val_loss,omitempty"`
 	Tasks      map[string]float64 `json:"tasks,omitempty"` // k-shot accuracy per task, when evaluated
 }
@@ -122,7 +124,7 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 	B, T := o.Batch, o.Model.SeqLen
 	m := t.Model
 	m.ZeroGrads()
-	var loss float64
+	var loss, reg float64
 	for a := 0; a < o.Accum; a++ {
 		t.Loader.Next(t.batch)
 		// The key is the micro-batch count, a function of the step: a resumed run makes the same batches.
@@ -135,11 +137,11 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 		loss += float64(l) / float64(o.Accum)
 	}
 	if t.Hooks.Gradient != nil {
-		extra, err := t.Hooks.Gradient(t)
-		if err != nil {
+		var err error
+		if reg, err = t.Hooks.Gradient(t); err != nil {
 			return Metrics{}, fmt.Errorf("train: step %d: %v", t.Step+1, err)
 		}
-		loss += extra
+		loss += reg
 	}
 	// The float64 sum of squares is NaN or Inf exactly when some gradient is (float32 squares cannot
 	// overflow it), so the serial scan that names the tensor runs only then.
@@ -160,12 +162,12 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 	kern.ParallelForTask(len(t.chunks), &t.upd)
 	t.Step = step
 	t.Tokens += int64(o.Accum * B * T)
-	t.FLOPs += grow.StepFLOPs(o.Model, m.Cfg.NumLayers, o.Accum*B*T)
+	t.FLOPs += grow.StepFLOPs(o.Model, m.Layout.Depth(), o.Accum*B*T)
 	dt := time.Since(t0).Seconds()
 	t.TrainS += dt
 	return Metrics{TrainS: t.TrainS, Step: t.Step, Loss: loss, LR: lr, GradNorm: norm, Tokens: t.Tokens,
 		TokensPerS: float64(o.Accum*B*T) / dt, StepMS: dt * 1e3, ElapsedS: time.Since(t.start).Seconds(),
-		Stage: grow.StageAt(t.Ends, t.Step-1), Layers: m.Cfg.NumLayers, FLOPs: t.FLOPs}, nil
+		Stage: grow.StageAt(t.Ends, t.Step-1), Layers: m.Layout.Depth(), Params: len(m.Params), FLOPs: t.FLOPs, Reg: reg}, nil
 }
 
 // updateTask clips (scales) the gradients and applies AdamW to chunks [lo, hi).
