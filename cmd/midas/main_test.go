@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	ref, _ := filepath.Abs("../../../shared/ref/llama_ref.py")
 	english, _ := filepath.Abs("../../../shared/data/english-pd")
+	hfGolden, _ := filepath.Abs("../../internal/model/testdata") // gen_hf_golden.py's checkpoints
 	repo, _ := filepath.Abs("../..")
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -41,6 +42,8 @@ func TestScripts(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("REF", ref)
 			e.Setenv("ENGLISH", english)
+			e.Setenv("HFJS", hfjsDir())
+			e.Setenv("HFGOLDEN", hfGolden)
 			e.Setenv("REPO", repo)
 			return nil
 		},
@@ -58,6 +61,12 @@ func TestScripts(t *testing.T) {
 				_, err := os.Stat(english)
 				return err == nil, nil
 			}
+			if cond == "hfjs" { // node with transformers.js and tokenizers.js installed (see hfjsDir)
+				_, errNode := exec.LookPath("node")
+				_, errPkg := os.Stat(filepath.Join(hfjsDir(), "node_modules", "@huggingface", "transformers"))
+				_, errTok := os.Stat(filepath.Join(hfjsDir(), "node_modules", "@huggingface", "tokenizers"))
+				return errNode == nil && errPkg == nil && errTok == nil, nil
+			}
 			if cond == "amx" {
 				return slices.Contains(kern.Backends(), "amx-bf16"), nil
 			}
@@ -67,8 +76,23 @@ func TestScripts(t *testing.T) {
 			"trajectory": cmdTrajectory,
 			"nearloss":   cmdNearLoss,
 			"killresume": cmdKillResume,
+			"mixedtext":  cmdMixedText,
+			"convert":    cmdConvert,
 		},
 	})
+}
+
+// hfjsDir is the folder whose node_modules holds @huggingface/transformers and
+// @huggingface/tokenizers: $MIDAS_HFJS, else where .ci/run installs them.
+func hfjsDir() string {
+	if d := os.Getenv("MIDAS_HFJS"); d != "" {
+		return d
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(cache, "midas-ci", "hfjs")
 }
 
 // cmdTrajectory: trajectory A B — the metrics logs A and B hold the same steps with bitwise-equal

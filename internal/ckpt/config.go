@@ -46,10 +46,11 @@ type LlamaConfig struct {
 }
 
 // ParseLlamaConfig parses a config.json and checks that midas can run it: model_type "llama",
-// positive sizes, hidden_size divisible by num_attention_heads, positive rms_norm_eps and
-// rope_theta, and none of the unsupported features (rope_scaling non-null, attention_bias or
-// mlp_bias true, grouped-query attention, hidden_act other than silu, head_dim other than
-// hidden_size/num_attention_heads). All problems are reported in one error.
+// positive sizes, num_attention_heads a multiple of num_key_value_heads, hidden_size divisible by
+// num_attention_heads unless head_dim is given (then a positive even integer), positive rms_norm_eps
+// and rope_theta, a rope_scaling that RopeScaling reads, and none of the unsupported features
+// (attention_bias or mlp_bias true, hidden_act other than silu, partial_rotary_factor other than 1).
+// All problems are reported in one error.
 func ParseLlamaConfig(data []byte) (*LlamaConfig, error) {
 	c, err := ParseLlamaConfigLoose(data)
 	if err != nil {
@@ -172,18 +173,18 @@ func (c *LlamaConfig) check() error {
 			bad = append(bad, fmt.Sprintf("%s must be positive, got %d", s.key, s.v))
 		}
 	}
-	if c.HiddenSize > 0 && c.NumAttentionHeads > 0 && c.HiddenSize%c.NumAttentionHeads != 0 {
-		bad = append(bad, fmt.Sprintf("hidden_size %d is not divisible by num_attention_heads %d",
-			c.HiddenSize, c.NumAttentionHeads))
-	}
+	bad = append(bad, c.headProblems()...)
 	if !(c.RMSNormEps > 0) {
 		bad = append(bad, fmt.Sprintf("rms_norm_eps must be positive, got %g", c.RMSNormEps))
 	}
 	if !(c.RopeTheta > 0) {
 		bad = append(bad, fmt.Sprintf("rope_theta must be positive, got %g", c.RopeTheta))
 	}
-	if v, ok := c.Extra["rope_scaling"]; ok && string(v) != "null" {
-		bad = append(bad, "rope_scaling is not supported")
+	if _, err := c.RopeScaling(); err != nil {
+		bad = append(bad, err.Error())
+	}
+	if v, ok := c.Extra["partial_rotary_factor"]; ok && string(v) != "null" && string(v) != "1" && string(v) != "1.0" {
+		bad = append(bad, fmt.Sprintf("partial_rotary_factor %s is not supported (only 1)", v))
 	}
 	if c.AttentionBias {
 		bad = append(bad, "attention_bias is not supported")
@@ -191,24 +192,132 @@ func (c *LlamaConfig) check() error {
 	if c.MLPBias {
 		bad = append(bad, "mlp_bias is not supported")
 	}
-	if c.NumKeyValueHeads > 0 && c.NumKeyValueHeads != c.NumAttentionHeads {
-		bad = append(bad, fmt.Sprintf("grouped-query attention is not supported (num_key_value_heads %d, num_attention_heads %d)",
-			c.NumKeyValueHeads, c.NumAttentionHeads))
-	}
 	if c.HiddenAct != "silu" {
 		bad = append(bad, fmt.Sprintf("hidden_act %q is not supported (only silu)", c.HiddenAct))
-	}
-	if v, ok := c.Extra["head_dim"]; ok && string(v) != "null" && c.NumAttentionHeads > 0 {
-		var hd int
-		if err := json.Unmarshal(v, &hd); err != nil || hd != c.HiddenSize/c.NumAttentionHeads {
-			bad = append(bad, fmt.Sprintf("head_dim %s is not supported (must be hidden_size/num_attention_heads = %d)",
-				v, c.HiddenSize/c.NumAttentionHeads))
-		}
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("ckpt: config.json: %s", strings.Join(bad, "; "))
 	}
 	return nil
+}
+
+// headProblems checks num_key_value_heads and head_dim against num_attention_heads and hidden_size.
+func (c *LlamaConfig) headProblems() []string {
+	var bad []string
+	if c.NumKeyValueHeads > 0 && c.NumAttentionHeads > 0 && c.NumAttentionHeads%c.NumKeyValueHeads != 0 {
+		bad = append(bad, fmt.Sprintf("num_attention_heads %d is not a multiple of num_key_value_heads %d",
+			c.NumAttentionHeads, c.NumKeyValueHeads))
+	}
+	hd, err := c.HeadDim()
+	switch {
+	case err != nil:
+		bad = append(bad, err.Error())
+	case hd == 0 && c.HiddenSize > 0 && c.NumAttentionHeads > 0 && c.HiddenSize%c.NumAttentionHeads != 0:
+		bad = append(bad, fmt.Sprintf("hidden_size %d is not divisible by num_attention_heads %d",
+			c.HiddenSize, c.NumAttentionHeads))
+	case hd < 0 || hd%2 != 0:
+		bad = append(bad, fmt.Sprintf("head_dim %d must be positive and even (rotary embedding)", hd))
+	}
+	return bad
+}
+
+// HeadDim returns config.json's head_dim, or 0 when it is absent or null (then the head dimension
+// is hidden_size/num_attention_heads).
+func (c *LlamaConfig) HeadDim() (int, error) {
+	v, ok := c.Extra["head_dim"]
+	if !ok || string(v) == "null" {
+		return 0, nil
+	}
+	var hd int
+	if err := json.Unmarshal(v, &hd); err != nil {
+		return 0, fmt.Errorf("head_dim %s is not an integer", v)
+	}
+	if hd == 0 {
+		return 0, errors.New("head_dim must be positive, got 0")
+	}
+	return hd, nil
+}
+
+// RopeScaling is config.json's rope_scaling as Hugging Face reads it. Type is its rope_type (or
+// the older key type); "" for none — rope_scaling absent, null or of type "default".
+type RopeScaling struct {
+	Type                          string
+	Factor                        float64
+	LowFreqFactor, HighFreqFactor float64 // llama3
+	OriginalMaxPositionEmbeddings int     // llama3 (required), dynamic (optional)
+}
+
+// RopeScaling parses rope_scaling, accepting the types midas runs — linear, dynamic and llama3 —
+// with the keys Hugging Face requires for them.
+func (c *LlamaConfig) RopeScaling() (RopeScaling, error) {
+	raw, ok := c.Extra["rope_scaling"]
+	if !ok || string(raw) == "null" {
+		return RopeScaling{}, nil
+	}
+	r, err := ropeFields(raw)
+	if err != nil {
+		return RopeScaling{}, err
+	}
+	out := RopeScaling{Type: r.ropeType}
+	switch out.Type {
+	case "", "default":
+		return RopeScaling{}, nil
+	case "linear", "dynamic", "llama3":
+	default:
+		return RopeScaling{}, fmt.Errorf("rope_scaling type %q is not supported (linear, llama3, dynamic)", out.Type)
+	}
+	need := func(name string, p *float64, dst *float64) error {
+		if p == nil {
+			return fmt.Errorf("rope_scaling %s: %s is missing", out.Type, name)
+		}
+		*dst = *p
+		return nil
+	}
+	err = need("factor", r.factor, &out.Factor)
+	if out.Type == "llama3" {
+		err = errors.Join(err, need("low_freq_factor", r.low, &out.LowFreqFactor), need("high_freq_factor", r.high, &out.HighFreqFactor))
+		if r.origMax == nil {
+			err = errors.Join(err, errors.New("rope_scaling llama3: original_max_position_embeddings is missing"))
+		}
+	}
+	if err != nil {
+		return RopeScaling{}, errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	if r.origMax != nil {
+		out.OriginalMaxPositionEmbeddings = *r.origMax
+	}
+	return out, nil
+}
+
+// ropeJSON holds the keys of rope_scaling that midas reads; nil pointers are absent keys.
+type ropeJSON struct {
+	ropeType          string
+	factor, low, high *float64
+	origMax           *int
+}
+
+// ropeFields decodes a rope_scaling object, checking the type of every key midas reads (in a fixed
+// order, so that the error is always the same one).
+func ropeFields(raw json.RawMessage) (ropeJSON, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return ropeJSON{}, fmt.Errorf("rope_scaling %s is not an object", raw)
+	}
+	var r ropeJSON
+	var typ string
+	for _, k := range []struct {
+		key string
+		dst any
+	}{{"rope_type", &r.ropeType}, {"type", &typ}, {"factor", &r.factor}, {"low_freq_factor", &r.low},
+		{"high_freq_factor", &r.high}, {"original_max_position_embeddings", &r.origMax}} {
+		if v, ok := m[k.key]; ok && json.Unmarshal(v, k.dst) != nil {
+			return ropeJSON{}, fmt.Errorf("rope_scaling: %s %s has the wrong type", k.key, v)
+		}
+	}
+	if r.ropeType == "" {
+		r.ropeType = typ // the key's older name
+	}
+	return r, nil
 }
 
 // Marshal returns c as indented JSON with a trailing newline: the known fields plus Extra, keys
@@ -265,6 +374,9 @@ func (c *LlamaConfig) Marshal() ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
+
+// PyFloat formats v like Python's repr (see pyFloat), for JSON that transformers reads back as a float.
+func PyFloat(v float64) (string, error) { return pyFloat(v) }
 
 // pyFloat formats v like Python's repr: shortest round-trip digits, exponent form below 1e-4 and
 // from 1e16 up, and always a decimal point or exponent so that the value reads back as a float.

@@ -9,7 +9,7 @@ import (
 )
 
 // tinyLlamaConfig is TinyLlama-1.1B's config.json as transformers writes it (sorted keys, indent
-// 2): grouped-query attention, so midas can only handle it loosely.
+// 2), with grouped-query attention (4 key/value heads for 32).
 const tinyLlamaConfig = `{
   "architectures": [
     "LlamaForCausalLM"
@@ -69,13 +69,8 @@ func TestParseLlamaConfigTinyLlama(t *testing.T) {
 	if string(out) != tinyLlamaConfig {
 		t.Errorf("Marshal differs from the input:\n%s", out)
 	}
-	_, err = ParseLlamaConfig([]byte(tinyLlamaConfig))
-	if err == nil || err.Error() != "ckpt: config.json: grouped-query attention is not supported (num_key_value_heads 4, num_attention_heads 32)" {
-		t.Errorf("strict parse: err = %v", err)
-	}
-	mha := strings.Replace(tinyLlamaConfig, `"num_key_value_heads": 4`, `"num_key_value_heads": 32`, 1)
-	if _, err := ParseLlamaConfig([]byte(mha)); err != nil {
-		t.Errorf("strict parse without GQA: %v", err)
+	if _, err = ParseLlamaConfig([]byte(tinyLlamaConfig)); err != nil {
+		t.Errorf("strict parse: %v", err)
 	}
 }
 
@@ -121,8 +116,10 @@ func TestLlamaConfigExtraRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(back, c) {
 		t.Errorf("round trip changed the config:\n%+v\n%+v", back, c)
 	}
-	if _, err := ParseLlamaConfig([]byte(in)); err == nil || !strings.Contains(err.Error(), "rope_scaling is not supported") {
-		t.Errorf("strict: err = %v", err)
+	want := "ckpt: config.json: rope_scaling llama3: low_freq_factor is missing; rope_scaling llama3: high_freq_factor is missing; " +
+		"rope_scaling llama3: original_max_position_embeddings is missing"
+	if _, err := ParseLlamaConfig([]byte(in)); err == nil || err.Error() != want {
+		t.Errorf("strict: err = %v, want %q", err, want)
 	}
 }
 
@@ -142,16 +139,26 @@ func TestParseLlamaConfigErrors(t *testing.T) {
 			"ckpt: config.json: vocab_size must be positive, got 0", false},
 		{"heads", `{"model_type":"llama",` + strings.Replace(base, `"num_attention_heads":2`, `"num_attention_heads":3`, 1) + `}`,
 			"ckpt: config.json: hidden_size 8 is not divisible by num_attention_heads 3", false},
-		{"rope_scaling", `{"model_type":"llama",` + base + `,"rope_scaling":{"type":"linear","factor":2}}`,
-			"ckpt: config.json: rope_scaling is not supported", false},
+		{"rope_scaling yarn", `{"model_type":"llama",` + base + `,"rope_scaling":{"type":"yarn","factor":2}}`,
+			`ckpt: config.json: rope_scaling type "yarn" is not supported (linear, llama3, dynamic)`, false},
+		{"rope_scaling no factor", `{"model_type":"llama",` + base + `,"rope_scaling":{"rope_type":"linear"}}`,
+			"ckpt: config.json: rope_scaling linear: factor is missing", false},
+		{"rope_scaling wrong type", `{"model_type":"llama",` + base + `,"rope_scaling":{"rope_type":"linear","factor":"2"}}`,
+			`ckpt: config.json: rope_scaling: factor "2" has the wrong type`, false},
+		{"rope_scaling list", `{"model_type":"llama",` + base + `,"rope_scaling":[1]}`,
+			"ckpt: config.json: rope_scaling [1] is not an object", false},
+		{"partial rotary", `{"model_type":"llama",` + base + `,"partial_rotary_factor":0.5}`,
+			"ckpt: config.json: partial_rotary_factor 0.5 is not supported (only 1)", false},
 		{"attention_bias", `{"model_type":"llama",` + base + `,"attention_bias":true}`,
 			"ckpt: config.json: attention_bias is not supported", false},
 		{"mlp_bias", `{"model_type":"llama",` + base + `,"mlp_bias":true}`, "ckpt: config.json: mlp_bias is not supported", false},
-		{"gqa", `{"model_type":"llama",` + base + `,"num_key_value_heads":1}`,
-			"ckpt: config.json: grouped-query attention is not supported (num_key_value_heads 1, num_attention_heads 2)", false},
+		{"gqa", `{"model_type":"llama",` + base + `,"num_key_value_heads":3}`,
+			"ckpt: config.json: num_attention_heads 2 is not a multiple of num_key_value_heads 3", false},
 		{"gelu", `{"model_type":"llama",` + base + `,"hidden_act":"gelu"}`, `ckpt: config.json: hidden_act "gelu" is not supported (only silu)`, false},
-		{"head_dim", `{"model_type":"llama",` + base + `,"head_dim":8}`,
-			"ckpt: config.json: head_dim 8 is not supported (must be hidden_size/num_attention_heads = 4)", false},
+		{"head_dim odd", `{"model_type":"llama",` + base + `,"head_dim":5}`,
+			"ckpt: config.json: head_dim 5 must be positive and even (rotary embedding)", false},
+		{"head_dim zero", `{"model_type":"llama",` + base + `,"head_dim":0}`,
+			"ckpt: config.json: head_dim must be positive, got 0", false},
 		{"eps", `{"model_type":"llama",` + base + `,"rms_norm_eps":-1}`, "ckpt: config.json: rms_norm_eps must be positive, got -1", false},
 		{"several problems in one error", `{"model_type":"llama",` + base + `,"attention_bias":true,"mlp_bias":true}`,
 			"ckpt: config.json: attention_bias is not supported; mlp_bias is not supported", false},
@@ -168,6 +175,38 @@ func TestParseLlamaConfigErrors(t *testing.T) {
 	// A matching head_dim is fine.
 	if _, err := ParseLlamaConfig([]byte(`{"model_type":"llama",` + base + `,"head_dim":4}`)); err != nil {
 		t.Errorf("head_dim 4: %v", err)
+	}
+}
+
+// TestParseLlamaConfigHF: the Hugging Face variants midas runs — grouped-query attention, a head_dim
+// that is not hidden_size/num_attention_heads (also with hidden_size not divisible), and the
+// rope_scaling types linear, dynamic and llama3 (rope_type or the older type key; "default" is none).
+func TestParseLlamaConfigHF(t *testing.T) {
+	base := `"model_type":"llama","vocab_size":10,"hidden_size":8,"intermediate_size":16,"num_hidden_layers":1`
+	for _, tc := range []struct {
+		name, extra string
+		headDim     int
+		rope        RopeScaling
+	}{
+		{"gqa", `"num_attention_heads":4,"num_key_value_heads":2`, 0, RopeScaling{}},
+		{"mqa head_dim", `"num_attention_heads":3,"num_key_value_heads":1,"head_dim":6`, 6, RopeScaling{}},
+		{"linear", `"num_attention_heads":2,"rope_scaling":{"type":"linear","factor":2}`, 0, RopeScaling{Type: "linear", Factor: 2}},
+		{"dynamic", `"num_attention_heads":2,"rope_scaling":{"rope_type":"dynamic","factor":4.0}`, 0, RopeScaling{Type: "dynamic", Factor: 4}},
+		{"llama3", `"num_attention_heads":2,"rope_scaling":{"rope_type":"llama3","factor":32.0,"low_freq_factor":1.0,` +
+			`"high_freq_factor":4.0,"original_max_position_embeddings":8192}`, 0,
+			RopeScaling{Type: "llama3", Factor: 32, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxPositionEmbeddings: 8192}},
+		{"default", `"num_attention_heads":2,"rope_scaling":{"rope_type":"default"}`, 0, RopeScaling{}},
+	} {
+		c, err := ParseLlamaConfig([]byte("{" + base + "," + tc.extra + "}"))
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		hd, _ := c.HeadDim()
+		r, _ := c.RopeScaling()
+		if hd != tc.headDim || r != tc.rope {
+			t.Errorf("%s: head_dim %d, rope %+v; want %d, %+v", tc.name, hd, r, tc.headDim, tc.rope)
+		}
 	}
 }
 

@@ -7,7 +7,8 @@ import (
 )
 
 // Encode writes tensors as an F32 safetensors stream to w (no temp file: for use inside CommitDir,
-// which makes the group of files atomic). Each tensor's Data must hold the product of its Shape.
+// which makes the group of files atomic). Each tensor's Data must hold the product of its Shape. The
+// metadata gets "format": "pt" unless it names a format, as in NewWriter.
 func Encode(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 	infos := make([]Info, len(tensors))
 	for i, t := range tensors {

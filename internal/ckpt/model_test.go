@@ -137,8 +137,9 @@ func TestOpenModelErrors(t *testing.T) {
 		}, `maps tensor "lm_head.weight" to shard "model-00001-of-00002.safetensors", which does not contain it`},
 		{"corrupt shard", func(t *testing.T, dir string) {
 			writeSharded(t, dir, fullMap)
-			os.Truncate(filepath.Join(dir, "model-00002-of-00002.safetensors"), 160)
-		}, "model-00002-of-00002.safetensors: truncated: data ends at byte 160, header needs 164"},
+			// The file is 196 bytes: a 168-byte header ({"format":"pt"} metadata and two tensors), then 20 of data.
+			os.Truncate(filepath.Join(dir, "model-00002-of-00002.safetensors"), 192)
+		}, "model-00002-of-00002.safetensors: truncated: data ends at byte 192, header needs 196"},
 		{"index not JSON", func(t *testing.T, dir string) {
 			os.WriteFile(filepath.Join(dir, IndexFileName), []byte("{"), 0o644)
 		}, "model.safetensors.index.json: not a safetensors index"},

@@ -32,7 +32,8 @@ func writeBytes(t *testing.T, name string, b []byte) string {
 }
 
 // TestWriteFileGolden pins the exact bytes of a one-tensor file: the layout the reference Python
-// implementation writes ({"name":{"dtype","shape","data_offsets"}}, space padded).
+// implementation writes ({"name":{"dtype","shape","data_offsets"}}, space padded), with the
+// {"format":"pt"} metadata that transformers' from_pretrained requires (up to 4.47).
 func TestWriteFileGolden(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.safetensors")
 	if err := WriteFile(path, []Tensor{{Name: "a", Shape: []int{2}, Data: []float32{1, -2}}}, nil); err != nil {
@@ -43,7 +44,7 @@ func TestWriteFileGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 1.0 = 0x3f800000, -2.0 = 0xc0000000, little endian.
-	want := rawFile(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`,
+	want := rawFile(`{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`,
 		[]byte{0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0})
 	if !bytes.Equal(got, want) {
 		t.Fatalf("file bytes\n got %q\nwant %q", got, want)

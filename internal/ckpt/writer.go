@@ -26,7 +26,8 @@ type Writer struct {
 }
 
 // NewWriter declares the tensors (Begin/End ignored and computed from dtype and shape, in the given
-// order) and writes the header to a temp file next to path. Metadata may be nil.
+// order) and writes the header to a temp file next to path. Metadata may be nil; the header gets
+// {"format": "pt"} unless metadata sets "format" (see withFormat).
 func NewWriter(path string, infos []Info, metadata map[string]string) (*Writer, error) {
 	hdr, laid, err := buildHeader(infos, metadata)
 	if err != nil {
@@ -49,14 +50,12 @@ func NewWriter(path string, infos []Info, metadata map[string]string) (*Writer, 
 func buildHeader(infos []Info, metadata map[string]string) ([]byte, []Info, error) {
 	var js bytes.Buffer
 	js.WriteByte('{')
-	if metadata != nil {
-		m, err := json.Marshal(metadata) // keys sorted
-		if err != nil {
-			return nil, nil, err
-		}
-		js.WriteString(`"` + metadataKey + `":`)
-		js.Write(m)
+	m, err := json.Marshal(withFormat(metadata)) // keys sorted
+	if err != nil {
+		return nil, nil, err
 	}
+	js.WriteString(`"` + metadataKey + `":`)
+	js.Write(m)
 	laid := make([]Info, len(infos))
 	seen := make(map[string]bool, len(infos))
 	var off int64
@@ -97,6 +96,28 @@ func buildHeader(infos []Info, metadata map[string]string) ([]byte, []Info, erro
 	out := make([]byte, 8, 8+js.Len())
 	binary.LittleEndian.PutUint64(out, uint64(js.Len()))
 	return append(out, js.Bytes()...), laid, nil
+}
+
+// FormatKey and FormatPT are the metadata entry that every safetensors file midas writes carries
+// unless its metadata names another format: transformers (up to 4.47) refuses a model.safetensors
+// whose __metadata__ lacks "format", and the writers of the ecosystem put "pt" there.
+const (
+	FormatKey = "format"
+	FormatPT  = "pt"
+)
+
+// withFormat returns metadata with FormatKey set to FormatPT when it has no FormatKey (a copy; the
+// caller's map is not changed).
+func withFormat(metadata map[string]string) map[string]string {
+	if _, ok := metadata[FormatKey]; ok {
+		return metadata
+	}
+	out := make(map[string]string, len(metadata)+1)
+	for k, v := range metadata {
+		out[k] = v
+	}
+	out[FormatKey] = FormatPT
+	return out
 }
 
 // declaredBytes checks dtype and shape of a declaration and returns its data size.
@@ -219,7 +240,8 @@ func (w *Writer) Abort() {
 	discardTemp(w.tmp)
 }
 
-// WriteFile writes tensors as F32, in the given order, with optional metadata, atomically (temp file
+// WriteFile writes tensors as F32, in the given order, with optional metadata (plus "format": "pt"
+// unless it names a format), atomically (temp file
 // in the same directory + fsync + rename). Each tensor's Data must hold the product of its Shape.
 func WriteFile(path string, tensors []Tensor, metadata map[string]string) error {
 	infos := make([]Info, len(tensors))

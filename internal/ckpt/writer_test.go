@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -192,5 +193,45 @@ func TestEncode(t *testing.T) {
 	defer m.Close()
 	if got, err := m.ReadFloat32("w"); err != nil || !reflect.DeepEqual(got, tensors[0].Data) {
 		t.Errorf("ReadFloat32(w) = %v, %v", got, err)
+	}
+}
+
+// TestFormatMetadata: every writer adds {"format": "pt"} unless the metadata names a format, and
+// never changes the caller's map.
+func TestFormatMetadata(t *testing.T) {
+	dir := t.TempDir()
+	ts := []Tensor{{Name: "w", Shape: []int{1}, Data: []float32{1}}}
+	for _, tc := range []struct {
+		name string
+		meta map[string]string
+		want map[string]string
+	}{
+		{"nil", nil, map[string]string{"format": "pt"}},
+		{"other keys", map[string]string{"step": "3"}, map[string]string{"format": "pt", "step": "3"}},
+		{"own format", map[string]string{"format": "np"}, map[string]string{"format": "np"}},
+	} {
+		before := maps.Clone(tc.meta)
+		path := filepath.Join(dir, tc.name+".safetensors")
+		if err := WriteFile(path, ts, tc.meta); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := Encode(&buf, ts, tc.meta); err != nil {
+			t.Fatal(err)
+		}
+		if raw, _ := os.ReadFile(path); !bytes.Equal(raw, buf.Bytes()) {
+			t.Errorf("%s: Encode and WriteFile differ", tc.name)
+		}
+		f, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(f.Metadata(), tc.want) {
+			t.Errorf("%s: metadata %v, want %v", tc.name, f.Metadata(), tc.want)
+		}
+		f.Close()
+		if !reflect.DeepEqual(tc.meta, before) {
+			t.Errorf("%s: the caller's metadata changed to %v", tc.name, tc.meta)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -54,6 +55,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	f.model.apply(setFlags(fs), &o.Model, &o.Batch)
 	if err := o.Model.Validate(); err != nil {
 		return err
+	}
+	if *f.vsTorch && (o.Model.Canonical().NumKVHeads > 0 || o.Model.Canonical().HeadDimOverride > 0) {
+		return errors.New("--vs-torch: the PyTorch reference has no --kv-heads or --head-dim")
 	}
 	var bad flagChecks
 	bad.positive("steps", o.Steps)

@@ -23,6 +23,7 @@ var commands = []command{
 	{"primitives", "print reasoning-primitive examples (copy, varassign, psm) as JSONL", runPrimitives},
 	{"score", "mean next-token loss of token lists under a checkpoint", runScore},
 	{"sample", "generate text from a checkpoint", runSample},
+	{"tokenize", "text to token ids as JSON (or --decode ids to text) with a checkpoint's tokenizer", runTokenize},
 	{"bench", "measure training speed on random tokens (optionally next to PyTorch)", runBench},
 	{"grow", "grow a Hugging Face Llama checkpoint (midas, gradstack, double, map)", runGrow},
 	{"plan", "print the stage schedule and FLOPs of a gradual-stacking run", runPlan},

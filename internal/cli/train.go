@@ -21,18 +21,20 @@ import (
 
 // modelFlags are the model and batch flags shared by train and bench (the names of llama_ref.py bench).
 type modelFlags struct {
-	layers, dim, heads, ffn, vocab, seq, batch *int
+	layers, dim, heads, kvHeads, headDim, ffn, vocab, seq, batch *int
 }
 
 func addModelFlags(fs *flag.FlagSet, def model.Config, batch int) modelFlags {
 	return modelFlags{
-		layers: fs.Int("layers", def.NumLayers, "decoder layers"),
-		dim:    fs.Int("dim", def.Dim, "model width"),
-		heads:  fs.Int("heads", def.NumHeads, "attention heads"),
-		ffn:    fs.Int("ffn", def.FFNDim, "SwiGLU hidden width"),
-		vocab:  fs.Int("vocab", def.VocabSize, "vocabulary size (BPE tokens)"),
-		seq:    fs.Int("seq", def.SeqLen, "sequence length"),
-		batch:  fs.Int("batch", batch, "sequences per micro-batch"),
+		layers:  fs.Int("layers", def.NumLayers, "decoder layers"),
+		dim:     fs.Int("dim", def.Dim, "model width"),
+		heads:   fs.Int("heads", def.NumHeads, "attention heads"),
+		kvHeads: fs.Int("kv-heads", def.NumKVHeads, "key/value heads: fewer than --heads is grouped-query attention (0: --heads)"),
+		headDim: fs.Int("head-dim", def.HeadDimOverride, "head dimension (0: dim/heads)"),
+		ffn:     fs.Int("ffn", def.FFNDim, "SwiGLU hidden width"),
+		vocab:   fs.Int("vocab", def.VocabSize, "vocabulary size (BPE tokens)"),
+		seq:     fs.Int("seq", def.SeqLen, "sequence length"),
+		batch:   fs.Int("batch", batch, "sequences per micro-batch"),
 	}
 }
 
@@ -42,6 +44,7 @@ func (f modelFlags) apply(set map[string]bool, cfg *model.Config, batch *int) {
 		name     string
 		dst, src *int
 	}{{"layers", &cfg.NumLayers, f.layers}, {"dim", &cfg.Dim, f.dim}, {"heads", &cfg.NumHeads, f.heads},
+		{"kv-heads", &cfg.NumKVHeads, f.kvHeads}, {"head-dim", &cfg.HeadDimOverride, f.headDim},
 		{"ffn", &cfg.FFNDim, f.ffn}, {"vocab", &cfg.VocabSize, f.vocab}, {"seq", &cfg.SeqLen, f.seq}, {"batch", batch, f.batch}} {
 		if set[p.name] {
 			*p.dst = *p.src
@@ -264,6 +267,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "run directory: checkpoint (HF-loadable), tokenizer, metrics.jsonl")
 	resume := fs.String("resume", "", "continue the run in this checkpoint directory")
 	stopAt := fs.Int("stop-at", 0, "checkpoint and stop at this step, keeping the schedule of --steps (resume later)")
+	initDir := fs.String("init", "", "start from this Hugging Face Llama checkpoint: its architecture, weights and tokenizer (fresh optimizer)")
+	tokFile := fs.String("tokenizer", "", "use this tokenizer.json instead of training one (with --init: instead of the checkpoint's)")
 	tf := defineTrainFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -290,10 +295,37 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if cfg.Options, err = tf.options(set); err != nil {
 			return err
 		}
+		if err := initFlags(set); err != nil {
+			return err
+		}
+		if set["init"] {
+			cfg.Options.Init = *initDir
+		}
+		if set["tokenizer"] {
+			cfg.Options.Tokenizer = *tokFile
+		}
 		cfg.Options.Loop = cfg.Options.Loop.Fit(cfg.Options.Model.NumLayers)
 	}
 	_, err = trainRun(cfg, stdout, stderr)
 	return err
+}
+
+// initFlags refuses the flags that --init (the checkpoint's architecture) and --tokenizer (its
+// vocabulary) fix.
+func initFlags(set map[string]bool) error {
+	var bad []string
+	for _, name := range []string{"layers", "dim", "heads", "kv-heads", "head-dim", "ffn", "vocab", "tied"} {
+		if set[name] && (set["init"] || name == "vocab" && set["tokenizer"]) {
+			bad = append(bad, "--"+name)
+		}
+	}
+	switch {
+	case len(bad) == 0:
+		return nil
+	case set["init"]:
+		return fmt.Errorf("%s cannot be set with --init (the checkpoint fixes the architecture)", strings.Join(bad, ", "))
+	}
+	return errors.New("--vocab cannot be set with --tokenizer (the tokenizer fixes the vocabulary)")
 }
 
 // resumeFlags refuses flags that would change a resumed run.
@@ -415,8 +447,11 @@ func printHeader(w io.Writer, r *train.Run) {
 		params = fmt.Sprintf("%.2fM parameters now, %.2fM at full depth", float64(len(m.Params))/1e6, float64(full)/1e6)
 		flops += " now"
 	}
-	fmt.Fprintf(w, "model: %s, dim %d, %d heads, ffn %d, vocab %d, seq %d — %s, %s; %s kernels, %d threads\n",
-		depth, o.Model.Dim, o.Model.NumHeads, o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen, params, flops, kern.Backend(), o.Threads)
+	fmt.Fprintf(w, "model: %s, dim %d, %s, ffn %d, vocab %d, seq %d — %s, %s; %s kernels, %d threads\n",
+		depth, o.Model.Dim, headsName(o.Model), o.Model.FFNDim, o.Model.VocabSize, o.Model.SeqLen, params, flops, kern.Backend(), o.Threads)
+	if o.Init != "" {
+		fmt.Fprintf(w, "init: %s (weights and config; fresh optimizer)\n", o.Init)
+	}
 	printData(w, o, r.Corpus)
 	printObjective(w, o)
 	if o.Growing() {
@@ -533,4 +568,13 @@ func corpusName(opt train.Options, c *train.Corpus) string {
 		budget = "--data-bytes"
 	}
 	return fmt.Sprintf("mixture of %d sources, %s of training text (%s)", len(c.Parts), size(c.TrainBytes), budget)
+}
+
+// headsName is "4 heads", or "4 heads (2 key/value)" for grouped-query attention.
+func headsName(c model.Config) string {
+	heads := fmt.Sprintf("%d heads", c.NumHeads)
+	if c.KVHeads() != c.NumHeads {
+		heads += fmt.Sprintf(" (%d key/value)", c.KVHeads())
+	}
+	return heads
 }

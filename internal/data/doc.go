@@ -1,6 +1,7 @@
 // Package data owns everything the trainer reads: the embedded synthetic corpus (a seeded world
 // of people and towns rendered as documents, plus held-out evaluation questions), user text
-// (files, folders, .gz, JSONL) and its train/validation split, tokenization of a corpus into
+// (files, folders, .gz and .zst, JSON and JSONL, parquet shards with a "text" column) and its
+// train/validation split, tokenization of a corpus into
 // one token array, and deterministic, resumable batching of that array.
 //
 // # Synthetic world

@@ -21,26 +21,30 @@ type Doc struct{ Name, Text string }
 
 // ReadTexts reads every path in order:
 //   - a plain text file (any extension other than those below) is one Doc;
-//   - a folder is walked recursively; its *.txt, *.md, *.gz, *.jsonl and *.json files are read
-//     in sorted path order; other files, names starting with "." and .gz files whose inner name
-//     has another extension (x.tar.gz) are ignored, and so are empty or all-whitespace files;
-//   - a .gz file is decompressed and then read by the extension of its inner name (x.jsonl.gz is
-//     JSONL, x.txt.gz or x.gz is text);
+//   - a folder is walked recursively; its *.txt, *.md, *.gz, *.zst, *.jsonl, *.json and *.parquet
+//     files are read in sorted path order; other files, names starting with "." and .gz or .zst
+//     files whose inner name has another extension (x.tar.gz) are ignored, and so are empty or
+//     all-whitespace files;
+//   - a .gz or .zst (Zstandard) file is decompressed and then read by the extension of its inner
+//     name (x.jsonl.gz and x.jsonl.zst are JSONL, x.txt.zst or x.zst is text);
+//   - a .parquet file (a Hugging Face dataset shard) has a string column "text": one Doc per row
+//     (null and empty texts are skipped), read one row group and page at a time;
 //   - a .jsonl file holds one JSON object per line with a string field "text": one Doc per line
 //     (blank lines and empty texts are skipped);
 //   - a .json file holds objects with "text", or arrays of them: one Doc per object.
 //
 // A UTF-8 byte order mark is dropped and CRLF line ends become LF. Errors are one line and name
 // the file: a missing path, an empty file, invalid UTF-8 (with the byte offset in the
-// decompressed content), a JSONL line without "text", a folder with no usable files, or no text
-// at all.
+// decompressed content, or the parquet row), a JSONL line without "text", corrupt gzip or zstd
+// data, a parquet file that is not one or has no string "text" column, a folder with no usable
+// files, or no text at all.
 func ReadTexts(paths []string) ([]Doc, Report, error) { return read(paths, false) }
 
-// ReadCode reads the paths of a code source: a file is one Doc whatever its extension (a .gz file
-// decompressed first); a folder walk reads the source files of the kinds in CodeExts as one Doc each,
-// in sorted path order, and skips Go test files (*_test.go), folders named testdata, hidden names,
-// empty files, files that are not valid UTF-8 and every other kind — each named in the Report. Other
-// errors are those of ReadTexts.
+// ReadCode reads the paths of a code source: a file is one Doc whatever its extension (a .gz or .zst
+// file decompressed first); a folder walk reads the source files of the kinds in CodeExts as one Doc
+// each, in sorted path order, and skips Go test files (*_test.go), folders named testdata, hidden
+// names, empty files, files that are not valid UTF-8 and every other kind — each named in the Report.
+// Other errors are those of ReadTexts.
 func ReadCode(paths []string) ([]Doc, Report, error) { return read(paths, true) }
 
 // read reads paths as ReadTexts does, or as ReadCode does when code is set.
@@ -98,11 +102,11 @@ func (r *Report) read(path string) {
 
 func (r *Report) skip(path, why string) { r.Skipped = append(r.Skipped, Skip{path, why}) }
 
-// kindName is a file's kind for the report: its extension, with the inner one for .gz ("x.jsonl.gz"
-// is ".jsonl.gz"); "(none)" without one.
+// kindName is a file's kind for the report: its extension, with the inner one for .gz and .zst
+// ("x.jsonl.gz" is ".jsonl.gz"); "(none)" without one.
 func kindName(path string) string {
 	ext := strings.ToLower(filepath.Ext(path))
-	if ext == ".gz" {
+	if compressed(ext) {
 		ext = strings.ToLower(filepath.Ext(strings.TrimSuffix(path, filepath.Ext(path)))) + ext
 	}
 	if ext == "" {
@@ -190,7 +194,8 @@ func describe(err error) string {
 	return err.Error()
 }
 
-// usableExt reports whether a folder walk reads a file with this (lower-case) extension.
+// usableExt reports whether a folder walk reads a file with this (lower-case) extension (inside a
+// .gz or .zst: parquet files are not read compressed).
 func usableExt(ext string) bool {
 	switch ext {
 	case ".txt", ".md", ".jsonl", ".json":
@@ -198,6 +203,9 @@ func usableExt(ext string) bool {
 	}
 	return false
 }
+
+// compressed reports whether a (lower-case) extension is one that readFile decompresses.
+func compressed(ext string) bool { return ext == ".gz" || ext == ".zst" }
 
 // readDir reads a folder walk's files. A text walk of a folder that holds more source files than
 // text files (a code tree: GOROOT/src has 4946 against 60) says how to read it as code: in the
@@ -241,9 +249,9 @@ func readDir(root string, rep *Report, code bool) ([]Doc, error) {
 	case code:
 		return nil, fmt.Errorf("data: %s: folder has no usable source files (*.go, *.py, *.c, *.js, ... : the kinds of data.CodeExts)", root)
 	case hint != "":
-		return nil, fmt.Errorf("data: %s: folder has no usable files (*.txt, *.md, *.gz, *.jsonl, *.json with text); %s", root, hint)
+		return nil, fmt.Errorf("data: %s: folder has no usable files (*.txt, *.md, *.gz, *.zst, *.jsonl, *.json, *.parquet with text); %s", root, hint)
 	}
-	return nil, fmt.Errorf("data: %s: folder has no usable files (*.txt, *.md, *.gz, *.jsonl, *.json with text)", root)
+	return nil, fmt.Errorf("data: %s: folder has no usable files (*.txt, *.md, *.gz, *.zst, *.jsonl, *.json, *.parquet with text)", root)
 }
 
 // walkFiles lists the files of a folder walk in sorted path order, reporting those it skips.
@@ -299,12 +307,12 @@ func walkSkip(path string, d fs.DirEntry, code bool) string {
 		return codeSkip(d.Name())
 	}
 	ext := strings.ToLower(filepath.Ext(path))
-	if ext == ".gz" {
+	if compressed(ext) {
 		inner := strings.ToLower(filepath.Ext(strings.TrimSuffix(d.Name(), filepath.Ext(d.Name()))))
 		if inner != "" && !usableExt(inner) {
 			return kindName(path) + ": not a text kind"
 		}
-	} else if !usableExt(ext) {
+	} else if !usableExt(ext) && ext != ".parquet" {
 		return kindName(path) + ": not a text kind"
 	}
 	return ""
@@ -317,15 +325,24 @@ const maxPipeBytes = 1 << 30
 var errInvalidUTF8 = errors.New("invalid UTF-8")
 
 // readFile reads one file. In a folder walk (skipEmpty) an empty file yields no Doc instead of
-// an error. A code file (code) is one Doc whatever its extension.
+// an error. A code file (code) is one Doc whatever its extension (a .gz or .zst file decompressed
+// first); a .parquet file is read as text.
 func readFile(path string, skipEmpty, code bool) ([]Doc, error) {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext == ".parquet" && !code {
+		return readParquet(path, skipEmpty)
+	}
 	raw, err := readBounded(path)
 	if err != nil {
 		return nil, err
 	}
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext == ".gz" {
-		if raw, err = gunzip(raw); err != nil {
+	if compressed(ext) {
+		if ext == ".gz" {
+			raw, err = gunzip(raw)
+		} else {
+			raw, err = unzstd(raw)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("data: %s: %v", path, err)
 		}
 		ext = strings.ToLower(filepath.Ext(strings.TrimSuffix(path, filepath.Ext(path))))

@@ -6,28 +6,30 @@ import (
 	"midas/internal/model"
 )
 
-// LayerParams is the number of parameters of one decoder layer of cfg: q, k, v, o (4·C²), gate, up,
-// down (3·C·F) and the two RMSNorm scales (2·C).
+// LayerParams is the number of parameters of one decoder layer of cfg: q and o (2·C·Q), k and v
+// (2·C·KV; 4·C² in all for multi-head attention), gate, up, down (3·C·F) and the two RMSNorm scales
+// (2·C), with Q = cfg.QDim() and KV = cfg.KVDim().
 func LayerParams(cfg model.Config) int {
 	c, f := cfg.Dim, cfg.FFNDim
-	return 4*c*c + 3*c*f + 2*c
+	return 2*c*cfg.QDim() + 2*c*cfg.KVDim() + 3*c*f + 2*c
 }
 
 // StepFLOPs is the training FLOPs (forward + backward) of one step of cfg's model with the given number
 // of decoder layers (cfg.NumLayers is ignored) on tokensPerStep = batch·seq tokens:
 //
-//	FLOPs = tokens · (6·N + 12·L·T·C)
+//	FLOPs = tokens · (6·N + 12·L·T·Q)
 //	N     = L·LayerParams(cfg) + C (final norm) + V·C (lm_head matmul)
 //
 // N counts the parameters touched per token by a matmul or norm; the embedding lookup is a gather, not
 // a matmul, so the embedding is not counted (and the lm_head matmul is counted also when it is tied to
-// the embedding). 12·L·T·C is attention's score and value products (fwd + bwd, no causal discount) with
-// T = cfg.SeqLen, the context length.
+// the embedding). 12·L·T·Q is attention's score and value products (fwd + bwd, no causal discount) with
+// T = cfg.SeqLen, the context length, and Q = cfg.QDim() the width of the queries (C unless head_dim
+// says otherwise).
 func StepFLOPs(cfg model.Config, layers, tokensPerStep int) float64 {
 	c, v := float64(cfg.Dim), float64(cfg.VocabSize)
 	l := float64(layers)
 	n := l*float64(LayerParams(cfg)) + c + v*c
-	attn := 12 * l * float64(cfg.SeqLen) * c
+	attn := 12 * l * float64(cfg.SeqLen) * float64(cfg.QDim())
 	return float64(tokensPerStep) * (6*n + attn)
 }
 

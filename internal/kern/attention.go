@@ -2,27 +2,37 @@ package kern
 
 import "math"
 
-// AttentionForward computes multi-head attention from packed projections: causal, except that each
-// batch row may have a bidirectional prefix.
+// AttentionForward computes multi-head attention from packed projections, with H query heads sharing
+// Hkv key/value heads (grouped-query attention; Hkv = H is plain multi-head attention, Hkv must divide
+// H): query head i uses key/value head i/(H/Hkv), as Hugging Face's repeat_kv does. It is causal,
+// except that each batch row may have a bidirectional prefix.
 //
-//	qkv    [N, 3C]: row b·T+t holds q (cols [0,C)), k (cols [C,2C)) and v (cols [2C,3C)), heads of D
-//	                consecutive columns each (rotary embedding already applied to q and k);
+//	qkv    [N, (H+2·Hkv)·D]: row b·T+t holds q (H heads), then k (Hkv heads), then v (Hkv heads), each
+//	                head D consecutive columns (rotary embedding already applied to q and k);
 //	prefix [B] or nil: positions [0, prefix[b]) of batch row b attend to each other; 0 ≤ prefix[b] ≤ T.
 //	                nil is all zeros: causal attention. Prefix 0 and 1 are both exactly causal.
 //	att    [B, H, T, T]: out, the attention probabilities P = softmax(q·kᵀ/√D) over the visible keys,
 //	                P[i,j] = 0 for the others;
-//	y      [N, C]: out, P·v per head, heads concatenated along columns.
+//	y      [N, H·D]: out, P·v per head, heads concatenated along columns.
 //
 // Query i of row b sees key j iff j ≤ last(i) = max(i, prefix[b]−1). Reference loop:
-// y[b,t,h·D+e] = Σ_{s ≤ last(t)} P[b,h,t,s] · v[b,s,h·D+e]; attentionForwardNaive is the oracle.
-func AttentionForward(y, att, qkv []float32, prefix []int, b, t, h, d int) {
-	c := h * d
-	need("AttentionForward", "qkv", qkv, b*t*3*c)
+// y[b,t,h·D+e] = Σ_{s ≤ last(t)} P[b,h,t,s] · v[b,s,(h/G)·D+e] with G = H/Hkv;
+// attentionForwardNaive is the oracle.
+func AttentionForward(y, att, qkv []float32, prefix []int, b, t, h, hkv, d int) {
+	checkHeads("AttentionForward", h, hkv)
+	need("AttentionForward", "qkv", qkv, b*t*(h+2*hkv)*d)
 	need("AttentionForward", "att", att, b*h*t*t)
-	need("AttentionForward", "y", y, b*t*c)
+	need("AttentionForward", "y", y, b*t*h*d)
 	checkPrefix("AttentionForward", prefix, b, t)
 	scale := float32(1 / math.Sqrt(float64(d)))
-	parallelArgs(&attFwdFree, b*h, attFwd{y, att, qkv, prefix, t, h, d, scale})
+	parallelArgs(&attFwdFree, b*h, attFwd{y, att, qkv, prefix, t, h, hkv, d, scale})
+}
+
+// checkHeads panics unless 1 ≤ hkv ≤ h and hkv divides h.
+func checkHeads(op string, h, hkv int) {
+	if hkv < 1 || h < hkv || h%hkv != 0 {
+		panic("kern: " + op + ": " + itoa(hkv) + " key/value heads do not divide " + itoa(h) + " query heads")
+	}
 }
 
 // checkPrefix panics unless prefix is nil or holds b lengths in [0, t].
@@ -50,23 +60,24 @@ func prefixOf(prefix []int, bi int) int {
 
 // attFwd holds the arguments of AttentionForward; Run computes the (batch, head) pairs [lo, hi).
 type attFwd struct {
-	y, att, qkv []float32
-	prefix      []int
-	t, h, d     int
-	scale       float32
+	y, att, qkv  []float32
+	prefix       []int
+	t, h, hkv, d int
+	scale        float32
 }
 
 var attFwdFree taskFree[attFwd]
 
 func (a *attFwd) Run(lo, hi int) {
 	y, att, qkv, t, h, d := a.y, a.att, a.qkv, a.t, a.h, a.d
-	c := h * d
+	qd, kvd, g := h*d, a.hkv*d, h/a.hkv
+	ld := qd + 2*kvd
 	for bh := lo; bh < hi; bh++ {
 		bi, hh := bh/h, bh%h
-		base := bi * t * 3 * c
+		base := bi * t * ld
 		q := qkv[base+hh*d:]
-		k := qkv[base+c+hh*d:]
-		v := qkv[base+2*c+hh*d:]
+		k := qkv[base+qd+(hh/g)*d:]
+		v := qkv[base+qd+kvd+(hh/g)*d:]
 		p := att[bh*t*t : (bh+1)*t*t]
 		pre := prefixOf(a.prefix, bi)
 		// Row block [i0, i1) attends to positions [0, max(i1, prefix)) only: the scores and products
@@ -75,9 +86,9 @@ func (a *attFwd) Run(lo, hi int) {
 		for i0 := 0; i0 < t; i0 += attBlock {
 			i1 := min(i0+attBlock, t)
 			cols := max(i1, pre)
-			GemmSerial(false, true, i1-i0, cols, d, a.scale, q[i0*3*c:], 3*c, k, 3*c, 0, p[i0*t:], t)
+			GemmSerial(false, true, i1-i0, cols, d, a.scale, q[i0*ld:], ld, k, ld, 0, p[i0*t:], t)
 			maskedSoftmaxRows(p, t, i0, i1, pre)
-			GemmSerial(false, false, i1-i0, d, cols, 1, p[i0*t:], t, v, 3*c, 0, y[(bi*t+i0)*c+hh*d:], c)
+			GemmSerial(false, false, i1-i0, d, cols, 1, p[i0*t:], t, v, ld, 0, y[(bi*t+i0)*qd+hh*d:], qd)
 		}
 	}
 }
@@ -113,29 +124,34 @@ func expNormalize(x []float32, mx float32) {
 }
 
 // AttentionBackward writes the gradient with respect to qkv (overwriting dqkv) given dy, using the
-// probabilities att saved by AttentionForward:
+// probabilities att saved by AttentionForward (same heads and layout):
 //
-//	dP = dY·vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)) / √D,  dq = dS·k,  dk = dSᵀ·q,  dv = Pᵀ·dY.
+//	dP = dY·vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)) / √D,  dq = dS·k,  dk = Σ_group dSᵀ·q,  dv = Σ_group Pᵀ·dY,
 //
-// Shapes: dqkv [N,3C], datt [B,H,T,T] (scratch), dy [N,C], qkv [N,3C], att [B,H,T,T], prefix [B] or
-// nil, the one given to AttentionForward. attentionBackwardNaive is the oracle.
-func AttentionBackward(dqkv, datt, dy, qkv, att []float32, prefix []int, b, t, h, d int) {
-	c := h * d
-	need("AttentionBackward", "dqkv", dqkv, b*t*3*c)
+// the sums over the G = H/Hkv query heads of a key/value head taken in head order, so that the result
+// does not depend on the thread count. Shapes: dqkv [N,(H+2·Hkv)·D], datt [B,H,T,T] (scratch),
+// dy [N,H·D], qkv [N,(H+2·Hkv)·D], att [B,H,T,T], prefix [B] or nil, the one given to
+// AttentionForward. attentionBackwardNaive is the oracle.
+func AttentionBackward(dqkv, datt, dy, qkv, att []float32, prefix []int, b, t, h, hkv, d int) {
+	checkHeads("AttentionBackward", h, hkv)
+	w := (h + 2*hkv) * d
+	need("AttentionBackward", "dqkv", dqkv, b*t*w)
 	need("AttentionBackward", "datt", datt, b*h*t*t)
-	need("AttentionBackward", "dy", dy, b*t*c)
-	need("AttentionBackward", "qkv", qkv, b*t*3*c)
+	need("AttentionBackward", "dy", dy, b*t*h*d)
+	need("AttentionBackward", "qkv", qkv, b*t*w)
 	need("AttentionBackward", "att", att, b*h*t*t)
 	checkPrefix("AttentionBackward", prefix, b, t)
 	scale := float32(1 / math.Sqrt(float64(d)))
-	parallelArgs(&attBwdFree, b*h, attBwd{dqkv, datt, dy, qkv, att, prefix, t, h, d, scale})
+	// One task per (batch, key/value head): it owns that head's dk and dv.
+	parallelArgs(&attBwdFree, b*hkv, attBwd{dqkv, datt, dy, qkv, att, prefix, t, h, hkv, d, scale})
 }
 
-// attBwd holds the arguments of AttentionBackward; Run computes the (batch, head) pairs [lo, hi).
+// attBwd holds the arguments of AttentionBackward; Run computes the (batch, key/value head) pairs
+// [lo, hi), each with its G query heads.
 type attBwd struct {
 	dqkv, datt, dy, qkv, att []float32
 	prefix                   []int
-	t, h, d                  int
+	t, h, hkv, d             int
 	scale                    float32
 }
 
@@ -143,81 +159,90 @@ var attBwdFree taskFree[attBwd]
 
 func (a *attBwd) Run(lo, hi int) {
 	dqkv, datt, dy, qkv, att, t, h, d, scale := a.dqkv, a.datt, a.dy, a.qkv, a.att, a.t, a.h, a.d, a.scale
-	c := h * d
-	for bh := lo; bh < hi; bh++ {
-		bi, hh := bh/h, bh%h
-		base := bi * t * 3 * c
-		q, k, v := qkv[base+hh*d:], qkv[base+c+hh*d:], qkv[base+2*c+hh*d:]
-		dq, dk, dv := dqkv[base+hh*d:], dqkv[base+c+hh*d:], dqkv[base+2*c+hh*d:]
-		p := att[bh*t*t : (bh+1)*t*t]
-		dp := datt[bh*t*t : (bh+1)*t*t]
-		g := dy[bi*t*c+hh*d:]
+	qd, kvd, g := h*d, a.hkv*d, h/a.hkv
+	ld := qd + 2*kvd
+	for bkv := lo; bkv < hi; bkv++ {
+		bi, kh := bkv/a.hkv, bkv%a.hkv
+		base := bi * t * ld
+		k, v := qkv[base+qd+kh*d:], qkv[base+qd+kvd+kh*d:]
+		dk, dv := dqkv[base+qd+kh*d:], dqkv[base+qd+kvd+kh*d:]
 		pre := prefixOf(a.prefix, bi)
-		// Row block [i0, i1) of dP, dS and dq involves positions [0, max(i1, prefix)) only (as in the
-		// forward); every row of dP is written in full, zeros right of last(i).
-		for i0 := 0; i0 < t; i0 += attBlock {
-			i1 := min(i0+attBlock, t)
-			cols := max(i1, pre)
-			GemmSerial(false, true, i1-i0, cols, d, 1, g[i0*c:], c, v, 3*c, 0, dp[i0*t:], t)
-			for i := i0; i < i1; i++ {
-				n := max(i, pre-1) + 1
-				pr, dr := p[i*t:i*t+n], dp[i*t:i*t+t]
-				softmaxBwd(dr[:n], pr, dot2(pr, dr), scale)
-				clear(dr[n:])
+		for j := range g {
+			hh := kh*g + j
+			bh := bi*h + hh
+			q, dq := qkv[base+hh*d:], dqkv[base+hh*d:]
+			p := att[bh*t*t : (bh+1)*t*t]
+			dp := datt[bh*t*t : (bh+1)*t*t]
+			gy := dy[bi*t*qd+hh*d:]
+			// Row block [i0, i1) of dP, dS and dq involves positions [0, max(i1, prefix)) only (as in
+			// the forward); every row of dP is written in full, zeros right of last(i).
+			for i0 := 0; i0 < t; i0 += attBlock {
+				i1 := min(i0+attBlock, t)
+				cols := max(i1, pre)
+				GemmSerial(false, true, i1-i0, cols, d, 1, gy[i0*qd:], qd, v, ld, 0, dp[i0*t:], t)
+				for i := i0; i < i1; i++ {
+					n := max(i, pre-1) + 1
+					pr, dr := p[i*t:i*t+n], dp[i*t:i*t+t]
+					softmaxBwd(dr[:n], pr, dot2(pr, dr), scale)
+					clear(dr[n:])
+				}
+				GemmSerial(false, false, i1-i0, d, cols, 1, dp[i0*t:], t, k, ld, 0, dq[i0*ld:], ld)
 			}
-			GemmSerial(false, false, i1-i0, d, cols, 1, dp[i0*t:], t, k, 3*c, 0, dq[i0*3*c:], 3*c)
-		}
-		// Keys and values [j0, j1) receive gradient from positions [j0, T) only, or from every position
-		// when the block starts inside the prefix (its keys are seen by all queries).
-		for j0 := 0; j0 < t; j0 += attBlock {
-			j1 := min(j0+attBlock, t)
-			r0 := j0
-			if j0 < pre {
-				r0 = 0
+			// Keys and values [j0, j1) receive gradient from positions [j0, T) only, or from every
+			// position when the block starts inside the prefix (its keys are seen by all queries); the
+			// group's first head overwrites them, the others add.
+			beta := float32(min(j, 1))
+			for j0 := 0; j0 < t; j0 += attBlock {
+				j1 := min(j0+attBlock, t)
+				r0 := j0
+				if j0 < pre {
+					r0 = 0
+				}
+				GemmSerial(true, false, j1-j0, d, t-r0, 1, dp[r0*t+j0:], t, q[r0*ld:], ld, beta, dk[j0*ld:], ld)
+				GemmSerial(true, false, j1-j0, d, t-r0, 1, p[r0*t+j0:], t, gy[r0*qd:], qd, beta, dv[j0*ld:], ld)
 			}
-			GemmSerial(true, false, j1-j0, d, t-r0, 1, dp[r0*t+j0:], t, q[r0*3*c:], 3*c, 0, dk[j0*3*c:], 3*c)
-			GemmSerial(true, false, j1-j0, d, t-r0, 1, p[r0*t+j0:], t, g[r0*c:], c, 0, dv[j0*3*c:], 3*c)
 		}
 	}
 }
 
 // AttentionCached is causal attention of n new positions against a cache that already holds `past`
-// positions (inference with a KV cache):
+// positions (inference with a KV cache), H query heads sharing Hkv key/value heads as in
+// AttentionForward:
 //
 //	q    [n, ldq]: the new queries (RoPE applied), head h at columns [h·D, (h+1)·D)
-//	kc   [past+n, C], vc [past+n, C]: keys (RoPE applied) and values of all positions, new ones included
-//	y    [n, C]: out
+//	kc   [past+n, Hkv·D], vc [past+n, Hkv·D]: keys (RoPE applied) and values of all positions, new ones included
+//	y    [n, H·D]: out
 //	s    scratch of at least H·n·(past+n) floats
 //
 // New position i (absolute position past+i) attends to positions 0..past+i.
-func AttentionCached(y, s, q []float32, ldq int, kc, vc []float32, n, past, h, d int) {
-	c := h * d
+func AttentionCached(y, s, q []float32, ldq int, kc, vc []float32, n, past, h, hkv, d int) {
+	checkHeads("AttentionCached", h, hkv)
 	tk := past + n
-	need("AttentionCached", "q", q, (n-1)*ldq+c)
-	need("AttentionCached", "kc", kc, tk*c)
-	need("AttentionCached", "vc", vc, tk*c)
-	need("AttentionCached", "y", y, n*c)
+	need("AttentionCached", "q", q, (n-1)*ldq+h*d)
+	need("AttentionCached", "kc", kc, tk*hkv*d)
+	need("AttentionCached", "vc", vc, tk*hkv*d)
+	need("AttentionCached", "y", y, n*h*d)
 	need("AttentionCached", "s", s, h*n*tk)
 	scale := float32(1 / math.Sqrt(float64(d)))
-	parallelArgs(&attCachedFree, h, attCached{y, s, q, kc, vc, ldq, n, past, h, d, scale})
+	parallelArgs(&attCachedFree, h, attCached{y, s, q, kc, vc, ldq, n, past, h, hkv, d, scale})
 }
 
 // attCached holds the arguments of AttentionCached; Run computes heads [lo, hi).
 type attCached struct {
-	y, s, q, kc, vc    []float32
-	ldq, n, past, h, d int
-	scale              float32
+	y, s, q, kc, vc         []float32
+	ldq, n, past, h, hkv, d int
+	scale                   float32
 }
 
 var attCachedFree taskFree[attCached]
 
 func (a *attCached) Run(lo, hi int) {
 	y, s, q, kc, vc, ldq, n, past, d := a.y, a.s, a.q, a.kc, a.vc, a.ldq, a.n, a.past, a.d
-	c := a.h * d
+	qd, kvd, g := a.h*d, a.hkv*d, a.h/a.hkv
 	tk := past + n
 	for hh := lo; hh < hi; hh++ {
 		p := s[hh*n*tk : (hh+1)*n*tk]
-		GemmSerial(false, true, n, tk, d, a.scale, q[hh*d:], ldq, kc[hh*d:], c, 0, p, tk)
+		GemmSerial(false, true, n, tk, d, a.scale, q[hh*d:], ldq, kc[(hh/g)*d:], kvd, 0, p, tk)
 		for i := 0; i < n; i++ {
 			row := p[i*tk : i*tk+tk]
 			last := past + i // attend to 0..last
@@ -228,6 +253,6 @@ func (a *attCached) Run(lo, hi int) {
 			expNormalize(row[:last+1], mx)
 			clear(row[last+1:])
 		}
-		GemmSerial(false, false, n, d, tk, 1, p, tk, vc[hh*d:], c, 0, y[hh*d:], c)
+		GemmSerial(false, false, n, d, tk, 1, p, tk, vc[(hh/g)*d:], kvd, 0, y[hh*d:], qd)
 	}
 }

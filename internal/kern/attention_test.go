@@ -8,22 +8,27 @@ import (
 	"testing"
 )
 
-// attCase is one shape of the prefix-attention tests: B = len(prefix) rows with their prefix lengths.
+// attCase is one shape of the prefix-attention tests: B = len(prefix) rows with their prefix lengths,
+// H query heads sharing Hkv key/value heads.
 type attCase struct {
-	name    string
-	t, h, d int
-	prefix  []int
+	name         string
+	t, h, hkv, d int
+	prefix       []int
 }
 
 // attCases cover one row block and several with a partial last one (attBlock = 48), prefixes of 0
 // and 1 (causal), inside the first block, ending exactly at a block edge, crossing one, the whole
-// window, and rows of different prefixes in one batch.
+// window, and rows of different prefixes in one batch; with multi-head (Hkv = H), grouped-query and
+// multi-query (Hkv = 1) attention.
 var attCases = []attCase{
-	{"one block", 7, 2, 3, []int{0, 4}},
-	{"prefix 1 and T", 5, 1, 4, []int{1, 5}},
-	{"block edge", 2*attBlock + 5, 2, 3, []int{attBlock, attBlock + 1}},
-	{"crossing blocks", 2*attBlock + 5, 3, 4, []int{attBlock + 7, 2*attBlock + 2, 0}},
-	{"odd head dim", 61, 2, 5, []int{60, 13}},
+	{"one block", 7, 2, 2, 3, []int{0, 4}},
+	{"prefix 1 and T", 5, 1, 1, 4, []int{1, 5}},
+	{"block edge", 2*attBlock + 5, 2, 2, 3, []int{attBlock, attBlock + 1}},
+	{"crossing blocks", 2*attBlock + 5, 3, 3, 4, []int{attBlock + 7, 2*attBlock + 2, 0}},
+	{"odd head dim", 61, 2, 2, 5, []int{60, 13}},
+	{"gqa one block", 7, 4, 2, 3, []int{0, 6}},
+	{"gqa crossing blocks", 2*attBlock + 5, 4, 2, 3, []int{attBlock + 7, 2*attBlock + 2, 0}},
+	{"mqa block edge", 2*attBlock + 5, 3, 1, 4, []int{attBlock, 1}},
 }
 
 // TestAttentionPrefixMatchesNaive compares AttentionForward and AttentionBackward with their float64
@@ -41,21 +46,21 @@ func TestAttentionPrefixMatchesNaive(t *testing.T) {
 
 func checkAttentionNaive(t *testing.T, tc attCase) {
 	r := rand.New(rand.NewPCG(31, uint64(tc.t)))
-	b, tt, h, d := len(tc.prefix), tc.t, tc.h, tc.d
-	c := h * d
-	qkv, dy := randSlice(r, b*tt*3*c, 1), randSlice(r, b*tt*c, 1)
+	b, tt, h, hkv, d := len(tc.prefix), tc.t, tc.h, tc.hkv, tc.d
+	c, w := h*d, (h+2*hkv)*d
+	qkv, dy := randSlice(r, b*tt*w, 1), randSlice(r, b*tt*c, 1)
 	y, checkY := guarded(t, b*tt*c)
 	att, checkAtt := guarded(t, b*h*tt*tt)
-	dqkv, checkD := guarded(t, b*tt*3*c)
+	dqkv, checkD := guarded(t, b*tt*w)
 	datt := nanSlice(b * h * tt * tt)
-	AttentionForward(y, att, qkv, tc.prefix, b, tt, h, d)
-	AttentionBackward(dqkv, datt, dy, qkv, att, tc.prefix, b, tt, h, d)
+	AttentionForward(y, att, qkv, tc.prefix, b, tt, h, hkv, d)
+	AttentionBackward(dqkv, datt, dy, qkv, att, tc.prefix, b, tt, h, hkv, d)
 	checkY("y")
 	checkAtt("att")
 	checkD("dqkv")
 	wy, watt, wd := make([]float32, len(y)), make([]float32, len(att)), make([]float32, len(dqkv))
-	attentionForwardNaive(wy, watt, qkv, tc.prefix, b, tt, h, d)
-	attentionBackwardNaive(wd, dy, qkv, tc.prefix, b, tt, h, d)
+	attentionForwardNaive(wy, watt, qkv, tc.prefix, b, tt, h, hkv, d)
+	attentionBackwardNaive(wd, dy, qkv, tc.prefix, b, tt, h, hkv, d)
 	closeTo(t, "y", y, wy, 2e-5, 1e-4)
 	closeTo(t, "att", att, watt, 2e-5, 1e-4)
 	closeTo(t, "dqkv", dqkv, wd, 2e-5, 1e-4)
@@ -83,44 +88,48 @@ func closeTo(t *testing.T, name string, got, want []float32, abs, rel float64) {
 
 // TestAttentionPrefixBackward checks the gradient with prefixes by finite differences (the tolerance
 // of checkGrad, ops_test.go), for the fast kernel and for the naive oracle, on one row block and on
-// several (a prefix that crosses a block edge and a causal row in the same batch).
+// several (a prefix that crosses a block edge and a causal row in the same batch), with multi-head and
+// grouped-query attention.
 func TestAttentionPrefixBackward(t *testing.T) {
 	for _, tc := range []attCase{
-		{"one block", 5, 2, 3, []int{3, 5}},
-		{"crossing blocks", 2*attBlock + 5, 2, 3, []int{attBlock + 7, 0}},
+		{"one block", 5, 2, 2, 3, []int{3, 5}},
+		{"crossing blocks", 2*attBlock + 5, 2, 2, 3, []int{attBlock + 7, 0}},
+		{"gqa one block", 5, 4, 2, 3, []int{3, 5}},
+		{"gqa crossing blocks", 2*attBlock + 5, 4, 2, 3, []int{attBlock + 7, 0}},
 	} {
 		r := rand.New(rand.NewPCG(7, 9))
-		b, tt, h, d := len(tc.prefix), tc.t, tc.h, tc.d
+		b, tt, h, hkv, d := len(tc.prefix), tc.t, tc.h, tc.hkv, tc.d
 		c := h * d
-		qkv := randSlice(r, b*tt*3*c, 1)
+		qkv := randSlice(r, b*tt*(h+2*hkv)*d, 1)
 		R := randSlice(r, b*tt*c, 1)
 		y, att := make([]float32, b*tt*c), nanSlice(b*h*tt*tt)
-		f := func() float64 { AttentionForward(y, att, qkv, tc.prefix, b, tt, h, d); return dot64(y, R) }
+		f := func() float64 { AttentionForward(y, att, qkv, tc.prefix, b, tt, h, hkv, d); return dot64(y, R) }
 		f()
-		dqkv, datt := make([]float32, len(qkv)), nanSlice(len(att))
-		AttentionBackward(dqkv, datt, R, qkv, att, tc.prefix, b, tt, h, d)
+		dqkv, datt := nanSlice(len(qkv)), nanSlice(len(att))
+		AttentionBackward(dqkv, datt, R, qkv, att, tc.prefix, b, tt, h, hkv, d)
 		checkGrad(t, fmt.Sprintf("dqkv %s", tc.name), qkv, dqkv, f)
 		if tt > 10 {
 			continue // the oracle's own check needs one small case only
 		}
 		naive := make([]float32, len(qkv))
-		attentionBackwardNaive(naive, R, qkv, tc.prefix, b, tt, h, d)
+		attentionBackwardNaive(naive, R, qkv, tc.prefix, b, tt, h, hkv, d)
 		checkGrad(t, fmt.Sprintf("naive dqkv %s", tc.name), qkv, naive, f)
 	}
 }
 
 // TestAttentionPrefixZeroIsCausal: prefix 0 (and 1) give bitwise the results of the causal kernel
-// (prefix nil) — probabilities, outputs and gradients — on every backend, across row blocks.
+// (prefix nil) — probabilities, outputs and gradients — on every backend, across row blocks, with
+// grouped-query attention (Hkv = 2 of 4).
 func TestAttentionPrefixZeroIsCausal(t *testing.T) {
 	withLanes(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(5, 6))
-		b, tt, h, d := 3, 2*attBlock+5, 2, 4
-		c := h * d
-		qkv, dy := randSlice(r, b*tt*3*c, 1), randSlice(r, b*tt*c, 1)
+		b, tt, h, hkv, d := 3, 2*attBlock+5, 4, 2, 4
+		c, w := h*d, (h+2*hkv)*d
+		qkv, dy := randSlice(r, b*tt*w, 1), randSlice(r, b*tt*c, 1)
 		run := func(prefix []int) (y, att, dqkv []float32) {
-			y, att, dqkv = make([]float32, b*tt*c), make([]float32, b*h*tt*tt), make([]float32, b*tt*3*c)
-			AttentionForward(y, att, qkv, prefix, b, tt, h, d)
-			AttentionBackward(dqkv, nanSlice(len(att)), dy, qkv, att, prefix, b, tt, h, d)
+			y, att, dqkv = make([]float32, b*tt*c), make([]float32, b*h*tt*tt), make([]float32, b*tt*w)
+			AttentionForward(y, att, qkv, prefix, b, tt, h, hkv, d)
+			AttentionBackward(dqkv, nanSlice(len(att)), dy, qkv, att, prefix, b, tt, h, hkv, d)
 			return y, att, dqkv
 		}
 		y0, att0, d0 := run(nil)
@@ -158,13 +167,13 @@ func TestAttentionPrefixPanics(t *testing.T) {
 		f          func()
 	}{
 		{"forward prefix past T", "kern: AttentionForward: prefix[1] = 5 outside [0, T = 4]",
-			func() { AttentionForward(y, att, qkv, []int{0, 5}, b, tt, h, d) }},
+			func() { AttentionForward(y, att, qkv, []int{0, 5}, b, tt, h, h, d) }},
 		{"forward negative", "kern: AttentionForward: prefix[0] = -1 outside [0, T = 4]",
-			func() { AttentionForward(y, att, qkv, []int{-1, 0}, b, tt, h, d) }},
+			func() { AttentionForward(y, att, qkv, []int{-1, 0}, b, tt, h, h, d) }},
 		{"forward short", "kern: AttentionForward: len(prefix) = 1 < B = 2",
-			func() { AttentionForward(y, att, qkv, []int{0}, b, tt, h, d) }},
+			func() { AttentionForward(y, att, qkv, []int{0}, b, tt, h, h, d) }},
 		{"backward past T", "kern: AttentionBackward: prefix[0] = 9 outside [0, T = 4]",
-			func() { AttentionBackward(qkv, att, y, qkv, att, []int{9, 0}, b, tt, h, d) }},
+			func() { AttentionBackward(qkv, att, y, qkv, att, []int{9, 0}, b, tt, h, h, d) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			msg := func() (msg string) {
@@ -197,8 +206,8 @@ func BenchmarkAttention(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				AttentionForward(y, att, qkv, bc.prefix, B, T, H, D)
-				AttentionBackward(dqkv, datt, dy, qkv, att, bc.prefix, B, T, H, D)
+				AttentionForward(y, att, qkv, bc.prefix, B, T, H, H, D)
+				AttentionBackward(dqkv, datt, dy, qkv, att, bc.prefix, B, T, H, H, D)
 			}
 		})
 	}

@@ -117,21 +117,24 @@ func TestSwiGLUBackward(t *testing.T) {
 }
 
 // TestAttentionBackward checks the gradient by finite differences, for one row block (T = 5) and
-// for several with a partial last one (T = 2·attBlock+5). The probability and scratch buffers start
-// as NaN: the kernels must write every entry they read.
+// for several with a partial last one (T = 2·attBlock+5), with multi-head (Hkv = H), grouped-query
+// (Hkv = 2 of 4) and multi-query (Hkv = 1) attention. The probability and scratch buffers start as
+// NaN: the kernels must write every entry they read.
 func TestAttentionBackward(t *testing.T) {
-	for _, tt := range []int{5, 2*attBlock + 5} {
-		r := rand.New(rand.NewPCG(7, 8))
-		b, h, d := 2, 2, 3
-		c := h * d
-		qkv := randSlice(r, b*tt*3*c, 1)
-		R := randSlice(r, b*tt*c, 1)
-		y, att := make([]float32, b*tt*c), nanSlice(b*h*tt*tt)
-		f := func() float64 { AttentionForward(y, att, qkv, nil, b, tt, h, d); return dot64(y, R) }
-		f()
-		dqkv, datt := make([]float32, len(qkv)), nanSlice(len(att))
-		AttentionBackward(dqkv, datt, R, qkv, att, nil, b, tt, h, d)
-		checkGrad(t, fmt.Sprintf("dqkv T=%d", tt), qkv, dqkv, f)
+	for _, heads := range [][2]int{{2, 2}, {4, 2}, {3, 1}} {
+		for _, tt := range []int{5, 2*attBlock + 5} {
+			r := rand.New(rand.NewPCG(7, 8))
+			b, h, hkv, d := 2, heads[0], heads[1], 3
+			w := (h + 2*hkv) * d
+			qkv := randSlice(r, b*tt*w, 1)
+			R := randSlice(r, b*tt*h*d, 1)
+			y, att := make([]float32, b*tt*h*d), nanSlice(b*h*tt*tt)
+			f := func() float64 { AttentionForward(y, att, qkv, nil, b, tt, h, hkv, d); return dot64(y, R) }
+			f()
+			dqkv, datt := nanSlice(len(qkv)), nanSlice(len(att))
+			AttentionBackward(dqkv, datt, R, qkv, att, nil, b, tt, h, hkv, d)
+			checkGrad(t, fmt.Sprintf("dqkv H=%d Hkv=%d T=%d", h, hkv, tt), qkv, dqkv, f)
+		}
 	}
 }
 
@@ -143,28 +146,33 @@ func nanSlice(n int) []float32 {
 	return x
 }
 
-// TestAttentionNaive compares AttentionForward with the definition evaluated in float64.
+// TestAttentionNaive compares AttentionForward with the definition evaluated in float64, for
+// multi-head and grouped-query attention (query head hh reads key/value head hh/(H/Hkv)).
 func TestAttentionNaive(t *testing.T) {
-	for _, tt := range []int{7, 2*attBlock + 5} {
-		testAttentionNaive(t, tt)
+	for _, heads := range [][2]int{{3, 3}, {6, 2}, {2, 1}} {
+		for _, tt := range []int{7, 2*attBlock + 5} {
+			testAttentionNaive(t, tt, heads[0], heads[1])
+		}
 	}
 }
 
-func testAttentionNaive(t *testing.T, tt int) {
+func testAttentionNaive(t *testing.T, tt, h, hkv int) {
 	r := rand.New(rand.NewPCG(9, 10))
-	b, h, d := 2, 3, 4
-	c := h * d
-	qkv := randSlice(r, b*tt*3*c, 1)
-	y, att := make([]float32, b*tt*c), nanSlice(b*h*tt*tt)
-	AttentionForward(y, att, qkv, nil, b, tt, h, d)
+	b, d := 2, 4
+	qd, kvd := h*d, hkv*d
+	w := qd + 2*kvd
+	qkv := randSlice(r, b*tt*w, 1)
+	y, att := make([]float32, b*tt*qd), nanSlice(b*h*tt*tt)
+	AttentionForward(y, att, qkv, nil, b, tt, h, hkv, d)
 	for bi := 0; bi < b; bi++ {
 		for hh := 0; hh < h; hh++ {
+			kh := hh / (h / hkv)
 			for i := 0; i < tt; i++ {
 				s := make([]float64, i+1)
 				mx := math.Inf(-1)
 				for j := 0; j <= i; j++ {
 					for e := 0; e < d; e++ {
-						s[j] += float64(qkv[(bi*tt+i)*3*c+hh*d+e]) * float64(qkv[(bi*tt+j)*3*c+c+hh*d+e])
+						s[j] += float64(qkv[(bi*tt+i)*w+hh*d+e]) * float64(qkv[(bi*tt+j)*w+qd+kh*d+e])
 					}
 					s[j] /= math.Sqrt(float64(d))
 					mx = math.Max(mx, s[j])
@@ -177,11 +185,11 @@ func testAttentionNaive(t *testing.T, tt int) {
 				for e := 0; e < d; e++ {
 					var want float64
 					for j := range s {
-						want += s[j] / sum * float64(qkv[(bi*tt+j)*3*c+2*c+hh*d+e])
+						want += s[j] / sum * float64(qkv[(bi*tt+j)*w+qd+kvd+kh*d+e])
 					}
-					got := y[(bi*tt+i)*c+hh*d+e]
+					got := y[(bi*tt+i)*qd+hh*d+e]
 					if math.Abs(float64(got)-want) > 1e-5 {
-						t.Fatalf("T=%d: y[b%d h%d t%d e%d] = %v, want %v", tt, bi, hh, i, e, got, want)
+						t.Fatalf("H=%d Hkv=%d T=%d: y[b%d h%d t%d e%d] = %v, want %v", h, hkv, tt, bi, hh, i, e, got, want)
 					}
 				}
 				row := att[((bi*h+hh)*tt+i)*tt : ((bi*h+hh)*tt+i+1)*tt]
@@ -191,7 +199,7 @@ func testAttentionNaive(t *testing.T, tt int) {
 						want = s[j] / sum
 					}
 					if !(math.Abs(float64(got)-want) <= 1e-6) {
-						t.Fatalf("T=%d: P[b%d h%d %d,%d] = %v, want %v", tt, bi, hh, i, j, got, want)
+						t.Fatalf("H=%d Hkv=%d T=%d: P[b%d h%d %d,%d] = %v, want %v", h, hkv, tt, bi, hh, i, j, got, want)
 					}
 				}
 			}

@@ -227,11 +227,13 @@ func TestParallelForTask(t *testing.T) {
 			{"RMSNorm", func() { RMSNormForward(out, rstd, x, w, n, c, 1e-5); RMSNormBackward(dx, dw, out, x, w, rstd, n, c) }},
 			{"RoPE", func() { RoPEForward(qkv, tb, b, tt, 2*h, 3*c, 0); RoPEBackward(qkv, tb, b, tt, 2*h, 3*c, 0) }},
 			{"Attention", func() {
-				AttentionForward(y, att, qkv, nil, b, tt, h, d)
-				AttentionBackward(dqkv, datt, y, qkv, att, nil, b, tt, h, d)
-				AttentionForward(y, att, qkv, prefix, b, tt, h, d)
-				AttentionBackward(dqkv, datt, y, qkv, att, prefix, b, tt, h, d)
-				AttentionCached(y, datt, qkv, 3*c, x, x, tt, 0, h, d)
+				AttentionForward(y, att, qkv, nil, b, tt, h, h, d)
+				AttentionBackward(dqkv, datt, y, qkv, att, nil, b, tt, h, h, d)
+				AttentionForward(y, att, qkv, prefix, b, tt, h, h, d)
+				AttentionBackward(dqkv, datt, y, qkv, att, prefix, b, tt, h, h, d)
+				AttentionForward(y, att, qkv[:n*2*c], prefix, b, tt, h, 1, d)
+				AttentionBackward(dqkv[:n*2*c], datt, y, qkv[:n*2*c], att, prefix, b, tt, h, 1, d)
+				AttentionCached(y, datt, qkv, 3*c, x, x, tt, 0, h, h, d)
 			}},
 			{"SwiGLU", func() { SwiGLUForward(act, gu, n, f); SwiGLUBackward(dgu, act, gu, n, f) }},
 			{"SoftmaxCrossEntropy", func() {

@@ -14,12 +14,27 @@ func NewRoPETable(t, d int, theta float64) *RoPETable {
 	if d%2 != 0 {
 		panic("kern: NewRoPETable: head dim " + itoa(d) + " is odd")
 	}
-	h := d / 2
-	tb := &RoPETable{T: t, D: d, Cos: make([]float32, t*h), Sin: make([]float32, t*h)}
+	return NewRoPETableFreq(t, RoPEInvFreq(d, theta))
+}
+
+// RoPEInvFreq returns the D/2 inverse frequencies θ^(−2i/D) of the unscaled rotary embedding.
+func RoPEInvFreq(d int, theta float64) []float64 {
+	inv := make([]float64, d/2)
+	for i := range inv {
+		inv[i] = 1 / math.Pow(theta, float64(2*i)/float64(d))
+	}
+	return inv
+}
+
+// NewRoPETableFreq is the table of the angles pos·inv[i] for pos < T, with D = 2·len(inv): computed
+// in float64, rounded once to float32. Scaled rotary embeddings (linear, Llama 3) differ from
+// NewRoPETable only in these frequencies.
+func NewRoPETableFreq(t int, inv []float64) *RoPETable {
+	h := len(inv)
+	tb := &RoPETable{T: t, D: 2 * h, Cos: make([]float32, t*h), Sin: make([]float32, t*h)}
 	for p := 0; p < t; p++ {
 		for i := 0; i < h; i++ {
-			inv := 1 / math.Pow(theta, float64(2*i)/float64(d))
-			a := float64(p) * inv
+			a := float64(p) * inv[i]
 			tb.Cos[p*h+i] = float32(math.Cos(a))
 			tb.Sin[p*h+i] = float32(math.Sin(a))
 		}

@@ -5,7 +5,7 @@ import "midas/internal/kern"
 // Cache holds the keys and values of every layer for incremental decoding (inference only).
 type Cache struct {
 	Len  int         // positions held
-	k, v [][]float32 // [L][maxT·C]
+	k, v [][]float32 // [L][maxT·KVDim]
 	max  int
 	// scratch for Extend, sized for the largest n seen
 	x, h, qkv, y, gu, act, s, logits []float32
@@ -19,8 +19,8 @@ func (m *Model) NewCache(maxT int) *Cache {
 	}
 	c := &Cache{max: maxT}
 	for l := 0; l < m.Layout.Depth(); l++ {
-		c.k = append(c.k, make([]float32, maxT*m.Cfg.Dim))
-		c.v = append(c.v, make([]float32, maxT*m.Cfg.Dim))
+		c.k = append(c.k, make([]float32, maxT*m.Cfg.KVDim()))
+		c.v = append(c.v, make([]float32, maxT*m.Cfg.KVDim()))
 	}
 	return c
 }
@@ -52,13 +52,14 @@ func (m *Model) Extend(c *Cache, tokens []int32) []float32 {
 	if n == 0 || c.Len+n > c.max {
 		panic("model: Extend: no tokens, or the cache is full")
 	}
-	C, F, H, D, V := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.HeadDim(), cfg.VocabSize
+	C, F, H, Hkv, D, V := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim(), cfg.VocabSize
+	Q, KV, W := cfg.QDim(), cfg.KVDim(), cfg.QKVDim()
 	past := c.Len
 	eps := float32(cfg.NormEps)
 	P := m.Params
 	embed, norm, head := m.Layout.global()
-	c.x, c.h, c.y = grow32(c.x, n*C), grow32(c.h, n*C), grow32(c.y, n*C)
-	c.qkv, c.gu, c.act = grow32(c.qkv, 3*n*C), grow32(c.gu, 2*n*F), grow32(c.act, n*F)
+	c.x, c.h, c.y = grow32(c.x, n*C), grow32(c.h, n*C), grow32(c.y, n*Q)
+	c.qkv, c.gu, c.act = grow32(c.qkv, n*W), grow32(c.gu, 2*n*F), grow32(c.act, n*F)
 	c.s, c.rstd = grow32(c.s, H*n*(past+n)), grow32(c.rstd, n)
 	x := c.x
 	for i, tok := range tokens {
@@ -70,14 +71,14 @@ func (m *Model) Extend(c *Cache, tokens []int32) []float32 {
 	for l := 0; l < m.Layout.Depth(); l++ {
 		lay := func(k, size int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+size] }
 		kern.RMSNormForward(c.h, c.rstd, x, lay(tLN1, C), n, C, eps)
-		kern.Gemm(false, true, n, 3*C, C, 1, c.h, C, lay(tQ, 3*C*C), C, 0, c.qkv, 3*C)
-		kern.RoPEForward(c.qkv, m.rope, 1, n, 2*H, 3*C, past)
+		kern.Gemm(false, true, n, W, C, 1, c.h, C, lay(tQ, W*C), C, 0, c.qkv, W)
+		kern.RoPEForward(c.qkv, m.rope, 1, n, H+Hkv, W, past)
 		for i := 0; i < n; i++ {
-			copy(c.k[l][(past+i)*C:(past+i+1)*C], c.qkv[i*3*C+C:i*3*C+2*C])
-			copy(c.v[l][(past+i)*C:(past+i+1)*C], c.qkv[i*3*C+2*C:i*3*C+3*C])
+			copy(c.k[l][(past+i)*KV:(past+i+1)*KV], c.qkv[i*W+Q:i*W+Q+KV])
+			copy(c.v[l][(past+i)*KV:(past+i+1)*KV], c.qkv[i*W+Q+KV:i*W+W])
 		}
-		kern.AttentionCached(c.y, c.s, c.qkv, 3*C, c.k[l], c.v[l], n, past, H, D)
-		kern.Gemm(false, true, n, C, C, 1, c.y, C, lay(tO, C*C), C, 1, x, C)
+		kern.AttentionCached(c.y, c.s, c.qkv, W, c.k[l], c.v[l], n, past, H, Hkv, D)
+		kern.Gemm(false, true, n, C, Q, 1, c.y, Q, lay(tO, C*Q), Q, 1, x, C)
 		kern.RMSNormForward(c.h, c.rstd, x, lay(tLN2, C), n, C, eps)
 		kern.Gemm(false, true, n, 2*F, C, 1, c.h, C, lay(tGate, 2*F*C), C, 0, c.gu, 2*F)
 		kern.SwiGLUForward(c.act, c.gu, n, F)

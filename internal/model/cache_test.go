@@ -7,12 +7,19 @@ import (
 
 // TestExtendMatchesForward: decoding with the KV cache — a prefix in one Extend, then one token at a
 // time, then a truncate-and-extend — gives the logits of the full forward pass at every position (to
-// float32 rounding of differently blocked sums: 1e-5).
+// float32 rounding of differently blocked sums: 1e-5), untied and tied, and with grouped-query
+// attention, a head_dim override and Llama 3 rotary scaling.
 func TestExtendMatchesForward(t *testing.T) {
-	for _, tied := range []bool{false, true} {
-		cfg := Presets["tiny"]
-		cfg.TiedEmbeddings = tied
-		m, _ := New(cfg)
+	gqa := Presets["tiny"]
+	gqa.NumHeads, gqa.NumKVHeads, gqa.HeadDimOverride = 4, 2, 24
+	gqa.RopeScaling = RopeScaling{Type: RopeLlama3, Factor: 8, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxPos: 32}
+	tied := Presets["tiny"]
+	tied.TiedEmbeddings = true
+	for name, cfg := range map[string]Config{"untied": Presets["tiny"], "tied": tied, "gqa-headdim-llama3": gqa} {
+		m, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
 		m.InitWeights(3)
 		r := NewRNG(9)
 		for i := range m.Params { // larger weights than the init so attention is not uniform
@@ -30,7 +37,7 @@ func TestExtendMatchesForward(t *testing.T) {
 			want := full[pos*V : (pos+1)*V]
 			for j := range want {
 				if math.Abs(float64(got[j]-want[j])) > 1e-5 {
-					t.Fatalf("tied=%v pos %d logit %d: cached %v, full %v", tied, pos, j, got[j], want[j])
+					t.Fatalf("%s: pos %d logit %d: cached %v, full %v", name, pos, j, got[j], want[j])
 				}
 			}
 		}

@@ -16,6 +16,12 @@
 // one contiguous range in every buffer — growth copies ranges. Inside a layer q, k and v are adjacent and
 // form one [3C, C] matrix, gate and up one [2F, C] matrix, so each is a single matmul.
 //
+// Hugging Face's Llama variants are options of Config: grouped-query attention (NumKVHeads key/value
+// heads shared by groups of query heads: q, k, v form one [(H+2·Hkv)·D, C] matrix), a head dimension D
+// other than C/H (HeadDimOverride: q_proj [H·D, C], o_proj [C, H·D]) and rotary scaling (RopeScaling:
+// linear, llama3, dynamic). Their zero values are the architecture above, computed exactly as before
+// they existed.
+//
 // The layer map (Layout.Map) says which physical layer each logical layer — each position in depth —
 // computes with. It is the identity for an untied model (New). NewMapped builds weight-shared models:
 // with 2 physical layers, the map [0 1 0 1] runs a 2-layer block twice (depth 4); activations are kept

@@ -42,10 +42,10 @@ var layerTensors = []struct {
 	shape  func(c Config) []int
 }{
 	{"input_layernorm.weight", KindNorm, func(c Config) []int { return []int{c.Dim} }},
-	{"self_attn.q_proj.weight", KindMatrix, func(c Config) []int { return []int{c.Dim, c.Dim} }},
-	{"self_attn.k_proj.weight", KindMatrix, func(c Config) []int { return []int{c.Dim, c.Dim} }},
-	{"self_attn.v_proj.weight", KindMatrix, func(c Config) []int { return []int{c.Dim, c.Dim} }},
-	{"self_attn.o_proj.weight", KindMatrix, func(c Config) []int { return []int{c.Dim, c.Dim} }},
+	{"self_attn.q_proj.weight", KindMatrix, func(c Config) []int { return []int{c.QDim(), c.Dim} }},
+	{"self_attn.k_proj.weight", KindMatrix, func(c Config) []int { return []int{c.KVDim(), c.Dim} }},
+	{"self_attn.v_proj.weight", KindMatrix, func(c Config) []int { return []int{c.KVDim(), c.Dim} }},
+	{"self_attn.o_proj.weight", KindMatrix, func(c Config) []int { return []int{c.Dim, c.QDim()} }},
 	{"post_attention_layernorm.weight", KindNorm, func(c Config) []int { return []int{c.Dim} }},
 	{"mlp.gate_proj.weight", KindMatrix, func(c Config) []int { return []int{c.FFNDim, c.Dim} }},
 	{"mlp.up_proj.weight", KindMatrix, func(c Config) []int { return []int{c.FFNDim, c.Dim} }},

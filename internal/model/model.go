@@ -37,9 +37,9 @@ type activations struct {
 	res   [][]float32 // [L+1][N·C]: input of each layer, then the final residual stream
 	rstd1 [][]float32 // [L][N]
 	h1    [][]float32 // [L][N·C] RMSNorm1 output
-	qkv   [][]float32 // [L][N·3C] after RoPE
+	qkv   [][]float32 // [L][N·W] after RoPE; W = QKVDim (3C without GQA or head_dim)
 	att   [][]float32 // [L][B·H·T·T]
-	y     [][]float32 // [L][N·C] attention output before o_proj
+	y     [][]float32 // [L][N·Q] attention output before o_proj; Q = QDim (C without head_dim)
 	res2  [][]float32 // [L][N·C] residual after attention
 	rstd2 [][]float32 // [L][N]
 	h2    [][]float32 // [L][N·C]
@@ -50,11 +50,12 @@ type activations struct {
 	logit []float32   // [N·V]; holds dlogits after Backward
 	loss  []float32   // [N]
 	// backward scratch
-	dres, dh, dy []float32 // [N·C]
-	dqkv         []float32 // [N·3C]
-	datt         []float32 // [B·H·T·T]
-	dgu          []float32 // [N·2F]
-	dact         []float32 // [N·F]
+	dres, dh []float32 // [N·C]
+	dy       []float32 // [N·Q]
+	dqkv     []float32 // [N·W]
+	datt     []float32 // [B·H·T·T]
+	dgu      []float32 // [N·2F]
+	dact     []float32 // [N·F]
 }
 
 // New allocates a model with zero parameters; call InitWeights or load parameters into Params.
@@ -82,7 +83,7 @@ func newModel(cfg Config, l *Layout) *Model {
 	return &Model{
 		Cfg: cfg, Layout: l,
 		Params: make([]float32, l.Size), Grads: make([]float32, l.Size),
-		rope: kern.NewRoPETable(cfg.SeqLen, cfg.HeadDim(), cfg.RopeTheta),
+		rope: ropeTable(cfg),
 	}
 }
 
@@ -110,6 +111,7 @@ func (m *Model) ZeroGrads() { clear(m.Grads) }
 
 func (m *Model) ensure(b, t int) {
 	c, f, v, h, L := m.Cfg.Dim, m.Cfg.FFNDim, m.Cfg.VocabSize, m.Cfg.NumHeads, m.Layout.Depth()
+	q, w := m.Cfg.QDim(), m.Cfg.QKVDim()
 	n := b * t
 	a := &m.acts
 	if n <= a.cap && b*t*t <= a.attBT && len(a.rstd1) == L {
@@ -126,11 +128,11 @@ func (m *Model) ensure(b, t int) {
 	}
 	*a = activations{
 		cap: n, attBT: bt,
-		res: mk(L+1, n*c), rstd1: mk(L, n), h1: mk(L, n*c), qkv: mk(L, 3*n*c), att: mk(L, bt*h),
-		y: mk(L, n*c), res2: mk(L, n*c), rstd2: mk(L, n), h2: mk(L, n*c), gu: mk(L, 2*n*f), act: mk(L, n*f),
+		res: mk(L+1, n*c), rstd1: mk(L, n), h1: mk(L, n*c), qkv: mk(L, n*w), att: mk(L, bt*h),
+		y: mk(L, n*q), res2: mk(L, n*c), rstd2: mk(L, n), h2: mk(L, n*c), gu: mk(L, 2*n*f), act: mk(L, n*f),
 		rstdF: make([]float32, n), hF: make([]float32, n*c), logit: make([]float32, n*v), loss: make([]float32, n),
-		dres: make([]float32, n*c), dh: make([]float32, n*c), dy: make([]float32, n*c),
-		dqkv: make([]float32, 3*n*c), datt: make([]float32, bt*h), dgu: make([]float32, 2*n*f), dact: make([]float32, n*f),
+		dres: make([]float32, n*c), dh: make([]float32, n*c), dy: make([]float32, n*q),
+		dqkv: make([]float32, n*w), datt: make([]float32, bt*h), dgu: make([]float32, 2*n*f), dact: make([]float32, n*f),
 	}
 }
 
@@ -138,19 +140,21 @@ func (m *Model) ensure(b, t int) {
 // forward and backward pass over a [b, t] batch allocates in a fresh model: what ensure makes for
 // N = b·t rows (slice headers aside), 4 bytes per float of
 //
-//	per layer  N·(8C + 3F + 2) + B·H·T²      (residuals in and mid, two norm outputs and rstds, qkv,
-//	                                         y, gate|up, act; the attention probabilities)
-//	once       N·(8C + 3F + V + 2) + B·H·T²  (final residual, norm output and rstd, logits, losses;
-//	                                         backward scratch dres, dh, dy, dqkv, dgu, dact, datt)
+//	per layer  N·(4C + W + Q + 3F + 2) + B·H·T²      (residuals in and mid, two norm outputs and rstds,
+//	                                                 qkv, y, gate|up, act; the attention probabilities)
+//	once       N·(4C + W + Q + 3F + V + 2) + B·H·T²  (final residual, norm output and rstd, logits, losses;
+//	                                                 backward scratch dres, dh, dy, dqkv, dgu, dact, datt)
 //
+// with W = QKVDim and Q = QDim (8C in all for multi-head attention without head_dim).
 // A model keeps the buffers of its largest batch so far.
 func (m *Model) ActivationBytes(b, t int) int64 {
 	c, f, v, h, L := int64(m.Cfg.Dim), int64(m.Cfg.FFNDim), int64(m.Cfg.VocabSize), int64(m.Cfg.NumHeads), int64(m.Layout.Depth())
+	q, w := int64(m.Cfg.QDim()), int64(m.Cfg.QKVDim())
 	n, att := int64(b)*int64(t), int64(b)*int64(t)*int64(t)*h
 	// Per layer: res[l], rstd1, h1, qkv, att, y, res2, rstd2, h2, gu, act.
-	perLayer := n*c + n + n*c + 3*n*c + att + n*c + n*c + n + n*c + 2*n*f + n*f
+	perLayer := n*c + n + n*c + n*w + att + n*q + n*c + n + n*c + 2*n*f + n*f
 	// Once: res[L], rstdF, hF, logit, loss; backward scratch dres, dh, dy, dqkv, datt, dgu, dact.
-	once := n*c + n + n*c + n*v + n + 3*n*c + 3*n*c + att + 2*n*f + n*f
+	once := n*c + n + n*c + n*v + n + 2*n*c + n*q + n*w + att + 2*n*f + n*f
 	return 4 * (L*perLayer + once)
 }
 
@@ -230,7 +234,8 @@ func (m *Model) forward(tokens []int32, prefix []int, b, t int) {
 	m.ensure(b, t)
 	m.b, m.t, m.tokens, m.prefix = b, t, tokens[:b*t], prefix
 	a := &m.acts
-	c, f, h, d := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.HeadDim()
+	c, f, h, hkv, d := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim()
+	q, w := cfg.QDim(), cfg.QKVDim() // 3C and C for multi-head attention: the calls below are then as before GQA
 	n := b * t
 	eps := float32(cfg.NormEps)
 	P := m.Params
@@ -248,11 +253,11 @@ func (m *Model) forward(tokens []int32, prefix []int, b, t int) {
 		lay := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+n] }
 		in, mid, out := a.res[l][:n*c], a.res2[l][:n*c], a.res[l+1][:n*c]
 		kern.RMSNormForward(a.h1[l], a.rstd1[l], in, lay(tLN1, c), n, c, eps)
-		kern.Gemm(false, true, n, 3*c, c, 1, a.h1[l], c, lay(tQ, 3*c*c), c, 0, a.qkv[l], 3*c)
-		kern.RoPEForward(a.qkv[l], m.rope, b, t, 2*h, 3*c, 0)
-		kern.AttentionForward(a.y[l], a.att[l], a.qkv[l], m.prefix, b, t, h, d)
+		kern.Gemm(false, true, n, w, c, 1, a.h1[l], c, lay(tQ, w*c), c, 0, a.qkv[l], w)
+		kern.RoPEForward(a.qkv[l], m.rope, b, t, h+hkv, w, 0)
+		kern.AttentionForward(a.y[l], a.att[l], a.qkv[l], m.prefix, b, t, h, hkv, d)
 		copy(mid, in)
-		kern.Gemm(false, true, n, c, c, 1, a.y[l], c, lay(tO, c*c), c, 1, mid, c)
+		kern.Gemm(false, true, n, c, q, 1, a.y[l], q, lay(tO, c*q), q, 1, mid, c)
 		kern.RMSNormForward(a.h2[l], a.rstd2[l], mid, lay(tLN2, c), n, c, eps)
 		kern.Gemm(false, true, n, 2*f, c, 1, a.h2[l], c, lay(tGate, 2*f*c), c, 0, a.gu[l], 2*f)
 		kern.SwiGLUForward(a.act[l], a.gu[l], n, f)
@@ -274,7 +279,8 @@ func (m *Model) Backward(scale float32) {
 	cfg := m.Cfg
 	a := &m.acts
 	b, t := m.b, m.t
-	c, f, h, d, v := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.HeadDim(), cfg.VocabSize
+	c, f, h, hkv, d, v := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim(), cfg.VocabSize
+	q, w := cfg.QDim(), cfg.QKVDim()
 	n := b * t
 	P, G := m.Params, m.Grads
 	embed, norm, head := m.Layout.global()
@@ -298,12 +304,12 @@ func (m *Model) Backward(scale float32) {
 		kern.Gemm(false, false, n, c, 2*f, 1, a.dgu, 2*f, pw(tGate, 2*f*c), c, 0, dh, c)
 		kern.RMSNormBackward(dres, gw(tLN2, c), dh, a.res2[l], pw(tLN2, c), a.rstd2[l], n, c)
 		// Attention branch: mid = in + y·Woᵀ
-		kern.Gemm(false, false, n, c, c, 1, dres, c, pw(tO, c*c), c, 0, a.dy, c)
-		kern.Gemm(true, false, c, c, n, 1, dres, c, a.y[l], c, 1, gw(tO, c*c), c)
-		kern.AttentionBackward(a.dqkv, a.datt, a.dy, a.qkv[l], a.att[l], m.prefix, b, t, h, d)
-		kern.RoPEBackward(a.dqkv, m.rope, b, t, 2*h, 3*c, 0)
-		kern.Gemm(true, false, 3*c, c, n, 1, a.dqkv, 3*c, a.h1[l], c, 1, gw(tQ, 3*c*c), c)
-		kern.Gemm(false, false, n, c, 3*c, 1, a.dqkv, 3*c, pw(tQ, 3*c*c), c, 0, dh, c)
+		kern.Gemm(false, false, n, q, c, 1, dres, c, pw(tO, c*q), q, 0, a.dy, q)
+		kern.Gemm(true, false, c, q, n, 1, dres, c, a.y[l], q, 1, gw(tO, c*q), q)
+		kern.AttentionBackward(a.dqkv, a.datt, a.dy, a.qkv[l], a.att[l], m.prefix, b, t, h, hkv, d)
+		kern.RoPEBackward(a.dqkv, m.rope, b, t, h+hkv, w, 0)
+		kern.Gemm(true, false, w, c, n, 1, a.dqkv, w, a.h1[l], c, 1, gw(tQ, w*c), c)
+		kern.Gemm(false, false, n, c, w, 1, a.dqkv, w, pw(tQ, w*c), c, 0, dh, c)
 		kern.RMSNormBackward(dres, gw(tLN1, c), dh, a.res[l], pw(tLN1, c), a.rstd1[l], n, c)
 	}
 	// Embedding: scatter-add rows; split over columns so the row order (and the result) is fixed.

@@ -15,23 +15,45 @@ import (
 // tinyFD is small enough to finite-difference every parameter.
 var tinyFD = Config{VocabSize: 11, Dim: 8, NumLayers: 2, NumHeads: 2, FFNDim: 12, SeqLen: 6, RopeTheta: 10000, NormEps: 1e-5}
 
-// TestModelGradFD checks Backward against central differences of the mean loss over every parameter, for
-// untied and tied embeddings, causal and with a bidirectional prefix in one row (LossBatch). The weights
-// are drawn at scale 0.3 (not 0.02) so every path carries a gradient well above float32 noise; the
-// tolerance is the kern checks' 2e-3 + 2e-2·|g| (see ops_test.go).
+// fdConfigs are the configs TestModelGradFD checks: multi-head attention untied and tied, and the
+// Hugging Face variants — grouped-query (2 key/value heads for 4), multi-query with a head_dim
+// override (q_proj [12, 8]) and Llama 3 rotary scaling (one of the three frequencies on the smooth
+// ramp, two divided by the factor), linear scaling with head_dim below C/H.
+func fdConfigs() map[string]Config {
+	tied := tinyFD
+	tied.TiedEmbeddings = true
+	gqa := tinyFD
+	gqa.NumHeads, gqa.NumKVHeads = 4, 2
+	mqa := tinyFD
+	mqa.NumKVHeads, mqa.HeadDimOverride = 1, 6
+	mqa.RopeScaling = RopeScaling{Type: RopeLlama3, Factor: 8, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxPos: 16}
+	lin := tinyFD
+	lin.HeadDimOverride, lin.RopeScaling = 2, RopeScaling{Type: RopeLinear, Factor: 2.5}
+	return map[string]Config{"untied": tinyFD, "tied": tied, "gqa": gqa, "mqa-headdim-llama3": mqa, "headdim-linear": lin}
+}
+
+// TestModelGradFD checks Backward against central differences of the mean loss over every parameter,
+// for every config of fdConfigs, causal, and for multi-head and grouped-query attention also with a
+// bidirectional prefix in one row (LossBatch). The weights are drawn at scale 0.3 (not 0.02) so every
+// path carries a gradient well above float32 noise; the tolerance is the kern checks' 2e-3 + 2e-2·|g|
+// (see ops_test.go).
 func TestModelGradFD(t *testing.T) {
-	for _, c := range []struct {
-		tied   bool
+	cfgs := fdConfigs()
+	type fdCase struct {
+		name   string
 		prefix []int
-	}{{false, nil}, {true, nil}, {false, []int{0, 4}}} {
-		tied := c.tied
-		cfg := tinyFD
-		cfg.TiedEmbeddings = tied
+	}
+	cases := []fdCase{{"untied", []int{0, 4}}, {"gqa", []int{0, 4}}}
+	for name := range cfgs {
+		cases = append(cases, fdCase{name, nil})
+	}
+	for _, c := range cases {
+		cfg := cfgs[c.name]
 		m, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkGradFD(t, m, fmt.Sprintf("tied=%v prefix %v", tied, c.prefix), c.prefix)
+		checkGradFD(t, m, fmt.Sprintf("%s prefix %v", c.name, c.prefix), c.prefix)
 	}
 }
 
@@ -97,6 +119,16 @@ type golden struct {
 		Vocab, Dim, Layers, Heads, FFN, Seq, Batch int
 		Tied                                       bool
 		Theta, Eps                                 float64
+		// Only in gen_hf_golden.py's fixtures:
+		KVHeads     int `json:"kv_heads"`
+		HeadDim     int `json:"head_dim"`
+		RopeScaling *struct {
+			RopeType       string  `json:"rope_type"`
+			Factor         float64 `json:"factor"`
+			LowFreqFactor  float64 `json:"low_freq_factor"`
+			HighFreqFactor float64 `json:"high_freq_factor"`
+			OriginalMaxPos int     `json:"original_max_position_embeddings"`
+		} `json:"rope_scaling"`
 	}
 	Tokens    [][]int32 `json:"tokens"`
 	Prefix    []int     `json:"prefix"`  // gen_golden_prefix.py only: each row's bidirectional prefix
@@ -121,8 +153,12 @@ type golden struct {
 // differences are a few percent of their value) move by visibly different amounts, and that compounds
 // (measured: 5e-5 after one step, 2e-3 after ten with lr 3e-3; one AdamW step from torch's own
 // gradients matches torch to 1 ulp). 5e-3 is still 20× below the loss change of a single step.
+//
+// The fixtures of testdata/gen_hf_golden.py (its own PyTorch model, from transformers' modeling_llama
+// and modeling_rope_utils) test the same way grouped-query and multi-query attention, head_dim
+// overrides, and the rope_scaling types llama3, linear and dynamic.
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"untied", "tied", "prefix"} {
+	for _, name := range []string{"untied", "tied", "prefix", "gqa_llama3", "mqa_headdim_linear", "headdim_dynamic"} {
 		t.Run(name, func(t *testing.T) { checkGolden(t, name) })
 	}
 }
@@ -150,8 +186,7 @@ func checkGolden(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 	gc := g.Config
-	cfg := Config{VocabSize: gc.Vocab, Dim: gc.Dim, NumLayers: gc.Layers, NumHeads: gc.Heads, FFNDim: gc.FFN,
-		SeqLen: gc.Seq, RopeTheta: gc.Theta, NormEps: gc.Eps, TiedEmbeddings: gc.Tied}
+	cfg := g.modelConfig()
 	m, err := NewLoop(cfg, g.Loop)
 	if err != nil {
 		t.Fatal(err)
@@ -203,6 +238,24 @@ func checkGolden(t *testing.T, name string) {
 			t.Errorf("step %d: loss %.6f, torch %.6f", step, l, want)
 		}
 	}
+}
+
+// modelConfig is the model config of a fixture.
+func (g golden) modelConfig() Config {
+	gc := g.Config
+	cfg := Config{VocabSize: gc.Vocab, Dim: gc.Dim, NumLayers: gc.Layers, NumHeads: gc.Heads, FFNDim: gc.FFN,
+		SeqLen: gc.Seq, RopeTheta: gc.Theta, NormEps: gc.Eps, TiedEmbeddings: gc.Tied, HeadDimOverride: gc.HeadDim}
+	if gc.KVHeads != gc.Heads {
+		cfg.NumKVHeads = gc.KVHeads
+	}
+	if r := gc.RopeScaling; r != nil {
+		cfg.RopeScaling = RopeScaling{Type: r.RopeType, Factor: r.Factor, LowFreqFactor: r.LowFreqFactor,
+			HighFreqFactor: r.HighFreqFactor, OriginalMaxPos: r.OriginalMaxPos}
+		if r.RopeType == RopeDynamic {
+			cfg.RopeScaling.OriginalMaxPos = gc.Seq // the generator's max_position_embeddings
+		}
+	}
+	return cfg
 }
 
 // batch is the fixture's batch: the windows shifted by one, with the prefix fixture's targets and prefixes.

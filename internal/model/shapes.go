@@ -15,9 +15,10 @@ type GemmShape struct {
 // through kern.Attention and are not listed). Benchmarks use it to time the model's own shapes.
 func (c Config) GemmShapes(tokens int) []GemmShape {
 	n, d, f, v, L := tokens, c.Dim, c.FFNDim, c.VocabSize, c.NumLayers
+	q, w := c.QDim(), c.QKVDim()
 	return []GemmShape{
-		{"fwd qkv", false, true, n, 3 * d, d, 0, L},
-		{"fwd o", false, true, n, d, d, 1, L},
+		{"fwd qkv", false, true, n, w, d, 0, L},
+		{"fwd o", false, true, n, d, q, 1, L},
 		{"fwd gate|up", false, true, n, 2 * f, d, 0, L},
 		{"fwd down", false, true, n, d, f, 1, L},
 		{"fwd head", false, true, n, v, d, 0, 1},
@@ -27,9 +28,9 @@ func (c Config) GemmShapes(tokens int) []GemmShape {
 		{"bwd dW down", true, false, d, f, n, 1, L},
 		{"bwd dW gate|up", true, false, 2 * f, d, n, 1, L},
 		{"bwd dX gate|up", false, false, n, d, 2 * f, 0, L},
-		{"bwd dX o", false, false, n, d, d, 0, L},
-		{"bwd dW o", true, false, d, d, n, 1, L},
-		{"bwd dW qkv", true, false, 3 * d, d, n, 1, L},
-		{"bwd dX qkv", false, false, n, d, 3 * d, 0, L},
+		{"bwd dX o", false, false, n, q, d, 0, L},
+		{"bwd dW o", true, false, d, q, n, 1, L},
+		{"bwd dW qkv", true, false, w, d, n, 1, L},
+		{"bwd dX qkv", false, false, n, d, w, 0, L},
 	}
 }

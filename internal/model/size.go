@@ -6,7 +6,8 @@ package model
 // ParamCount is the number of float32 parameters of c (NewLayout(c).Size, without laying them out).
 func (c Config) ParamCount() float64 {
 	C, F, V, L := float64(c.Dim), float64(c.FFNDim), float64(c.VocabSize), float64(c.NumLayers)
-	perLayer := 2*C + 4*C*C + 3*C*F // two norms, q k v o, gate up down
+	Q, KV := float64(c.QDim()), float64(c.KVDim())
+	perLayer := 2*C + 2*C*Q + 2*C*KV + 3*C*F // two norms, q o, k v, gate up down
 	n := V*C + L*perLayer + C
 	if !c.TiedEmbeddings {
 		n += V * C
@@ -18,10 +19,11 @@ func (c Config) ParamCount() float64 {
 // and backward-scratch buffers a forward and backward pass allocates.
 func (c Config) ActivationBytes(b, t int) float64 {
 	C, F, V, H, L := float64(c.Dim), float64(c.FFNDim), float64(c.VocabSize), float64(c.NumHeads), float64(c.NumLayers)
+	Q, W := float64(c.QDim()), float64(c.QKVDim())
 	n := float64(b) * float64(t)
 	att := n * float64(t) * H
-	perLayer := n*(8*C+3*F+2) + att
-	once := n*(8*C+3*F+V+2) + att
+	perLayer := n*(4*C+W+Q+3*F+2) + att
+	once := n*(4*C+W+Q+3*F+V+2) + att
 	return 4 * (L*perLayer + once)
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"midas/internal/ckpt"
 	"midas/internal/grow"
+	"midas/internal/tok"
 )
 
 // Options are the choices of a checkpoint surgery.
@@ -101,10 +102,13 @@ func Inspect(dir string) (Summary, error) {
 // keeps the scheme: sharded output has an index and shards named model-0000i-of-0000n.safetensors of
 // about the size of the input's largest shard. config.json gets the new num_hidden_layers and an entry
 // {"op","block","from","to","src","copy","identity"} appended to its "growth_history" list; other keys
-// are kept. Every other regular file at the top of in (tokenizer.json, generation_config.json, ...) is
-// copied, except stale weights and training state that describe the old depth: other *.safetensors,
+// are kept. Every safetensors file written has the metadata of the input's (first) file, with
+// "format": "pt" added when it has no format. Every other regular file at the top of in
+// (tokenizer.json, generation_config.json, ...) is copied, except stale weights and training state that describe the old depth: other *.safetensors,
 // PyTorch/TF/Flax/GGUF weight files and their indexes, and midas' optimizer.safetensors and
-// trainer_state.json, metrics.jsonl and eval-n*.json. Subdirectories are not copied. Leftovers of a killed
+// trainer_state.json, metrics.jsonl and eval-n*.json. Subdirectories are not copied. A missing
+// generation_config.json is made from config.json's token ids, and a midas tokenizer.json without
+// tokenizer_config.json or special_tokens_map.json gets them (see addClientFiles). Leftovers of a killed
 // earlier grow into out (out.tmp-*) are cleaned first.
 //
 // Tensors are read and written one at a time, so memory stays near the largest tensor. Everything is
@@ -393,7 +397,46 @@ func (in *hfInput) writeTo(dir string, p grow.Plan, progress func(done, total in
 	if err := in.writeConfig(dir, p); err != nil {
 		return err
 	}
-	return in.copyOthers(dir)
+	if err := in.copyOthers(dir); err != nil {
+		return err
+	}
+	return in.addClientFiles(dir)
+}
+
+// addClientFiles writes the files Hugging Face clients look for that the input lacks:
+// generation_config.json from config.json's token ids, and — when the input's tokenizer.json is
+// one that package tok reads (a midas tokenizer) — tokenizer_config.json and
+// special_tokens_map.json as a midas checkpoint has them. A foreign tokenizer without them is left
+// as it is.
+func (in *hfInput) addClientFiles(dir string) error {
+	have := func(name string) bool {
+		_, err := os.Stat(filepath.Join(dir, name))
+		return err == nil
+	}
+	if !have(ckpt.GenerationFileName) {
+		if err := writeFile(filepath.Join(dir, ckpt.GenerationFileName), ckpt.GenerationConfig(in.cfg)); err != nil {
+			return err
+		}
+	}
+	if !have(tok.FileJSON) || (have(tok.FileConfig) && have(tok.FileSpecialTokens)) {
+		return nil
+	}
+	tk, err := tok.Load(filepath.Join(dir, tok.FileJSON))
+	if err != nil {
+		return nil // not a tokenizer midas can describe: copied as it is
+	}
+	files, err := tk.HFFiles(in.cfg.MaxPositionEmbeddings)
+	if err != nil {
+		return fmt.Errorf("surgery: %v", err)
+	}
+	for _, name := range []string{tok.FileConfig, tok.FileSpecialTokens} {
+		if !have(name) {
+			if err := writeFile(filepath.Join(dir, name), files[name]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // writeFile streams one safetensors file.

@@ -526,7 +526,7 @@ func TestGrowMatchesApply(t *testing.T) {
 		m.InitWeights(1)
 		base := t.TempDir()
 		in := filepath.Join(base, "in")
-		if err := train.SaveCheckpoint(in, m, nil, -1, nil); err != nil {
+		if err := train.SaveCheckpoint(in, m, train.CheckpointFiles{EOT: -1}, nil); err != nil {
 			t.Fatal(err)
 		}
 		tokens := []int32{1, 5, 9, 2, 31, 0, 7, 3}
@@ -723,7 +723,7 @@ func TestGrowLooped(t *testing.T) {
 	m.InitWeights(1)
 	base := t.TempDir()
 	in, out := filepath.Join(base, "in"), filepath.Join(base, "out")
-	if err := train.SaveCheckpoint(in, m, nil, -1, nil); err != nil {
+	if err := train.SaveCheckpoint(in, m, train.CheckpointFiles{EOT: -1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := surgery.Grow(in, out, mustPlan(t, "midas", 4, 1, ""), surgery.Options{}); err != nil {

@@ -22,5 +22,8 @@
 // with EOT = 260, and Encode("ab cd") = [256 259].
 //
 // The package owns the pre-tokenizer, training, encoding and decoding, and
-// reading and writing tokenizer.json (MarshalJSON, Parse, Save, Load).
+// reading and writing tokenizer.json (MarshalJSON, Parse, Save, Load), with
+// the tokenizer_config.json and special_tokens_map.json that Hugging Face's
+// clients read beside it (HFFiles). EncodeSpecial encodes as those clients do,
+// turning a literal "<|endoftext|>" into EOT.
 package tok

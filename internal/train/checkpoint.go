@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"midas/internal/data"
 	"midas/internal/grow"
 	"midas/internal/model"
+	"midas/internal/tok"
 )
 
 // State is trainer_state.json: everything besides weights and moments that a resume needs.
@@ -27,57 +29,133 @@ type State struct {
 	TrainS  float64       `json:"train_s"`
 	History []grow.Plan   `json:"growth_history"`
 	Options Options       `json:"options"`
+	// ConfigExtra is CheckpointFiles.ConfigExtra of a run started from a checkpoint (--init).
+	ConfigExtra map[string]json.RawMessage `json:"config_extra,omitempty"`
 }
 
 const stateFormat = "midas-trainer-state/1"
 
-// HFConfig is the Hugging Face config.json of a model config. eot is the end-of-text token id (BOS and
-// EOS), or −1 when there is no tokenizer.
+// HFConfig is the Hugging Face config.json of a model config. eot is the end-of-text token id (BOS,
+// EOS and padding), or −1 when there is no tokenizer. num_key_value_heads, head_dim and
+// rope_scaling are written as Hugging Face reads them; the last two only when the config sets them.
 func HFConfig(c model.Config, eot int) *ckpt.LlamaConfig {
 	h := &ckpt.LlamaConfig{
 		Architectures: []string{"LlamaForCausalLM"}, ModelType: "llama",
 		VocabSize: c.VocabSize, HiddenSize: c.Dim, IntermediateSize: c.FFNDim, NumHiddenLayers: c.NumLayers,
-		NumAttentionHeads: c.NumHeads, NumKeyValueHeads: c.NumHeads, MaxPositionEmbeddings: c.SeqLen,
+		NumAttentionHeads: c.NumHeads, NumKeyValueHeads: c.KVHeads(), MaxPositionEmbeddings: c.Positions(),
 		RMSNormEps: c.NormEps, RopeTheta: c.RopeTheta, TieWordEmbeddings: c.TiedEmbeddings,
 		HiddenAct: "silu", TorchDType: "float32",
 	}
+	extra := map[string]json.RawMessage{}
 	if eot >= 0 {
 		h.BOSTokenID, h.EOSTokenID = &eot, &eot
+		extra["pad_token_id"] = json.RawMessage(fmt.Sprint(eot))
+	}
+	if c.HeadDimOverride > 0 {
+		extra["head_dim"] = json.RawMessage(fmt.Sprint(c.HeadDimOverride))
+	}
+	if r := c.RopeScaling; r.Type != "" {
+		if r.Type == model.RopeDynamic { // transformers rescales from max_position_embeddings on
+			h.MaxPositionEmbeddings = max(c.Positions(), r.OriginalMaxPos)
+		}
+		extra["rope_scaling"] = ropeJSON(r)
+	}
+	if len(extra) > 0 {
+		h.Extra = extra
 	}
 	return h
 }
 
-// ModelConfig converts a Hugging Face config into a model config.
-func ModelConfig(h *ckpt.LlamaConfig) model.Config {
-	return model.Config{VocabSize: h.VocabSize, Dim: h.HiddenSize, NumLayers: h.NumHiddenLayers,
-		NumHeads: h.NumAttentionHeads, FFNDim: h.IntermediateSize, SeqLen: h.MaxPositionEmbeddings,
-		RopeTheta: h.RopeTheta, NormEps: h.RMSNormEps, TiedEmbeddings: h.TieWordEmbeddings}
+// ropeJSON is rope_scaling as transformers writes it: rope_type and the type's keys (floats as
+// Python writes them). For dynamic, midas's OriginalMaxPos is config.json's max_position_embeddings.
+func ropeJSON(r model.RopeScaling) json.RawMessage {
+	f := func(v float64) json.RawMessage { s, _ := ckpt.PyFloat(v); return json.RawMessage(s) }
+	m := map[string]json.RawMessage{"rope_type": json.RawMessage(fmt.Sprintf("%q", r.Type)), "factor": f(r.Factor)}
+	if r.Type == model.RopeLlama3 {
+		m["low_freq_factor"], m["high_freq_factor"] = f(r.LowFreqFactor), f(r.HighFreqFactor)
+		m["original_max_position_embeddings"] = json.RawMessage(fmt.Sprint(r.OriginalMaxPos))
+	}
+	b, _ := json.Marshal(m) // keys sorted; values are valid JSON
+	return b
 }
 
-// SaveCheckpoint commits the model, the tokenizer JSON (may be nil), and — when t is not nil — the
-// training state into dir as one atomic group. A looped model is written unrolled: config.json gives
-// its depth as num_hidden_layers and its loop under ckpt.LoopKey, model.safetensors holds every
-// logical layer (the shared ones repeated), and optimizer.safetensors the physical moments once each,
-// under the names of each physical layer's first use (Layout.FirstUseTensors: the later repetitions'
-// names are absent).
-func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trainer) error {
+// ModelConfig converts a Hugging Face config, as ParseLlamaConfig accepts it, into a model config.
+func ModelConfig(h *ckpt.LlamaConfig) (model.Config, error) {
+	c := model.Config{VocabSize: h.VocabSize, Dim: h.HiddenSize, NumLayers: h.NumHiddenLayers,
+		NumHeads: h.NumAttentionHeads, FFNDim: h.IntermediateSize, SeqLen: h.MaxPositionEmbeddings,
+		RopeTheta: h.RopeTheta, NormEps: h.RMSNormEps, TiedEmbeddings: h.TieWordEmbeddings}
+	if h.NumKeyValueHeads != h.NumAttentionHeads {
+		c.NumKVHeads = h.NumKeyValueHeads
+	}
+	hd, err := h.HeadDim()
+	if err != nil {
+		return model.Config{}, fmt.Errorf("train: config.json: %v", err)
+	}
+	if hd > 0 && hd*h.NumAttentionHeads != h.HiddenSize {
+		c.HeadDimOverride = hd // a head_dim equal to hidden_size/num_attention_heads changes nothing
+	}
+	r, err := h.RopeScaling()
+	if err != nil {
+		return model.Config{}, fmt.Errorf("train: config.json: %v", err)
+	}
+	if r.Type != "" {
+		c.RopeScaling = model.RopeScaling{Type: r.Type, Factor: r.Factor, LowFreqFactor: r.LowFreqFactor,
+			HighFreqFactor: r.HighFreqFactor, OriginalMaxPos: r.OriginalMaxPositionEmbeddings}
+		if r.Type == model.RopeDynamic {
+			c.RopeScaling.OriginalMaxPos = h.MaxPositionEmbeddings // where transformers starts rescaling
+		}
+	}
+	return c, nil
+}
+
+// TokenizerFiles are the tokenizer files of a checkpoint (FileTokenizer, FileTokenizerConfig,
+// FileSpecialTokens) for a model of seq positions.
+func TokenizerFiles(tk *tok.Tokenizer, seq int) (map[string][]byte, error) {
+	files, err := tk.HFFiles(seq)
+	if err != nil {
+		return nil, fmt.Errorf("train: %v", err)
+	}
+	return files, nil
+}
+
+// CheckpointFiles are what a checkpoint holds besides the model and the training state.
+type CheckpointFiles struct {
+	// Tokenizer maps file names to contents (TokenizerFiles, or an existing checkpoint's files); nil:
+	// no tokenizer.
+	Tokenizer map[string][]byte
+	// EOT is the tokenizer's end-of-text id (config.json's bos, eos and pad), or −1.
+	EOT int
+	// ConfigExtra holds config.json keys that midas does not write itself, kept from the checkpoint
+	// a run started from (--init): growth_history, transformers_version, .... The run's own growth
+	// records are appended to growth_history.
+	ConfigExtra map[string]json.RawMessage
+}
+
+// SaveCheckpoint commits config.json, the weights, generation_config.json, the tokenizer files and
+// — when t is not nil — the training state into dir as one atomic group. A looped model is written
+// unrolled: config.json gives its depth as num_hidden_layers and its loop under ckpt.LoopKey,
+// model.safetensors holds every logical layer (the shared ones repeated), and optimizer.safetensors
+// the physical moments once each, under the names of each physical layer's first use
+// (Layout.FirstUseTensors: the later repetitions' names are absent).
+func SaveCheckpoint(dir string, m *model.Model, f CheckpointFiles, t *Trainer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("train: %v", err)
 	}
-	cfgJSON, err := checkpointConfig(m, eot, t)
+	hf, cfgJSON, err := checkpointConfig(m, f, t)
 	if err != nil {
 		return err
 	}
 	files := map[string]func(io.Writer) error{
-		FileConfig: func(w io.Writer) error { _, err := w.Write(cfgJSON); return err },
-		FileModel:  func(w io.Writer) error { return ckpt.Encode(w, tensors(m.Layout.UnrolledTensors(), "", m.Params), nil) },
+		FileConfig:     bytesFile(cfgJSON),
+		FileGeneration: bytesFile(ckpt.GenerationConfig(hf)),
+		FileModel:      func(w io.Writer) error { return ckpt.Encode(w, tensors(m.Layout.UnrolledTensors(), "", m.Params), nil) },
 	}
-	if tokJSON != nil {
-		files[FileTokenizer] = func(w io.Writer) error { _, err := w.Write(tokJSON); return err }
+	for name, data := range f.Tokenizer {
+		files[name] = bytesFile(data)
 	}
 	if t != nil {
 		st := State{Format: stateFormat, Step: t.Step, Tokens: t.Tokens, DataPos: t.Loader.Position(), Options: t.Opt,
-			FLOPs: t.FLOPs, TrainS: t.TrainS, History: t.History}
+			FLOPs: t.FLOPs, TrainS: t.TrainS, History: t.History, ConfigExtra: f.ConfigExtra}
 		stJSON, err := json.MarshalIndent(st, "", "  ")
 		if err != nil {
 			return fmt.Errorf("train: %v", err)
@@ -87,9 +165,14 @@ func SaveCheckpoint(dir string, m *model.Model, tokJSON []byte, eot int, t *Trai
 		files[FileOptimizer] = func(w io.Writer) error {
 			return ckpt.Encode(w, append(tensors(fu, "exp_avg.", t.M), tensors(fu, "exp_avg_sq.", t.V)...), meta)
 		}
-		files[FileState] = func(w io.Writer) error { _, err := w.Write(append(stJSON, '\n')); return err }
+		files[FileState] = bytesFile(append(stJSON, '\n'))
 	}
 	return ckpt.CommitDir(dir, files)
+}
+
+// bytesFile is a CommitDir member with fixed content.
+func bytesFile(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error { _, err := w.Write(data); return err }
 }
 
 // ObjectiveKey is the config.json key that names a non-causal training objective ("ul2"); causal
@@ -104,23 +187,34 @@ func markObjective(extra map[string]json.RawMessage, name string) map[string]jso
 	return extra
 }
 
-// checkpointConfig is the config.json of m: its unrolled depth, its loop (ckpt.LoopKey) and, with a
-// trainer, the growth history.
-func checkpointConfig(m *model.Model, eot int, t *Trainer) ([]byte, error) {
+// checkpointConfig is the config.json of m (and its parsed form, for generation_config.json): its
+// unrolled depth, the keys of f.ConfigExtra, the growth history (f.ConfigExtra's, then the trainer's),
+// the objective of a UL2 run and the loop (ckpt.LoopKey). The loop and the objective are always m's
+// and t's own, never kept from f.ConfigExtra.
+func checkpointConfig(m *model.Model, f CheckpointFiles, t *Trainer) (*ckpt.LlamaConfig, []byte, error) {
 	loop, err := model.LoopOf(m.Layout.Map)
 	if err != nil {
-		return nil, fmt.Errorf("train: cannot save the model: %v", err)
+		return nil, nil, fmt.Errorf("train: cannot save the model: %v", err)
 	}
 	c := m.Cfg
 	c.NumLayers = m.Layout.Depth()
-	hf := HFConfig(c, eot)
+	hf := HFConfig(c, f.EOT)
+	if len(f.ConfigExtra) > 0 {
+		extra := maps.Clone(f.ConfigExtra)
+		delete(extra, ckpt.LoopKey)
+		delete(extra, ObjectiveKey)
+		maps.Copy(extra, hf.Extra) // what midas writes wins
+		hf.Extra = extra
+	}
+	var history []grow.Plan
 	if t != nil {
-		if hf.Extra, err = grow.AppendHistory(nil, t.History...); err != nil {
-			return nil, fmt.Errorf("train: %v", err)
-		}
-		if t.Opt.IsUL2() {
-			hf.Extra = markObjective(hf.Extra, t.Opt.Objective)
-		}
+		history = t.History
+	}
+	if hf.Extra, err = grow.AppendHistory(hf.Extra, history...); err != nil {
+		return nil, nil, fmt.Errorf("train: %v", err)
+	}
+	if t != nil && t.Opt.IsUL2() {
+		hf.Extra = markObjective(hf.Extra, t.Opt.Objective)
 	}
 	if loop.Looped() {
 		if hf.Extra == nil {
@@ -128,7 +222,8 @@ func checkpointConfig(m *model.Model, eot int, t *Trainer) ([]byte, error) {
 		}
 		hf.Extra[ckpt.LoopKey], _ = json.Marshal(loop) // four ints cannot fail
 	}
-	return hf.Marshal()
+	cfgJSON, err := hf.Marshal()
+	return hf, cfgJSON, err
 }
 
 // readLoop reads the loop of a config.json (the zero Loop when it has none) and checks it against the
@@ -212,7 +307,10 @@ func LoadModel(dir string, maxSeq int) (*model.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: config.json: %v", dir, err)
 	}
-	cfg := ModelConfig(h)
+	cfg, err := ModelConfig(h)
+	if err != nil {
+		return nil, err
+	}
 	cfg.SeqLen = max(cfg.SeqLen, maxSeq)
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %v", dir, err)
@@ -292,7 +390,8 @@ func checkTensorSizes(dir string, c model.Config, src *ckpt.Model) error {
 		shape []int
 	}{
 		{"model.embed_tokens.weight", []int{V, C}},
-		{"model.layers.0.self_attn.q_proj.weight", []int{C, C}},
+		{"model.layers.0.self_attn.q_proj.weight", []int{c.QDim(), C}},
+		{"model.layers.0.self_attn.k_proj.weight", []int{c.KVDim(), C}},
 		{"model.layers.0.mlp.gate_proj.weight", []int{F, C}},
 		{fmt.Sprintf("model.layers.%d.mlp.down_proj.weight", L-1), []int{C, F}},
 		{"model.norm.weight", []int{C}},

@@ -104,7 +104,7 @@ func TestLoopCheckpointErrors(t *testing.T) {
 	m, _ := model.NewLoop(cfg, model.Loop{K: 1, R: 2, P: 1, Q: 1})
 	m.InitWeights(1)
 	dir := t.TempDir()
-	if err := SaveCheckpoint(dir, m, nil, -1, nil); err != nil {
+	if err := SaveCheckpoint(dir, m, CheckpointFiles{EOT: -1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	cfgPath := filepath.Join(dir, FileConfig)

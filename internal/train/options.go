@@ -47,6 +47,12 @@ type Options struct {
 	SyntheticBytes  int          `json:"synthetic_bytes"`      // size of the synthetic training text
 	TokenizerBytes  int          `json:"tokenizer_bytes"`      // text sample the BPE is trained on
 	ValFrac         float64      `json:"val_frac"`             // held-out fraction of user text
+	// Init is a Hugging Face Llama checkpoint directory whose architecture (Model, but for SeqLen),
+	// weights and tokenizer a fresh run starts from, with a fresh optimizer; "": random weights.
+	Init string `json:"init,omitempty"`
+	// Tokenizer is a tokenizer.json that a fresh run uses instead of training one (with Init: instead
+	// of Init's); "": train one (or Init's).
+	Tokenizer string `json:"tokenizer,omitempty"`
 
 	// The training objective (objective.NameCausal when "", or objective.NameUL2) and, for ul2, its
 	// knobs (nil: objective.DefaultUL2). Validation loss and fine-tuning stay causal.

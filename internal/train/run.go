@@ -61,7 +61,8 @@ type Run struct {
 	ValLoss float64 // the latest validation loss (NaN before the first evaluation)
 
 	log     *metricsLog
-	tokJSON []byte
+	tk      *tok.Tokenizer // Options.Tokenizer, loaded by freshOptions
+	files   CheckpointFiles
 	speeds  []float64
 	stageMS map[int][]float64
 }
@@ -158,7 +159,28 @@ func (r *Run) freshOptions() error {
 		}
 	}
 	r.Opt = r.Cfg.Options
+	r.Opt.Model = r.Opt.Model.Canonical()
 	r.Opt.resolveObjective()
+	if r.Opt.Init != "" {
+		var err error
+		note := func(msg string) {
+			if r.Cfg.Events.Prepare != nil {
+				r.Cfg.Events.Prepare(msg, 0, 0)
+			}
+		}
+		if r.files.ConfigExtra, err = initConfig(&r.Opt, note); err != nil {
+			return err
+		}
+	}
+	if r.Opt.Tokenizer != "" {
+		var err error
+		if r.tk, err = tok.Load(r.Opt.Tokenizer); err != nil {
+			return err
+		}
+		if r.Opt.Init == "" {
+			r.Opt.Model.VocabSize = r.tk.VocabSize() // the tokenizer fixes the vocabulary
+		}
+	}
 	return nil
 }
 
@@ -179,7 +201,7 @@ func (r *Run) resumeOptions() (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Opt, r.Resumed = st.Options, true
+	r.Opt, r.Resumed, r.files.ConfigExtra = st.Options, true, st.ConfigExtra
 	if r.Cfg.Cadence != nil {
 		r.Cfg.Cadence(&r.Opt)
 	}
@@ -209,10 +231,13 @@ func sameRun(saved, now Options) error {
 
 // prepare builds the corpus, the model (new or loaded) and the trainer (restored on resume).
 func (r *Run) prepare(st *State) error {
-	var tk *tok.Tokenizer
-	if st != nil {
-		var err error
-		if tk, err = tok.Load(filepath.Join(r.Cfg.Resume, FileTokenizer)); err != nil {
+	tk := r.tk
+	tokPath, err := tokenizerPath(r.Opt, r.Cfg.Resume)
+	if err != nil {
+		return err
+	}
+	if tk == nil && tokPath != "" {
+		if tk, err = tok.Load(tokPath); err != nil {
 			return err
 		}
 	}
@@ -220,13 +245,14 @@ func (r *Run) prepare(st *State) error {
 	if err != nil {
 		return err
 	}
-	if st == nil {
+	if st == nil && r.Opt.Init == "" {
 		r.Opt.Model.VocabSize = corpus.Tok.VocabSize()
 	} else if corpus.Tok.VocabSize() != r.Opt.Model.VocabSize {
-		return fmt.Errorf("train: %s: tokenizer has %d tokens, the model's vocab is %d", r.Cfg.Resume, corpus.Tok.VocabSize(), r.Opt.Model.VocabSize)
+		return fmt.Errorf("train: the tokenizer (%s) has %d tokens, the model's vocab_size is %d; they must be equal", tokPath, corpus.Tok.VocabSize(), r.Opt.Model.VocabSize)
 	}
 	r.Corpus = corpus
-	if r.tokJSON, err = corpus.Tok.MarshalJSON(); err != nil {
+	r.files.EOT = int(corpus.Tok.EOT())
+	if r.files.Tokenizer, err = checkpointTokenizerFiles(corpus.Tok, tokPath, r.Opt.Model.Positions()); err != nil {
 		return err
 	}
 	m, err := r.model(st)
@@ -253,26 +279,33 @@ func (r *Run) prepare(st *State) error {
 	return nil
 }
 
-// model loads the checkpoint's model on resume, or makes the first stage's model with fresh weights
-// (a looped run's physical layers, drawn in layout order).
+// model loads the checkpoint's model on resume, or makes the first stage's model: the --init
+// checkpoint's weights, or fresh ones (a looped run's physical layers, drawn in layout order).
 func (r *Run) model(st *State) (*model.Model, error) {
-	if st == nil {
-		cfg := r.Opt.Model
-		cfg.NumLayers = r.Opt.StageLayers(1)
-		m, err := model.NewLoop(cfg, r.Opt.Loop)
-		if err != nil {
-			return nil, err
-		}
-		m.InitWeights(r.Opt.Seed)
-		return m, nil
+	if st != nil {
+		return r.resumeModel()
 	}
-	m, err := LoadModel(r.Cfg.Resume, 0)
+	if r.Opt.Init != "" {
+		return loadAs(r.Opt.Init, r.Opt.PhysicalModel(), false)
+	}
+	cfg := r.Opt.Model
+	cfg.NumLayers = r.Opt.StageLayers(1)
+	m, err := model.NewLoop(cfg, r.Opt.Loop)
 	if err != nil {
 		return nil, err
 	}
-	wantCfg := r.Opt.PhysicalModel()
-	wantCfg.NumLayers = m.Cfg.NumLayers // a growing run's depth changes; the trainer checks it per stage
-	if m.Cfg != wantCfg || m.Layout.Depth() > r.Opt.Model.NumLayers {
+	m.InitWeights(r.Opt.Seed)
+	return m, nil
+}
+
+// resumeModel loads the resumed checkpoint's model and checks it against the training state: the
+// architecture, the depth (a growing run's changes; the trainer checks it per stage) and the loop.
+func (r *Run) resumeModel() (*model.Model, error) {
+	m, err := loadAs(r.Cfg.Resume, r.Opt.PhysicalModel(), true)
+	if err != nil {
+		return nil, err
+	}
+	if m.Layout.Depth() > r.Opt.Model.NumLayers {
 		return nil, fmt.Errorf("train: %s: config.json describes %+v but the training state says %+v", r.Cfg.Resume, m.Cfg, r.Opt.Model)
 	}
 	want := model.NewLayout(m.Cfg).Map // a loop applied once (R = 1) is saved as the plain model it is
@@ -292,7 +325,7 @@ func (r *Run) Train() (Summary, error) {
 	t := r.Trainer
 	t.Hooks = Hooks{Grow: r.onGrow, Evaluate: r.onEvaluate, Log: r.onLog, Gradient: r.gradientHook(),
 		Checkpoint: func(t *Trainer) error {
-			return SaveCheckpoint(r.Cfg.Dir, t.Model, r.tokJSON, int(r.Corpus.Tok.EOT()), t)
+			return SaveCheckpoint(r.Cfg.Dir, t.Model, r.files, t)
 		}}
 	if r.Cfg.Interrupt {
 		sig := make(chan os.Signal, 1)

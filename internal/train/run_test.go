@@ -1,14 +1,17 @@
 package train
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"midas/internal/ckpt"
 	"midas/internal/grow"
 	"midas/internal/model"
+	"midas/internal/tok"
 )
 
 // runOptions are a tiny growing run on the synthetic corpus: 2 layers, midas, stages of 3 and 5 steps.
@@ -50,11 +53,13 @@ func TestRunLibrary(t *testing.T) {
 	if len(grew) != 1 || grew[0].Step != 3 || grew[0].From != 1 || grew[0].To() != 2 {
 		t.Fatalf("growth events %+v", grew)
 	}
-	for _, f := range []string{FileConfig, FileModel, FileTokenizer, FileOptimizer, FileState, FileMetrics} {
+	for _, f := range []string{FileConfig, FileModel, FileGeneration, FileTokenizer, FileTokenizerConfig, FileSpecialTokens,
+		FileOptimizer, FileState, FileMetrics} {
 		if _, err := os.Stat(filepath.Join(whole, f)); err != nil {
 			t.Errorf("run directory lacks %s", f)
 		}
 	}
+	checkClientFiles(t, whole)
 	split := filepath.Join(dir, "split")
 	if s := trainDir(t, RunConfig{Dir: split, Options: runOptions(), StopAt: 3}); !s.Stopped || s.Step != 3 {
 		t.Fatalf("stop-at summary %+v", s)
@@ -86,6 +91,38 @@ func checkStopResume(t *testing.T, dir, whole string, opt Options, stop int, wha
 	a, b := loadRun(t, whole), loadRun(t, split)
 	if !slices.Equal(a.Params, b.Params) || !slices.Equal(a.M, b.M) || !slices.Equal(a.V, b.V) {
 		t.Fatalf("stopped and resumed %s run differs from the uninterrupted one", what)
+	}
+}
+
+// checkClientFiles: both safetensors files carry {"format": "pt"}; generation_config.json and
+// tokenizer_config.json name EOT as bos, eos and pad, and the model's length.
+func checkClientFiles(t *testing.T, dir string) {
+	t.Helper()
+	for _, f := range []string{FileModel, FileOptimizer} {
+		sf, err := ckpt.Open(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sf.Metadata()["format"] != "pt" {
+			t.Errorf("%s: metadata %v lacks format pt", f, sf.Metadata())
+		}
+		sf.Close()
+	}
+	tk, err := tok.Load(filepath.Join(dir, FileTokenizer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eot := float64(tk.EOT())
+	var gen, tc map[string]any
+	raw, _ := os.ReadFile(filepath.Join(dir, FileGeneration))
+	json.Unmarshal(raw, &gen)
+	if gen["bos_token_id"] != eot || gen["eos_token_id"] != eot || gen["pad_token_id"] != eot {
+		t.Errorf("generation_config.json %s: want bos, eos and pad %v", raw, eot)
+	}
+	raw, _ = os.ReadFile(filepath.Join(dir, FileTokenizerConfig))
+	json.Unmarshal(raw, &tc)
+	if tc["eos_token"] != tok.EOTText || tc["model_max_length"] != float64(runOptions().Model.SeqLen) {
+		t.Errorf("tokenizer_config.json %s", raw)
 	}
 }
 

@@ -128,7 +128,7 @@ func TestGrowSaveLoadForward(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	if err := SaveCheckpoint(dir, tr.Model, nil, -1, tr); err != nil {
+	if err := SaveCheckpoint(dir, tr.Model, CheckpointFiles{EOT: -1}, tr); err != nil {
 		t.Fatal(err)
 	}
 	m, err := LoadModel(dir, 0)
@@ -197,7 +197,7 @@ func TestHistoryIsThePlan(t *testing.T) {
 		t.Fatalf("history %+v\nwant %+v", tr.History, want)
 	}
 	dir := t.TempDir()
-	if err := SaveCheckpoint(dir, tr.Model, nil, -1, tr); err != nil {
+	if err := SaveCheckpoint(dir, tr.Model, CheckpointFiles{EOT: -1}, tr); err != nil {
 		t.Fatal(err)
 	}
 	st, err := LoadState(dir)

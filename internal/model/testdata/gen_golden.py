@@ -59,9 +59,14 @@ def write_safetensors(path, tensors):
             f.write(b)
 
 
-def make(name, c):
+def make(name, c, new_model=None):
+    """Writes the fixtures of config c; new_model(c) builds a model other than llama_ref's (one with the
+    same parameter attributes), after the same seeding."""
     torch.manual_seed(1234)
-    m = llama_ref.Model(c["vocab"], c["dim"], c["layers"], c["heads"], c["ffn"], c["eps"], c["theta"], c["tied"])
+    if new_model is not None:
+        m = new_model(c)
+    else:
+        m = llama_ref.Model(c["vocab"], c["dim"], c["layers"], c["heads"], c["ffn"], c["eps"], c["theta"], c["tied"])
     with torch.no_grad():  # non-trivial norm scales so their gradients are tested away from 1
         for _, p in hf_params(m):
             if p.dim() == 1:
