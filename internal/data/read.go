@@ -429,7 +429,8 @@ func invalidUTF8(b []byte) int {
 // normalize drops a leading byte order mark and turns CRLF into LF.
 func normalize(s string) string {
 	s = strings.TrimPrefix(s, "\uFEFF")
-	if strings.Contains(s, "\r\n") {
+	// Repeated: "\r\r\n" becomes "\r\n" after one pass (found by FuzzParseJSONL).
+	for strings.Contains(s, "\r\n") {
 		s = strings.ReplaceAll(s, "\r\n", "\n")
 	}
 	return s
