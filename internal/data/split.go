@@ -33,6 +33,9 @@ func SplitDocs(docs []Doc, frac float64) (train, val []Doc) {
 	every := max(2, int(math.Round(1/frac)))
 	small, lastSmall := 0, -1
 	for _, d := range docs {
+		if d.Text == "" {
+			continue // no text to hold out or train on (found by FuzzSplitDocs)
+		}
 		tail := int(math.Round(frac * float64(len(d.Text))))
 		if tail >= minTail {
 			if cut := cutPoint(d.Text, tail); cut > 0 && cut < len(d.Text) {
