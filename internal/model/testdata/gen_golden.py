@@ -59,6 +59,25 @@ def write_safetensors(path, tensors):
             f.write(b)
 
 
+
+def adamw_curve(params, loss_fn, clip_params):
+    """10 AdamW steps on the same batch (decay on projections and head only, the Go default), clipping
+    clip_params' global norm; returns the step losses and the norms before clipping."""
+    decay = [p for n, p in params if p.dim() == 2 and n != "model.embed_tokens.weight"]
+    nodecay = [p for n, p in params if not (p.dim() == 2 and n != "model.embed_tokens.weight")]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": OPT["weight_decay"]},
+                             {"params": nodecay, "weight_decay": 0.0}],
+                            lr=OPT["lr"], betas=(OPT["beta1"], OPT["beta2"]), eps=OPT["eps"])
+    losses, norms = [], []
+    for _ in range(OPT["steps"]):
+        opt.zero_grad(set_to_none=True)
+        l = loss_fn()
+        l.backward()
+        norms.append(torch.nn.utils.clip_grad_norm_(clip_params, OPT["clip"]).item())
+        opt.step()
+        losses.append(l.item())
+    return losses, norms
+
 def make(name, c, new_model=None):
     """Writes the fixtures of config c; new_model(c) builds a model other than llama_ref's (one with the
     same parameter attributes), after the same seeding."""
@@ -79,20 +98,7 @@ def make(name, c, new_model=None):
     loss = F.cross_entropy(logits.reshape(-1, c["vocab"]), y.reshape(-1))
     loss.backward()
     grads = [("grad/" + n, p.grad.detach().clone()) for n, p in params]
-    # 10 AdamW steps on the same batch; decay on projections and head only (the Go default).
-    decay = [p for n, p in params if p.dim() == 2 and n != "model.embed_tokens.weight"]
-    nodecay = [p for n, p in params if not (p.dim() == 2 and n != "model.embed_tokens.weight")]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": OPT["weight_decay"]},
-                             {"params": nodecay, "weight_decay": 0.0}],
-                            lr=OPT["lr"], betas=(OPT["beta1"], OPT["beta2"]), eps=OPT["eps"])
-    losses, norms = [], []
-    for _ in range(OPT["steps"]):
-        opt.zero_grad(set_to_none=True)
-        l = F.cross_entropy(m(x).reshape(-1, c["vocab"]), y.reshape(-1))
-        l.backward()
-        norms.append(torch.nn.utils.clip_grad_norm_(m.parameters(), OPT["clip"]).item())
-        opt.step()
-        losses.append(l.item())
+    losses, norms = adamw_curve(params, lambda: F.cross_entropy(m(x).reshape(-1, c["vocab"]), y.reshape(-1)), list(m.parameters()))
     write_safetensors(os.path.join(HERE, f"golden_{name}.safetensors"),
                       init + grads + [("logits", logits.reshape(-1, c["vocab"]))])
     meta = dict(config=c, tokens=idx.tolist(), loss=loss.item(), optimizer=OPT, step_losses=losses,

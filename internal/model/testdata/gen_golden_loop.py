@@ -59,19 +59,7 @@ def make(name, c):
     loss = F.cross_entropy(logits.reshape(-1, c["vocab"]), y.reshape(-1))
     loss.backward()
     grads = [("grad/" + n, p.grad.detach().clone()) for n, p in params]
-    decay = [p for n, p in params if p.dim() == 2 and n != "model.embed_tokens.weight"]
-    nodecay = [p for n, p in params if not (p.dim() == 2 and n != "model.embed_tokens.weight")]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": OPT["weight_decay"]},
-                             {"params": nodecay, "weight_decay": 0.0}],
-                            lr=OPT["lr"], betas=(OPT["beta1"], OPT["beta2"]), eps=OPT["eps"])
-    losses, norms = [], []
-    for _ in range(OPT["steps"]):
-        opt.zero_grad(set_to_none=True)
-        l = F.cross_entropy(m(x).reshape(-1, c["vocab"]), y.reshape(-1))
-        l.backward()
-        norms.append(torch.nn.utils.clip_grad_norm_([p for _, p in params], OPT["clip"]).item())
-        opt.step()
-        losses.append(l.item())
+    losses, norms = gen_golden.adamw_curve(params, lambda: F.cross_entropy(m(x).reshape(-1, c["vocab"]), y.reshape(-1)), [p for _, p in params])
     gen_golden.write_safetensors(os.path.join(HERE, f"golden_{name}.safetensors"),
                                  init + grads + [("logits", logits.reshape(-1, c["vocab"]))])
     cfg = {k: v for k, v in c.items() if k != "loop"}

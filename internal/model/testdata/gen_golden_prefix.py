@@ -70,19 +70,7 @@ def main():
     loss = F.cross_entropy(logits.reshape(-1, V), y.reshape(-1), ignore_index=-1)
     loss.backward()
     grads = [("grad/" + n, p.grad.detach().clone()) for n, p in params]
-    decay = [p for n, p in params if p.dim() == 2 and n != "model.embed_tokens.weight"]
-    nodecay = [p for n, p in params if not (p.dim() == 2 and n != "model.embed_tokens.weight")]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": OPT["weight_decay"]},
-                             {"params": nodecay, "weight_decay": 0.0}],
-                            lr=OPT["lr"], betas=(OPT["beta1"], OPT["beta2"]), eps=OPT["eps"])
-    losses, norms = [], []
-    for _ in range(OPT["steps"]):
-        opt.zero_grad(set_to_none=True)
-        l = F.cross_entropy(forward_prefix(m, x, PREFIX).reshape(-1, V), y.reshape(-1), ignore_index=-1)
-        l.backward()
-        norms.append(torch.nn.utils.clip_grad_norm_(m.parameters(), OPT["clip"]).item())
-        opt.step()
-        losses.append(l.item())
+    losses, norms = gen_golden.adamw_curve(params, lambda: F.cross_entropy(forward_prefix(m, x, PREFIX).reshape(-1, V), y.reshape(-1), ignore_index=-1), list(m.parameters()))
     write_safetensors(os.path.join(HERE, "golden_prefix.safetensors"),
                       init + grads + [("logits", logits.reshape(-1, V))])
     meta = dict(config=c, tokens=idx.tolist(), prefix=PREFIX, targets=y.tolist(), loss=loss.item(), optimizer=OPT,
