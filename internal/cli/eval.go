@@ -161,6 +161,7 @@ func finetuneFlags(fs *flag.FlagSet) *eval.FinetuneOptions {
 	fs.IntVar(&fo.Seeds, "ft-seeds", def.Seeds, "fine-tuning: repetitions (mean ± std)")
 	fs.Float64Var(&fo.LR, "ft-lr", def.LR, "fine-tuning: peak learning rate")
 	fs.IntVar(&fo.Warmup, "ft-warmup", def.Warmup, "fine-tuning: warmup steps, then cosine decay to lr/10 (0: constant lr)")
+	fs.BoolVar(&fo.PromptLoss, "ft-prompt-loss", false, "fine-tuning: loss on every token of each example, not only on the answer")
 	return fo
 }
 

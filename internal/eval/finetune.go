@@ -21,6 +21,10 @@ type FinetuneOptions struct {
 	// Warmup > 0 warms the rate up linearly over that many steps and then decays it by a cosine to
 	// LR/10 at the last step; 0 keeps LR constant (the default protocol).
 	Warmup int
+	// PromptLoss trains on every token of each solved example (prompt, answer and newline), not
+	// only on the answer: the prompt's own structure (the copied piece, the references to earlier
+	// variables) then teaches the lookup the answer needs.
+	PromptLoss bool
 }
 
 // DefaultFinetune is the protocol's default.
@@ -37,7 +41,7 @@ type FinetuneResult struct {
 }
 
 // Finetune runs the protocol: for each seed s, a copy of m is trained on tasks.Mixture(Examples, seed+s)
-// — loss on the answer and its newline only — with AdamW (no weight decay), then scored k-shot on n
+// — loss on the answer and its newline only, or on the whole example with PromptLoss — with AdamW (no weight decay), then scored k-shot on n
 // held-out examples of every suite task (queries from seed+1000+s, never the training mixture's stream).
 // m itself is not modified.
 func Finetune(m *model.Model, tk *tok.Tokenizer, o FinetuneOptions, k, n int, seed uint64) ([]FinetuneResult, error) {
@@ -96,6 +100,9 @@ func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o Fine
 		}
 		// The answer starts where the joint tokenization leaves the prompt's own tokens.
 		start := 0
+		if o.PromptLoss {
+			prompt = nil // the loss then starts at the first token after EOT
+		}
 		for start < len(prompt) && start < len(full) && prompt[start] == full[start] {
 			start++
 		}

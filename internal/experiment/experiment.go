@@ -212,7 +212,7 @@ func (s Spec) train(i, n int, j Job, ev Events, interrupt bool) (stopped bool, e
 	cfg := train.RunConfig{Dir: j.Dir, Options: j.Options, Tasks: ev.Tasks, Interrupt: interrupt, MaxMemory: s.MaxMemory}
 	status := "training"
 	if st, err := train.LoadState(j.Dir); err == nil {
-		if diff := train.OptionsDiff(st.Options, j.Options); len(diff) > 0 {
+		if diff := train.AskedDiff(st.Options, j.Options); len(diff) > 0 {
 			if !s.Force {
 				return false, fmt.Errorf("%s was trained with other settings (%s differ); use a new --out, or --force to retrain it",
 					j.Dir, strings.Join(diff, ", "))

@@ -79,6 +79,9 @@ func Execute(s Spec, work, out string, ev Events) ([]Record, error) {
 			} else if err != nil {
 				return recs, fmt.Errorf("study: %s seed %d: %v", j.arm, j.seed, err)
 			}
+			if err := keepSnapshot(j, step); err != nil {
+				return recs, fmt.Errorf("study: %s seed %d: %v", j.arm, j.seed, err)
+			}
 			rs, err := s.evaluate(j, step, out, &p)
 			if err != nil {
 				return recs, fmt.Errorf("study: %s seed %d step %d: %v", j.arm, j.seed, step, err)
@@ -114,7 +117,7 @@ func (s Spec) trainTo(j job, step int, ev Events, p *progress) error {
 	}
 	from := 0
 	if st, err := train.LoadState(j.dir); err == nil {
-		if diff := train.OptionsDiff(st.Options, j.opt); len(diff) > 0 {
+		if diff := train.AskedDiff(st.Options, j.opt); len(diff) > 0 {
 			return fmt.Errorf("%s was trained with other settings (%s differ); use another study directory", j.dir, strings.Join(diff, ", "))
 		}
 		if st.Step >= step {
@@ -181,14 +184,68 @@ func (s Spec) evaluate(j job, step int, dir string, p *progress) ([]Record, erro
 	return out, nil
 }
 
-// checkpoint loads the run's checkpoint, which must be at step, and measures its validation loss.
+// snapshotFiles are the files of a run directory a snapshot keeps: what evaluation reads.
+var snapshotFiles = []string{train.FileConfig, train.FileModel, train.FileTokenizer, train.FileState}
+
+// snapshotDir is where a run keeps its checkpoint at a snapshot step, so that a protocol added to
+// the study later is evaluated there without training the run again.
+func snapshotDir(j job, step int) string {
+	return filepath.Join(j.dir, "snapshots", fmt.Sprintf("step%d", step))
+}
+
+// keepSnapshot keeps the run's checkpoint, which is at step, in snapshotDir (once): hard links where
+// the file system has them (training replaces its files by rename, so a link keeps the old
+// version), copies where not.
+func keepSnapshot(j job, step int) error {
+	dst := snapshotDir(j, step)
+	if _, err := os.Stat(dst); err == nil {
+		return nil
+	}
+	st, err := train.LoadState(j.dir)
+	if err != nil {
+		return err
+	}
+	if st.Step != step {
+		return nil // an earlier version of midas went past it; checkpoint says what to do
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return ckpt.WriteDirAtomic(dst, false, func(tmp string) error {
+		for _, name := range snapshotFiles {
+			if err := linkOrCopy(filepath.Join(j.dir, name), filepath.Join(tmp, name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func linkOrCopy(src, dst string) error {
+	if os.Link(src, dst) == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return ckpt.WriteFileAtomicFrom(dst, in)
+}
+
+// checkpoint loads the run's checkpoint at step (the run directory, or its snapshot there) and
+// measures its validation loss.
 func (s Spec) checkpoint(j job, step int) (*model.Model, *tok.Tokenizer, Record, error) {
 	st, err := train.LoadState(j.dir)
 	if err != nil {
 		return nil, nil, Record{}, err
 	}
 	if st.Step != step {
-		return nil, nil, Record{}, fmt.Errorf("the checkpoint is at step %d, past the snapshot without its evaluation; remove %s to redo the run", st.Step, j.dir)
+		snap, at := snapshotDir(j, step), st.Step
+		if st, err = train.LoadState(snap); err != nil || st.Step != step {
+			return nil, nil, Record{}, fmt.Errorf("the checkpoint is at step %d, past the snapshot without its evaluation or a kept copy; remove %s to redo the run", at, j.dir)
+		}
+		j.dir = snap
 	}
 	if err := train.SetMatmul(train.MatmulFloat32); err != nil {
 		return nil, nil, Record{}, err

@@ -215,6 +215,16 @@ func (o Options) PhysicalModel() model.Config {
 	return c
 }
 
+// AskedDiff is OptionsDiff between a saved run's options and the options asked for it again, less
+// what training itself settles: the vocabulary size, which a tokenizer trained on little text leaves
+// below the one asked for.
+func AskedDiff(saved, asked Options) []string {
+	if v := saved.Model.VocabSize; v > 0 && v < asked.Model.VocabSize {
+		asked.Model.VocabSize = v
+	}
+	return OptionsDiff(saved, asked)
+}
+
 // OptionsDiff lists the JSON keys (as in trainer_state.json, "model.dim" for nested ones) whose values
 // differ between a and b, sorted.
 func OptionsDiff(a, b Options) []string {
