@@ -63,7 +63,7 @@ type trainFlags struct {
 	data                                                               listFlag
 	steps, accum, warmup, block, rewarm, decaySteps, threads, synBytes *int
 	evalEvery, evalBatches, evalN, evalShots, saveEvery                *int
-	seed                                                               *uint64
+	seed, dataSeed                                                     *uint64
 	lr, minLR, wd, clip                                                *float64
 	tied, identity                                                     *bool
 	model                                                              modelFlags
@@ -79,6 +79,7 @@ func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
 	f.dataBytes = fs.String("data-bytes", "", "training text of a --data mixture, e.g. 40M (default: the most at which no source repeats; more repeats the small sources)")
 	f.steps = fs.Int("steps", def.Steps, "optimizer steps")
 	f.seed = fs.Uint64("seed", def.Seed, "seed for weights, data order and the synthetic world")
+	f.dataSeed = fs.Uint64("data-seed", 0, "seed of the text alone (mixture sample, validation split, synthetic world; 0: --seed)")
 	f.model = addModelFlags(fs, model.Presets["small"], def.Batch)
 	f.tied = fs.Bool("tied", false, "tie the embedding and lm_head")
 	f.accum = fs.Int("accum", def.Accum, "micro-batches per step (gradient accumulation)")
@@ -230,7 +231,7 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		return opt, err
 	}
 	for name, apply := range map[string]func(){
-		"seed": func() { opt.Seed = *f.seed }, "accum": func() { opt.Accum = *f.accum }, "lr": func() { opt.LR = *f.lr },
+		"seed": func() { opt.Seed = *f.seed }, "data-seed": func() { opt.DataSeed = *f.dataSeed }, "accum": func() { opt.Accum = *f.accum }, "lr": func() { opt.LR = *f.lr },
 		"min-lr": func() { opt.MinLR = *f.minLR }, "warmup": func() { opt.Warmup = *f.warmup },
 		"lr-schedule": func() { opt.LRKind = *f.sched }, "decay-steps": func() { opt.DecaySteps = *f.decaySteps },
 		"growth": func() { opt.Growth = *f.growth }, "block": func() { opt.Block = *f.block },

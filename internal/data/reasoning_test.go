@@ -36,7 +36,7 @@ func TestReasoningTextHasNoPrompt(t *testing.T) {
 			t.Fatalf("a primitive prompt occurs in the reasoning text: %q", p)
 		}
 	}
-	for _, want := range []string{"Let ", ":= ", "The list was ", "Together they make "} {
+	for _, want := range []string{"Let ", ":= ", "The list was ", "Together ", " take away "} {
 		if !strings.Contains(text, want) {
 			t.Errorf("no %q document", want)
 		}

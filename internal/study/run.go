@@ -14,6 +14,7 @@ import (
 	"midas/internal/eval"
 	"midas/internal/experiment"
 	"midas/internal/model"
+	"midas/internal/splitmix"
 	"midas/internal/tok"
 	"midas/internal/train"
 )
@@ -50,6 +51,22 @@ type Record struct {
 	Tasks    []TaskHits `json:"tasks"`
 	Layers   int        `json:"layers"`
 	Params   int        `json:"params"`
+	// Key identifies what was evaluated how (recordKey): a record is reused only under its own key.
+	Key string `json:"key"`
+}
+
+// recordKey hashes what an evaluation depends on: the run's options, the protocol, the examples.
+func (s Spec) recordKey(j job, pr Protocol) string {
+	raw, err := json.Marshal(struct {
+		Options  train.Options
+		Protocol Protocol
+		N        int
+		EvalSeed uint64
+	}{j.opt, pr, s.N, s.EvalSeed})
+	if err != nil {
+		panic(err) // plain data: cannot fail
+	}
+	return fmt.Sprintf("%016x", splitmix.FNV64(string(raw)))
 }
 
 // TaskHits are one primitive's outcomes: Hits[i] is '1' when example i was answered exactly.
@@ -92,13 +109,13 @@ func Execute(s Spec, work, out string, ev Events) ([]Record, error) {
 	return recs, nil
 }
 
-// jobs lists the runs, validated, each in dir/runs/<arm>-seed<seed>.
+// jobs lists the runs, validated, each in dir/runs/<arm>-seed<seed>, seed by seed (every run type of
+// the first seed, then of the next), so that a study stopped early already holds paired runs.
 func (s Spec) jobs(dir string) ([]job, error) {
 	var out []job
-	for _, name := range s.Arms {
-		arm := experiment.NewArm(name, s.Base)
-		for i := 0; i < s.Seeds; i++ {
-			o := arm.Options
+	for i := 0; i < s.Seeds; i++ {
+		for _, name := range s.Arms {
+			o := experiment.NewArm(name, s.Base).Options
 			o.Seed += uint64(i)
 			if err := o.Validate(); err != nil {
 				return nil, fmt.Errorf("study: run %s: %v", name, err)
@@ -159,7 +176,8 @@ func (s Spec) evaluate(j job, step int, dir string, p *progress) ([]Record, erro
 	var base Record
 	for _, pr := range s.Protocols {
 		path := filepath.Join(dir, "evals", fmt.Sprintf("%s-seed%d", j.arm, j.seed), fmt.Sprintf("step%d-%s.json", step, pr.Name))
-		if r, err := readRecord(path); err == nil {
+		key := s.recordKey(j, pr)
+		if r, err := readRecord(path); err == nil && r.Key == key {
 			out = append(out, r)
 			p.add(s.evalCost(pr), "")
 			continue
@@ -175,6 +193,7 @@ func (s Spec) evaluate(j job, step int, dir string, p *progress) ([]Record, erro
 		if err != nil {
 			return nil, err
 		}
+		r.Key = key
 		if err := writeRecord(path, r); err != nil {
 			return nil, err
 		}

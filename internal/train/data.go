@@ -148,7 +148,7 @@ func texts(opt Options, withTrain bool) (runText, error) {
 	var rt runText
 	switch {
 	case len(opt.Data) == 0:
-		rt.world = data.NewWorld(opt.Seed)
+		rt.world = data.NewWorld(opt.TextSeed())
 		if withTrain {
 			rt.train = rt.world.Corpus(data.Train, opt.SyntheticBytes)
 		}
@@ -180,7 +180,7 @@ func mixtureText(opt Options, withTrain bool) (runText, error) {
 		return runText{}, err
 	}
 	m, err := data.BuildMixture(sources, data.MixOptions{Bytes: opt.DataBytes, SyntheticBytes: int64(opt.SyntheticBytes),
-		ValFrac: opt.ValFrac, Seed: opt.Seed, WithTrain: withTrain})
+		ValFrac: opt.ValFrac, Seed: opt.TextSeed(), WithTrain: withTrain})
 	if err != nil {
 		return runText{}, err
 	}

@@ -35,6 +35,7 @@ type Options struct {
 	DecayNorms      bool         `json:"decay_norms"`          // also decay the RMSNorm scales
 	Clip            float64      `json:"clip"`                 // global gradient-norm clip (0: off)
 	Seed            uint64       `json:"seed"`                 // weights, data order, synthetic world
+	DataSeed        uint64       `json:"data_seed,omitempty"`  // the text instead of Seed: mixture sample, validation split, synthetic world
 	Threads         int          `json:"threads"`              // kernel workers (part of the determinism contract)
 	Matmul          string       `json:"matmul,omitempty"`     // float32 (default, "") | bf16: GEMM operands rounded to bfloat16 (AMX)
 	EvalEvery       int          `json:"eval_every"`           // steps between validation losses (0: only at the end)
@@ -213,6 +214,16 @@ func (o Options) PhysicalModel() model.Config {
 		c.NumLayers = o.Loop.Physical()
 	}
 	return c
+}
+
+// TextSeed seeds what the run's text is — the mixture's sample and validation split and the synthetic
+// world —: DataSeed, or Seed when DataSeed is 0. Runs that differ only in Seed then share their text
+// (and tokenizer) and differ in weights and data order.
+func (o Options) TextSeed() uint64 {
+	if o.DataSeed != 0 {
+		return o.DataSeed
+	}
+	return o.Seed
 }
 
 // AskedDiff is OptionsDiff between a saved run's options and the options asked for it again, less
