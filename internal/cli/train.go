@@ -270,6 +270,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	stopAt := fs.Int("stop-at", 0, "checkpoint and stop at this step, keeping the schedule of --steps (resume later)")
 	initDir := fs.String("init", "", "start from this Hugging Face Llama checkpoint: its architecture, weights and tokenizer (fresh optimizer)")
 	tokFile := fs.String("tokenizer", "", "use this tokenizer.json instead of training one (with --init: instead of the checkpoint's)")
+	tbDir := fs.String("tensorboard", "", "also write the metrics as TensorBoard event files in this directory")
 	tf := defineTrainFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -279,7 +280,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if len(fs.Args()) > 0 {
 		set["data"] = true
 	}
-	cfg := train.RunConfig{Dir: *out, Resume: *resume, StopAt: *stopAt, Tasks: eval.TaskAccuracies, Interrupt: true}
+	cfg := train.RunConfig{Dir: *out, Resume: *resume, StopAt: *stopAt, Tasks: eval.TaskAccuracies, Interrupt: true, TensorBoard: *tbDir}
 	var err error
 	if cfg.MaxMemory, err = tf.memory(); err != nil {
 		return err
@@ -332,7 +333,7 @@ func initFlags(set map[string]bool) error {
 // resumeFlags refuses flags that would change a resumed run.
 func resumeFlags(set map[string]bool) error {
 	allowed := map[string]bool{"resume": true, "out": true, "steps": true, "stop-at": true, "eval-every": true, "save-every": true,
-		"eval-batches": true, "eval-n": true, "eval-shots": true, "max-memory": true}
+		"eval-batches": true, "eval-n": true, "eval-shots": true, "max-memory": true, "tensorboard": true}
 	var bad []string
 	for name := range set {
 		if !allowed[name] {

@@ -16,7 +16,7 @@ import (
 	"midas/internal/kern"
 	"midas/internal/model"
 	"midas/internal/stats"
-
+	"midas/internal/tboard"
 	"midas/internal/tok"
 )
 
@@ -38,6 +38,8 @@ type RunConfig struct {
 	// MaxMemory bounds the memory the run may need, checked before anything is allocated: 0 means
 	// the machine's available memory, a negative value no check.
 	MaxMemory int64
+	// TensorBoard is a directory to write TensorBoard event files of the metrics to ("": none).
+	TensorBoard string
 }
 
 // TaskEval scores a model on held-out task examples (name → accuracy) during training.
@@ -61,6 +63,7 @@ type Run struct {
 	ValLoss float64 // the latest validation loss (NaN before the first evaluation)
 
 	log     *metricsLog
+	tb      *tboard.Writer // nil without RunConfig.TensorBoard
 	tk      *tok.Tokenizer // Options.Tokenizer, loaded by freshOptions
 	files   CheckpointFiles
 	speeds  []float64
@@ -119,6 +122,12 @@ func Open(cfg RunConfig) (*Run, error) {
 	}
 	if r.log, err = openMetricsLog(r.Cfg.Dir, cfg.Resume, r.Trainer.Step); err != nil {
 		return nil, err
+	}
+	if cfg.TensorBoard != "" {
+		if r.tb, err = tboard.Create(cfg.TensorBoard); err != nil {
+			r.log.close()
+			return nil, err
+		}
 	}
 	return r, nil
 }
@@ -393,6 +402,14 @@ func (r *Run) onLog(t *Trainer, met Metrics) error {
 	if err := r.log.write(met); err != nil {
 		return err
 	}
+	if r.tb != nil {
+		if err := r.tb.Scalars(int64(met.Step), Scalars(met)); err != nil {
+			return err
+		}
+		if err := r.tb.Flush(); err != nil {
+			return err
+		}
+	}
 	r.speeds = append(r.speeds, met.TokensPerS)
 	r.stageMS[met.Stage] = append(r.stageMS[met.Stage], met.StepMS)
 	if met.Step == r.Cfg.StopAt {
@@ -417,8 +434,38 @@ func (r *Run) summary(stopped bool) Summary {
 	return s
 }
 
-// Close closes the metrics log.
-func (r *Run) Close() error { return r.log.close() }
+// Close closes the metrics log (and the TensorBoard file).
+func (r *Run) Close() error {
+	err := r.log.close()
+	if r.tb != nil {
+		if terr := r.tb.Close(); err == nil {
+			err = terr
+		}
+	}
+	return err
+}
+
+// Scalars are the TensorBoard scalars of one metrics line: the training loss, learning rate,
+// gradient norm, speed and depth of every step, the validation loss and task accuracies (tasks/<name>,
+// sorted) where the step was evaluated.
+func Scalars(m Metrics) []tboard.Scalar {
+	s := []tboard.Scalar{{Tag: "train/loss", Value: float32(m.Loss)}, {Tag: "train/lr", Value: float32(m.LR)},
+		{Tag: "train/grad_norm", Value: float32(m.GradNorm)}, {Tag: "perf/tokens_per_s", Value: float32(m.TokensPerS)},
+		{Tag: "perf/step_ms", Value: float32(m.StepMS)}, {Tag: "model/layers", Value: float32(m.Layers)},
+		{Tag: "model/stage", Value: float32(m.Stage)}}
+	if m.ValLoss != nil {
+		s = append(s, tboard.Scalar{Tag: "val/loss", Value: float32(*m.ValLoss)})
+	}
+	names := make([]string, 0, len(m.Tasks))
+	for k := range m.Tasks {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		s = append(s, tboard.Scalar{Tag: "tasks/" + k, Value: float32(m.Tasks[k])})
+	}
+	return s
+}
 
 // SetMatmul selects the GEMM backend for a matmul precision: bf16 needs the amx-bf16 backend; float32
 // (or "") keeps the build's default exact backend.

@@ -11,6 +11,7 @@ import (
 	"midas/internal/ckpt"
 	"midas/internal/grow"
 	"midas/internal/model"
+	"midas/internal/tboard"
 	"midas/internal/tok"
 )
 
@@ -199,5 +200,55 @@ func TestMemoryRefused(t *testing.T) {
 		if _, err := ParseBytes(in); err == nil {
 			t.Errorf("ParseBytes(%q) accepted", in)
 		}
+	}
+}
+
+// TestTensorBoard: --tensorboard's event files hold every metrics line's scalars, step by step, and
+// a resumed run adds its own file.
+func TestTensorBoard(t *testing.T) {
+	dir := t.TempDir()
+	run, tb := filepath.Join(dir, "run"), filepath.Join(dir, "tb")
+	trainDir(t, RunConfig{Dir: run, Options: runOptions(), StopAt: 5, TensorBoard: tb})
+	trainDir(t, RunConfig{Resume: run, TensorBoard: tb})
+	files, err := filepath.Glob(filepath.Join(tb, "events.out.tfevents.*"))
+	if err != nil || len(files) != 2 {
+		t.Fatalf("event files %v (%v), want one per invocation", files, err)
+	}
+	slices.Sort(files)
+	var events []tboard.Event
+	for _, f := range files {
+		evs, err := tboard.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 0 || evs[0].FileVersion != tboard.FileVersion {
+			t.Fatalf("%s: no file-version event first", f)
+		}
+		events = append(events, evs[1:]...)
+	}
+	ms, err := ReadMetrics(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != len(ms) {
+		t.Fatalf("%d events, %d metrics lines", len(events), len(ms))
+	}
+	vals := 0
+	for i, m := range ms {
+		e := events[i]
+		if e.Step != int64(m.Step) || !slices.Equal(e.Scalars, Scalars(m)) {
+			t.Fatalf("step %d: event %+v, metrics %+v", m.Step, e, m)
+		}
+		for _, s := range e.Scalars {
+			if s.Tag == "val/loss" {
+				vals++
+				if s.Value != float32(*m.ValLoss) {
+					t.Errorf("step %d: val/loss %v, metrics %v", m.Step, s.Value, *m.ValLoss)
+				}
+			}
+		}
+	}
+	if vals == 0 {
+		t.Error("no val/loss scalar")
 	}
 }
