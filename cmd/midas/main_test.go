@@ -45,6 +45,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("HFJS", hfjsDir())
 			e.Setenv("HFGOLDEN", hfGolden)
 			e.Setenv("REPO", repo)
+			e.Setenv("PYTHON", transformersPython())
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -67,6 +68,9 @@ func TestScripts(t *testing.T) {
 				_, errTok := os.Stat(filepath.Join(hfjsDir(), "node_modules", "@huggingface", "tokenizers"))
 				return errNode == nil && errPkg == nil && errTok == nil, nil
 			}
+			if cond == "transformers" { // a python with torch and Hugging Face transformers ($PYTHON)
+				return transformersPython() != "", nil
+			}
 			if cond == "amx" {
 				return slices.Contains(kern.Backends(), "amx-bf16"), nil
 			}
@@ -80,6 +84,17 @@ func TestScripts(t *testing.T) {
 			"convert":    cmdConvert,
 		},
 	})
+}
+
+// transformersPython is the first of python3 on PATH and Debian's /usr/bin/python3 that imports torch
+// and transformers ("" when none does).
+func transformersPython() string {
+	for _, py := range []string{"python3", "/usr/bin/python3"} {
+		if exec.Command(py, "-c", "import torch, transformers").Run() == nil {
+			return py
+		}
+	}
+	return ""
 }
 
 // hfjsDir is the folder whose node_modules holds @huggingface/transformers and
