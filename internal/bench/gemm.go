@@ -142,6 +142,15 @@ func (r GemmResult) StepSeconds(t, b int) float64 {
 	return sec
 }
 
+// StepFLOPs is the GEMM work of one training step: every shape's calls per step (the square excluded).
+func (r GemmResult) StepFLOPs() float64 {
+	var f float64
+	for _, s := range r.Shapes {
+		f += float64(s.PerStep) * Flops(s)
+	}
+	return f
+}
+
 // Flops is 2·m·n·k, the multiply-adds of one call counted as two operations.
 func Flops(s model.GemmShape) float64 { return 2 * float64(s.M) * float64(s.N) * float64(s.K) }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"midas/internal/data"
+	"midas/internal/grow"
 	"midas/internal/kern"
 	"midas/internal/model"
 	"midas/internal/objective"
@@ -49,6 +50,7 @@ type Result struct {
 	Params     int     // parameter count
 	StepS      float64 // median seconds of a timed step
 	TokensPerS float64 // tokens of a step (batch·seq) / StepS
+	StepFLOPs  float64 // the model FLOPs of one step (grow.StepFLOPs: 6·N per token plus attention)
 	// The estimate of what training needs: parameters, gradients and both AdamW moments (4 floats
 	// per parameter), the activations of one micro-batch, and the benchmark's own random tokens (int32).
 	StateBytes, ActivationBytes, TokenBytes int64
@@ -105,6 +107,7 @@ func Train(o Options) (Result, error) {
 		StateBytes: 4 * 4 * int64(len(m.Params)), ActivationBytes: m.ActivationBytes(o.Batch, cfg.SeqLen),
 		TokenBytes: 4 * int64(len(tokens)), PeakRSS: peakRSS()}
 	res.TokensPerS = float64(o.Batch*cfg.SeqLen) / res.StepS
+	res.StepFLOPs = grow.StepFLOPs(cfg, cfg.NumLayers, o.Batch*cfg.SeqLen)
 	runtime.KeepAlive(tr) // the model, moments and tokens count until the peak is read
 	return res, nil
 }
@@ -165,6 +168,24 @@ func parseTorch(out io.Reader, log io.Writer) (float64, error) {
 		}
 	}
 	return 0, fmt.Errorf("bench: --vs-torch: no tokens_per_s line in the reference's output")
+}
+
+// Peaks measures the machine's float32 FMA peak (kern.Peak) at 1 thread and at threads, each for
+// about d.
+func Peaks(threads int, d time.Duration) ([]kern.PeakResult, error) {
+	counts := []int{1}
+	if threads > 1 {
+		counts = append(counts, threads)
+	}
+	var out []kern.PeakResult
+	for _, n := range counts {
+		p, err := kern.Peak(n, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // StartCPUProfile starts a pprof CPU profile written to path; stop ends it and closes the file.

@@ -90,6 +90,7 @@ func benchTrain(f benchFlags, o bench.Options, stdout, stderr io.Writer) error {
 		}
 		defer stop()
 	}
+	peak := printPeaks(stdout, o.Threads)
 	var ours, theirs []float64
 	for r := 0; r < *f.rounds; r++ {
 		if *f.vsTorch {
@@ -103,7 +104,7 @@ func benchTrain(f benchFlags, o bench.Options, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		printBenchRound(stdout, res)
+		printBenchRound(stdout, res, peak)
 		ours = append(ours, res.TokensPerS)
 	}
 	if *f.vsTorch {
@@ -114,9 +115,25 @@ func benchTrain(f benchFlags, o bench.Options, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// printPeaks measures and prints the machine's FMA peak at 1 and threads threads and returns the
+// peak at threads (0, with the reason printed, where it is not measured).
+func printPeaks(w io.Writer, threads int) float64 {
+	ps, err := bench.Peaks(threads, 300*time.Millisecond)
+	if err != nil {
+		fmt.Fprintf(w, "peak: %v\n", err)
+		return 0
+	}
+	line := "peak_gflops " + ps[0].ISA
+	for _, p := range ps {
+		line += fmt.Sprintf("  %d thread(s) %.1f", p.Threads, p.FLOPs/1e9)
+	}
+	fmt.Fprintln(w, line+"  (float32 FMA from registers)")
+	return ps[len(ps)-1].FLOPs
+}
+
 // printBenchRound prints one round: the median step time and tokens/s, then the peak resident memory
 // next to the estimate of what training needs.
-func printBenchRound(w io.Writer, r bench.Result) {
+func printBenchRound(w io.Writer, r bench.Result, peak float64) {
 	const mb = 1 << 20
 	obj := ""
 	if r.Objective != "" && r.Objective != "causal" {
@@ -125,6 +142,12 @@ func printBenchRound(w io.Writer, r bench.Result) {
 	fmt.Fprintf(w, "midas %s threads %d params %d%s\n", r.Backend, r.Threads, r.Params, obj)
 	fmt.Fprintf(w, "step_ms %.1f\n", r.StepS*1e3)
 	fmt.Fprintf(w, "tokens_per_s %.0f\n", r.TokensPerS)
+	gf := r.StepFLOPs / r.StepS / 1e9
+	if peak > 0 {
+		fmt.Fprintf(w, "model_gflops %.1f  (%.0f%% of the %d-thread FMA peak; 6·params·tokens + attention per step)\n", gf, 100*gf*1e9/peak, r.Threads)
+	} else {
+		fmt.Fprintf(w, "model_gflops %.1f  (6·params·tokens + attention per step)\n", gf)
+	}
 	est := r.EstimateBytes()
 	fmt.Fprintf(w, "estimate_mb %.0f  (params+grads+AdamW %.1f, activations %.1f, bench tokens %.2f)\n",
 		float64(est)/mb, float64(r.StateBytes)/mb, float64(r.ActivationBytes)/mb, float64(r.TokenBytes)/mb)

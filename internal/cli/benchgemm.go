@@ -5,8 +5,10 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"midas/internal/bench"
+	"midas/internal/kern"
 )
 
 // runBenchGemm runs bench --gemm: every GEMM shape of one training step (and --square³) with each
@@ -35,6 +37,7 @@ func runBenchGemm(f benchFlags, o bench.Options, stdout, stderr io.Writer) error
 	for _, n := range run.Notes {
 		fmt.Fprintln(stderr, "bench --gemm: "+n)
 	}
+	peaks, perr := bench.Peaks(max(o.Threads, 1), 300*time.Millisecond)
 	prog := newProgress(stderr, run.Total(), "gemm")
 	res, err := run.Run(prog.Set)
 	if err != nil {
@@ -42,6 +45,7 @@ func runBenchGemm(f benchFlags, o bench.Options, stdout, stderr io.Writer) error
 	}
 	prog.Done()
 	printGemmTable(stdout, res)
+	printGemmPeak(stdout, res, peaks, perr)
 	fmt.Fprintf(stdout, "medians of single calls: %d round(s), backends alternating call by call for ≥ %v each per round and shape; batch %d × seq %d tokens\n", g.Rounds, g.MinTime, g.Batch, g.Model.SeqLen)
 	if g.Plot == "" {
 		return nil
@@ -51,6 +55,28 @@ func runBenchGemm(f benchFlags, o bench.Options, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "plot: %s\n", p)
 	}
 	return err
+}
+
+// printGemmPeak prints each backend's step-GEMM FLOP/s as a share of the FMA peak at each thread count.
+func printGemmPeak(w io.Writer, r bench.GemmResult, peaks []kern.PeakResult, err error) {
+	if err != nil {
+		fmt.Fprintf(w, "peak: %v\n", err)
+		return
+	}
+	for t, th := range r.Threads {
+		var peak kern.PeakResult
+		for _, p := range peaks {
+			if p.Threads == th {
+				peak = p
+			}
+		}
+		line := fmt.Sprintf("step GEMMs vs the %s FMA peak (%.1f GFLOP/s), threads %d:", peak.ISA, peak.FLOPs/1e9, th)
+		for b, be := range r.Backends {
+			gf := r.StepFLOPs() / r.StepSeconds(t, b)
+			line += fmt.Sprintf("  %s %.1f GFLOP/s = %.0f%%", be, gf/1e9, 100*gf/peak.FLOPs)
+		}
+		fmt.Fprintln(w, line)
+	}
 }
 
 // printGemmTable prints the median GFLOP/s of every shape, thread count and backend, the first/last

@@ -1,0 +1,6 @@
+//go:build !amd64
+
+package kern
+
+// fmaLoops: no vector FMA loop on this architecture yet; Peak measures none.
+func fmaLoops() []fmaLoop { return nil }
