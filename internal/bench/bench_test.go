@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -100,7 +102,7 @@ func TestParseTorch(t *testing.T) {
 			t.Errorf("output %q: error %v, want one starting with bench:", out, err)
 		}
 	}
-	if _, err := Torch("/usr/bin/python3", filepath.Join(t.TempDir(), "none.py"), Options{Model: tinyCfg}, &log); err == nil || !strings.Contains(err.Error(), "not found") {
+	if _, err := Torch("/usr/bin/python3", filepath.Join(t.TempDir(), "none.py"), Options{Model: tinyCfg}, "", &log); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("missing reference: error %v, want not found", err)
 	}
 }
@@ -183,4 +185,69 @@ func TestNewGemmErrors(t *testing.T) {
 	if slices.Contains(avail, "openblas") == hasNote {
 		t.Errorf("backends %v, notes %q: want the no-OpenBLAS note exactly when openblas is missing", avail, g.Notes)
 	}
+}
+
+// fakePython writes a stand-in for python that prints the BLAS probe's JSON: OpenBLAS with the core
+// of OPENBLAS_CORETYPE when set and honoured, else core; or another library.
+func fakePython(t *testing.T, library, core string, honour bool) string {
+	t.Helper()
+	script := "#!/bin/sh\ncore=" + core + "\n"
+	if honour {
+		script += "[ -n \"$OPENBLAS_CORETYPE\" ] && core=$OPENBLAS_CORETYPE\n"
+	}
+	script += `echo '{"torch": "9.9", "blas_info": "generic", "library": "` + library + `", "version": "OpenBLAS 0.3.21", "core": "'$core'", "path": "/lib/libblas.so.3"}'` + "\n"
+	path := filepath.Join(t.TempDir(), "python")
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestFairReference: a misdetected OpenBLAS core is replaced for the reference's process by the one
+// this CPU supports; a core that stays old, and the reference BLAS, give no ratio; MKL is fine.
+func TestFairReference(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("shell script stand-in")
+	}
+	t.Setenv("OPENBLAS_CORETYPE", "")
+	os.Unsetenv("OPENBLAS_CORETYPE")
+	want := isaLevel[kern.VectorISA()]
+	if want >= 3 {
+		b, ct, unfair, err := FairReference(fakePython(t, "OpenBLAS", "Prescott", true))
+		if err != nil || ct != coreFor[want] || unfair != "" || b.Core != coreFor[want] {
+			t.Errorf("misdetected core: %+v, core type %q, unfair %q, %v", b, ct, unfair, err)
+		}
+		if !strings.Contains(b.String(), "OPENBLAS_CORETYPE="+coreFor[want]) {
+			t.Errorf("description %q does not name the core type set", b.String())
+		}
+		_, _, unfair, err = FairReference(fakePython(t, "OpenBLAS", "Prescott", false))
+		if err != nil || !strings.Contains(unfair, "runs the Prescott core, older than this CPU's") {
+			t.Errorf("core that stays old: unfair %q, %v", unfair, err)
+		}
+		b, ct, unfair, err = FairReference(fakePython(t, "OpenBLAS", coreFor[want], true))
+		if err != nil || ct != "" || unfair != "" || !strings.Contains(b.String(), "(detected)") {
+			t.Errorf("right core: %+v, core type %q, unfair %q, %v", b, ct, unfair, err)
+		}
+	}
+	if _, _, unfair, err := FairReference(fakePython(t, "reference", "", false)); err != nil || !strings.Contains(unfair, "unoptimized reference BLAS") {
+		t.Errorf("reference BLAS: unfair %q, %v", unfair, err)
+	}
+	if b, _, unfair, err := FairReference(fakePython(t, "MKL", "", false)); err != nil || unfair != "" || b.Library != "MKL" {
+		t.Errorf("MKL: %+v, unfair %q, %v", b, unfair, err)
+	}
+	if _, _, _, err := FairReference(filepath.Join(t.TempDir(), "nopython")); err == nil || !strings.HasPrefix(err.Error(), "bench: --vs-torch:") {
+		t.Errorf("missing python: %v", err)
+	}
+}
+
+// TestProbeTorchBLAS: Debian's torch (where installed) reports its BLAS library.
+func TestProbeTorchBLAS(t *testing.T) {
+	if exec.Command("/usr/bin/python3", "-c", "import torch").Run() != nil {
+		t.Skip("no /usr/bin/python3 with torch")
+	}
+	b, err := ProbeTorchBLAS("/usr/bin/python3", "")
+	if err != nil || b.Torch == "" || b.Library == "" {
+		t.Fatalf("%+v, %v", b, err)
+	}
+	t.Logf("reference: %s", b)
 }

@@ -140,11 +140,12 @@ func benchObjective(o Options) (objective.Objective, int, error) {
 
 // Torch runs `python ref bench` with o's flags (RefFlags) and returns the reference's tokens_per_s.
 // The child's stderr goes to log, and so do the lines of its stdout up to the tokens_per_s line.
-func Torch(python, ref string, o Options, log io.Writer) (float64, error) {
+func Torch(python, ref string, o Options, coreType string, log io.Writer) (float64, error) {
 	if _, err := os.Stat(ref); err != nil {
 		return 0, fmt.Errorf("bench: --vs-torch: reference %s not found (set --ref)", ref)
 	}
 	cmd := exec.Command(python, append([]string{ref, "bench"}, strings.Fields(o.RefFlags())...)...)
+	cmd.Env = referenceEnv(coreType)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, log
 	if err := cmd.Run(); err != nil {

@@ -22,3 +22,15 @@ func fmaLoops() []fmaLoop {
 	}
 	return out
 }
+
+// VectorISA is the widest vector instruction set the kernels use on this CPU: "avx512", "avx2", or
+// "" (scalar Go).
+func VectorISA() string {
+	switch {
+	case gemmCPU.avx512:
+		return "avx512"
+	case gemmCPU.avx2FMA:
+		return "avx2"
+	}
+	return ""
+}
