@@ -17,7 +17,8 @@ import (
 type benchFlags struct {
 	model                                           modelFlags
 	steps, warm, threads, rounds, square            *int
-	vsTorch, gemm                                   *bool
+	vsTorch, gemm, evalBench                        *bool
+	evalN, evalShots                                *int
 	ref, python, cpuProfile, matmul, backends, plot *string
 	objective                                       *string
 	minTime                                         *time.Duration
@@ -41,11 +42,14 @@ func addBenchFlags(fs *flag.FlagSet, def model.Config) benchFlags {
 		plot:       fs.String("plot", "", "with --gemm: also draw GFLOP/s per shape and backend as PREFIX-t<threads>.png"),
 		minTime:    fs.Duration("mintime", 100*time.Millisecond, "with --gemm: time each backend for at least this long per round and shape (calls alternate between backends)"),
 		objective:  fs.String("objective", "causal", "training objective of the timed steps: causal, or ul2 (UL2 batches, bidirectional prefixes)"),
+		evalBench:  fs.Bool("eval", false, "time k-shot decoding of the primitives instead: one prompt at a time and batched"),
+		evalN:      fs.Int("eval-n", 50, "with --eval: queries per primitive"),
+		evalShots:  fs.Int("eval-shots", 5, "with --eval: shots per prompt"),
 	}
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", "[--layers N --dim N --heads N --ffn N --vocab N --seq N --batch N] [--vs-torch | --gemm]", stderr)
+	fs := newFlags("bench", "[--layers N --dim N --heads N --ffn N --vocab N --seq N --batch N] [--vs-torch | --gemm | --eval]", stderr)
 	def := model.Config{VocabSize: 512, Dim: 256, NumLayers: 4, NumHeads: 4, FFNDim: 683, SeqLen: 256, RopeTheta: 10000, NormEps: 1e-5}
 	f := addBenchFlags(fs, def)
 	if err := parse(fs, args); err != nil {
@@ -74,8 +78,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err := train.SetMatmul(*f.matmul); err != nil {
 		return err
 	}
+	if *f.evalBench && (*f.vsTorch || *f.gemm) {
+		return errors.New("--eval is a separate benchmark; give it without --vs-torch or --gemm")
+	}
 	if *f.gemm {
 		return runBenchGemm(f, o, stdout, stderr)
+	}
+	if *f.evalBench {
+		return runBenchEval(f, o, stdout)
 	}
 	return benchTrain(f, o, stdout, stderr)
 }
@@ -126,6 +136,27 @@ func benchTrain(f benchFlags, o bench.Options, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "ratio %.2f  (midas / torch, medians of %d round(s); flags: %s)\n", mo/mt, *f.rounds, o.RefFlags())
 	}
+	return nil
+}
+
+// runBenchEval runs bench --eval and prints prompts/s and tokens/s both ways and their ratio.
+func runBenchEval(f benchFlags, o bench.Options, w io.Writer) error {
+	var bad flagChecks
+	bad.positive("eval-n", *f.evalN)
+	bad.nonNegative("eval-shots", *f.evalShots)
+	if err := bad.err(); err != nil {
+		return err
+	}
+	r, err := bench.Eval(bench.EvalOptions{Model: o.Model, Threads: o.Threads, N: *f.evalN, Shots: *f.evalShots})
+	if err != nil {
+		return err
+	}
+	tokens := float64(r.PromptTokens + r.Generated)
+	fmt.Fprintf(w, "eval: %d prompts (%d-shot, 8 primitives × %d), %d prompt tokens, %d answer tokens, threads %d\n",
+		r.Prompts, *f.evalShots, *f.evalN, r.PromptTokens, r.Generated, o.Threads)
+	fmt.Fprintf(w, "one_at_a_time  %.2f s  %.1f prompts/s  %.0f tokens/s\n", r.OneS, float64(r.Prompts)/r.OneS, tokens/r.OneS)
+	fmt.Fprintf(w, "batched        %.2f s  %.1f prompts/s  %.0f tokens/s\n", r.BatchS, float64(r.Prompts)/r.BatchS, tokens/r.BatchS)
+	fmt.Fprintf(w, "speedup %.2f  (same answers, bit for bit)\n", r.OneS/r.BatchS)
 	return nil
 }
 

@@ -14,6 +14,10 @@ type Decoder struct {
 	Tok   *tok.Tokenizer
 	cache *model.Cache
 	toks  []int32 // tokens whose keys/values the cache holds
+	// CompleteBatch's per-prompt caches and scratch, made on first use
+	group  []*model.Cache
+	sc     model.DecodeScratch
+	packed bool // sc holds the weights packed (on CompleteBatch's first call)
 }
 
 // NewDecoder makes a decoder over a model and its tokenizer.
@@ -86,4 +90,122 @@ func argmax(x []float32) int32 {
 		}
 	}
 	return int32(best)
+}
+
+// groupBytes bounds the memory of CompleteBatch's per-prompt caches; groupMax bounds their number.
+const (
+	groupBytes = 256 << 20
+	groupMax   = 32
+)
+
+// CompleteBatch returns Complete(prompts[i], maxNew) for every prompt, bit for bit, with the work
+// batched: a group's longest common token prefix (the shots of a few-shot prompt) runs once through
+// the decoder's cache, each prompt of the group continues in a cache of its own copied from it, and
+// the prompts' own tokens and every generated token go through the model together (ExtendBatch, one
+// GEMM per projection for the whole group). Groups hold up to 32 prompts, fewer when their caches
+// would need more than 256 MB.
+//
+// The first call packs the model's weights for the GEMMs (model.DecodeScratch.Pack): the model must
+// not change during the decoder's life (as for its cache).
+func (d *Decoder) CompleteBatch(prompts [][]int32, maxNew int) []string {
+	if !d.packed {
+		d.sc.Pack(d.M)
+		d.packed = true
+	}
+	out := make([]string, len(prompts))
+	g := d.groupSize()
+	for lo := 0; lo < len(prompts); lo += g {
+		hi := min(lo+g, len(prompts))
+		d.completeGroup(prompts[lo:hi], maxNew, out[lo:hi])
+	}
+	return out
+}
+
+// groupSize is how many prompts CompleteBatch decodes together.
+func (d *Decoder) groupSize() int {
+	cfg := d.M.Cfg
+	per := 2 * 4 * d.M.Layout.Depth() * d.cache.Max() * cfg.KVDim()
+	return max(1, min(groupMax, groupBytes/max(per, 1)))
+}
+
+// completeGroup decodes one group of prompts (at most groupSize) into out.
+func (d *Decoder) completeGroup(prompts [][]int32, maxNew int, out []string) {
+	maxNew = min(maxNew, d.cache.Max()-1)
+	if maxNew <= 0 {
+		return // as Complete: nothing generated
+	}
+	room := d.cache.Max() - maxNew
+	ids := make([][]int32, len(prompts))
+	for i, p := range prompts {
+		ids[i] = p
+		if len(p) > room { // as Complete: keep the prompt's last tokens
+			ids[i] = p[len(p)-room:]
+		}
+	}
+	// The common prefix, leaving every prompt at least one token of its own (for its logits).
+	pre := len(ids[0]) - 1
+	for _, p := range ids[1:] {
+		pre = min(pre, commonPrefix(ids[0], p), len(p)-1)
+	}
+	d.hold(ids[0][:pre])
+	for len(d.group) < len(ids) {
+		d.group = append(d.group, d.M.NewCache(d.cache.Max()))
+	}
+	type live struct {
+		i    int
+		gen  []int32
+		next []int32
+	}
+	var act []*live
+	var caches []*model.Cache
+	var feed [][]int32
+	for i, p := range ids {
+		d.group[i].CopyPrefix(d.cache, pre)
+		act = append(act, &live{i: i})
+		caches, feed = append(caches, d.group[i]), append(feed, p[pre:])
+	}
+	for len(act) > 0 {
+		logits := d.M.ExtendBatch(&d.sc, caches, feed)
+		keep := act[:0]
+		caches, feed = caches[:0], feed[:0]
+		for k, a := range act {
+			next := argmax(logits[k])
+			if next == d.Tok.EOT() {
+				continue
+			}
+			a.gen = append(a.gen, next)
+			text := d.Tok.Decode(a.gen)
+			out[a.i] = text
+			if i := strings.IndexByte(text, '\n'); i >= 0 {
+				out[a.i] = text[:i]
+				continue
+			}
+			c := d.group[a.i]
+			if len(a.gen) >= maxNew || c.Len >= c.Max() {
+				continue
+			}
+			a.next = append(a.next[:0], next)
+			keep = append(keep, a)
+			caches, feed = append(caches, c), append(feed, a.next)
+		}
+		act = keep
+	}
+}
+
+// hold makes the decoder's cache hold exactly ids, computing only what it does not hold already.
+func (d *Decoder) hold(ids []int32) {
+	k := min(commonPrefix(ids, d.toks), d.cache.Len)
+	d.cache.Truncate(k)
+	d.toks = append(d.toks[:k], ids[k:]...)
+	if k < len(ids) {
+		d.M.Extend(d.cache, ids[k:])
+	}
+}
+
+func commonPrefix(a, b []int32) int {
+	k := 0
+	for k < len(a) && k < len(b) && a[k] == b[k] {
+		k++
+	}
+	return k
 }

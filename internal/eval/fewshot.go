@@ -33,7 +33,8 @@ func FewShot(d *Decoder, spec tasks.Spec, k, n int, seed uint64) (TaskResult, er
 		return TaskResult{}, err
 	}
 	r := TaskResult{Name: spec.Name(), Total: n, Shots: k}
-	for _, q := range qs {
+	prompts := make([][]int32, len(qs))
+	for i, q := range qs {
 		s := shots
 		ids := d.Encode(tasks.FewShot(q, s))
 		for len(s) > 0 && !d.Fits(len(ids), maxAnswerTokens) {
@@ -41,7 +42,10 @@ func FewShot(d *Decoder, spec tasks.Spec, k, n int, seed uint64) (TaskResult, er
 			ids = d.Encode(tasks.FewShot(q, s))
 		}
 		r.Shots = min(r.Shots, len(s))
-		hit := tasks.Score(d.Complete(ids, maxAnswerTokens), q.Answer)
+		prompts[i] = ids
+	}
+	for i, answer := range d.CompleteBatch(prompts, maxAnswerTokens) {
+		hit := tasks.Score(answer, qs[i].Answer)
 		if hit {
 			r.Correct++
 		}
@@ -75,7 +79,8 @@ func QA(d *Decoder, w *data.World, k, n int, seed uint64) ([]TaskResult, error) 
 		}
 		shots, qs := items[:k], items[k:]
 		r := TaskResult{Name: "qa-" + kind, Total: len(qs), Shots: k}
-		for _, q := range qs {
+		prompts := make([][]int32, len(qs))
+		for i, q := range qs {
 			s := shots
 			ids := d.Encode(qaPrompt(q, s))
 			for len(s) > 0 && !d.Fits(len(ids), maxAnswerTokens) {
@@ -83,7 +88,10 @@ func QA(d *Decoder, w *data.World, k, n int, seed uint64) ([]TaskResult, error) 
 				ids = d.Encode(qaPrompt(q, s))
 			}
 			r.Shots = min(r.Shots, len(s))
-			if tasks.Score(d.Complete(ids, maxAnswerTokens), q.Answer) {
+			prompts[i] = ids
+		}
+		for i, answer := range d.CompleteBatch(prompts, maxAnswerTokens) {
+			if tasks.Score(answer, qs[i].Answer) {
 				r.Correct++
 			}
 		}

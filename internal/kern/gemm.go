@@ -87,3 +87,49 @@ func gemmScaleC(m, n int, beta float32, c []float32, ldc int) {
 		}
 	}
 }
+
+// PackedB is op(B) of a GEMM packed in advance for the backend in use when it was made — the panels
+// Gemm would pack on every call — for a B used by many calls (a model's weights while decoding).
+type PackedB struct {
+	be     *gemmBackend
+	transB bool
+	n, k   int
+	b      []float32 // the matrix itself, for backends that pack nothing or another way
+	ldb    int
+	blocks [][]float32 // per kc block of K: the panels of all n columns
+}
+
+// PackB packs op(B) (k×n; b is n×k with row stride ldb when transB) for GemmPacked. B must not change
+// while the packing is in use: GemmPacked reads the copy.
+func PackB(transB bool, n, k int, b []float32, ldb int) *PackedB {
+	gemmCheck("PackB", false, transB, 1, n, k, make([]float32, k), k, b, ldb, make([]float32, n), n)
+	be := gemmCur.Load()
+	pb := &PackedB{be: be, transB: transB, n: n, k: k, b: b, ldb: ldb}
+	if be.external != nil || be.region != nil {
+		return pb // GemmPacked falls back to Gemm
+	}
+	j := &gemmJob{be: be, transB: transB, n: n, k: k, b: b, ldb: ldb}
+	for pc := 0; pc < k; pc += be.kc {
+		kc := min(be.kc, k-pc)
+		blk := make([]float32, kc*gemmRoundUp(n, be.nr))
+		gemmPackB(blk, j, be.nr, 0, n, pc, kc)
+		pb.blocks = append(pb.blocks, blk)
+	}
+	return pb
+}
+
+// GemmPacked is Gemm(transA, pb.transB, m, pb.n, pb.k, alpha, a, lda, B, ldb, beta, c, ldc) with the
+// packing made by PackB: bitwise the same result (the same panels go through the same micro-kernels),
+// without packing B again. When the backend in use is not the one PackB packed for, it is plain Gemm.
+func GemmPacked(transA bool, m int, alpha float32, a []float32, lda int, pb *PackedB, beta float32, c []float32, ldc int) {
+	n, k := pb.n, pb.k
+	gemmCheck("GemmPacked", transA, pb.transB, m, n, k, a, lda, pb.b, pb.ldb, c, ldc)
+	if gemmTrivial(m, n, k, alpha, beta, c, ldc) {
+		return
+	}
+	if pb.be != gemmCur.Load() || pb.blocks == nil {
+		gemmRun(true, transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, beta, c, ldc)
+		return
+	}
+	gemmRunPacked(true, transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, pb, beta, c, ldc)
+}

@@ -146,8 +146,9 @@ type gemmJob struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	splitM         bool // the pool splits M (else N)
-	directA        bool // the micro-kernel reads A in place (kernD / kernT), A is not packed
+	splitM         bool     // the pool splits M (else N)
+	directA        bool     // the micro-kernel reads A in place (kernD / kernT), A is not packed
+	packed         *PackedB // op(B) packed in advance (GemmPacked), nil: pack per call
 }
 
 // gemmScratch holds one goroutine's packing buffers; they grow on demand and are reused.
@@ -263,6 +264,11 @@ func gemmRoundUp(x, m int) int { return (x + m - 1) / m * m }
 
 // gemmRun runs a checked, non-trivial GEMM with the current backend, over the pool if parallel.
 func gemmRun(parallel bool, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmRunPacked(parallel, transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc)
+}
+
+// gemmRunPacked is gemmRun with op(B) optionally packed in advance (pb, for the current backend).
+func gemmRunPacked(parallel bool, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, pb *PackedB, beta float32, c []float32, ldc int) {
 	be := gemmCur.Load()
 	if be.external != nil {
 		be.external(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -270,7 +276,7 @@ func gemmRun(parallel bool, transA, transB bool, m, n, k int, alpha float32, a [
 	}
 	j := gemmGetJob()
 	*j = gemmJob{be: be, transA: transA, transB: transB, m: m, n: n, k: k,
-		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, packed: pb}
 	j.directA = gemmDirectA(j)
 	// Splitting M makes every worker pack all of op(B) (k·n), splitting N all of op(A) (m·k):
 	// split the dimension whose duplicated packing is smaller. When A is read in place, splitting N
@@ -338,8 +344,13 @@ func gemmRegion(j *gemmJob, s *gemmScratch, i0, i1, j0, j1 int) {
 			if pc == 0 {
 				beta = j.beta
 			}
-			bp := gemmGrow(&s.b, kc*gemmRoundUp(nc, nr))
-			gemmPackB(bp, j, nr, jc, nc, pc, kc)
+			var bp []float32
+			if j.packed != nil { // the same panels, packed once for all calls
+				bp = j.packed.blocks[pc/be.kc][jc*kc:]
+			} else {
+				bp = gemmGrow(&s.b, kc*gemmRoundUp(nc, nr))
+				gemmPackB(bp, j, nr, jc, nc, pc, kc)
+			}
 			for ic := i0; ic < i1; ic += be.mc {
 				mc := min(be.mc, i1-ic)
 				full := mc // rows served in place when direct

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -349,5 +350,60 @@ func TestGemmRandomShapes(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestGemmPacked: GemmPacked with PackB's panels is bitwise Gemm for every backend, thread count,
+// transposition, several K blocks and edge tiles, with beta 0 and 1; a packing made for another
+// backend falls back to Gemm.
+func TestGemmPacked(t *testing.T) {
+	prevB, prevT := Backend(), Threads()
+	defer func() { SetBackend(prevB); SetThreads(prevT) }()
+	r := rand.New(rand.NewSource(3))
+	fill := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = r.Float32() - 0.5
+		}
+		return x
+	}
+	for _, be := range Backends() {
+		for _, th := range []int{1, 2} {
+			SetBackend(be)
+			SetThreads(th)
+			for _, sh := range [][3]int{{1, 96, 64}, {7, 2100, 300}, {37, 70, 600}, {200, 1366, 256}} {
+				m, n, k := sh[0], sh[1], sh[2]
+				for _, tr := range [][2]bool{{false, true}, {false, false}, {true, true}} {
+					lda, ldb := k, k
+					if tr[0] {
+						lda = m
+					}
+					if !tr[1] {
+						ldb = n
+					}
+					a, b := fill(m*k), fill(n*k)
+					pb := PackB(tr[1], n, k, b, ldb)
+					for _, beta := range []float32{0, 1} {
+						c0 := fill(m * n)
+						want, got := slices.Clone(c0), slices.Clone(c0)
+						Gemm(tr[0], tr[1], m, n, k, 1, a, lda, b, ldb, beta, want, n)
+						GemmPacked(tr[0], m, 1, a, lda, pb, beta, got, n)
+						if !slices.Equal(got, want) {
+							t.Fatalf("%s threads %d %v trans %v beta %v: packed differs from Gemm", be, th, sh, tr, beta)
+						}
+					}
+				}
+			}
+		}
+	}
+	SetBackend("generic")
+	pb := PackB(true, 8, 8, fill(64), 8)
+	if err := SetBackend(Backends()[0]); err == nil {
+		a, c1, c2 := fill(64), make([]float32, 64), make([]float32, 64)
+		GemmPacked(false, 8, 1, a, 8, pb, 0, c1, 8)
+		Gemm(false, true, 8, 8, 8, 1, a, 8, pb.b, 8, 0, c2, 8)
+		if !slices.Equal(c1, c2) {
+			t.Fatal("a packing for another backend is not plain Gemm")
+		}
 	}
 }

@@ -7,9 +7,50 @@ type Cache struct {
 	Len  int         // positions held
 	k, v [][]float32 // [L][maxT·KVDim]
 	max  int
-	// scratch for Extend, sized for the largest n seen
+	sc   DecodeScratch // Extend's working memory
+}
+
+// DecodeScratch is the working memory of Extend and ExtendBatch, grown to the largest call seen.
+// One scratch serves one call at a time.
+type DecodeScratch struct {
 	x, h, qkv, y, gu, act, s, logits []float32
-	rstd                             []float32
+	rstd, fin                        []float32
+	caches                           [1]*Cache
+	tokens                           [1][]int32
+	out                              [][]float32
+	packs                            map[int]*kern.PackedB // by tensor offset (Pack)
+}
+
+// Pack packs m's projection and head weights for ExtendBatch through sc (kern.PackB), so that
+// decoding does not pack them again on every call: bitwise the same results, faster at small
+// batches. The packing is a copy: it must be redone (or sc dropped) when m's weights change.
+func (sc *DecodeScratch) Pack(m *Model) {
+	cfg := m.Cfg
+	C, F, Q, W := cfg.Dim, cfg.FFNDim, cfg.QDim(), cfg.QKVDim()
+	sc.packs = map[int]*kern.PackedB{}
+	pack := func(t Tensor, n, k int) {
+		if _, ok := sc.packs[t.Offset]; !ok {
+			sc.packs[t.Offset] = kern.PackB(true, n, k, m.Params[t.Offset:t.Offset+n*k], k)
+		}
+	}
+	for l := 0; l < m.Layout.Depth(); l++ {
+		pack(m.Layout.layerTensor(l, tQ), W, C)
+		pack(m.Layout.layerTensor(l, tO), C, Q)
+		pack(m.Layout.layerTensor(l, tGate), 2*F, C)
+		pack(m.Layout.layerTensor(l, tDown), C, F)
+	}
+	_, _, head := m.Layout.global()
+	pack(head, cfg.VocabSize, C)
+}
+
+// gemmW is C = act·Wᵀ (+ C when beta is 1) for the weight tensor at offset off (n×k): packed when
+// Pack packed it, else plain Gemm.
+func (sc *DecodeScratch) gemmW(P []float32, off, m, n, k int, act []float32, beta float32, c []float32) {
+	if pb := sc.packs[off]; pb != nil {
+		kern.GemmPacked(false, m, 1, act, k, pb, beta, c, n)
+		return
+	}
+	kern.Gemm(false, true, m, n, k, 1, act, k, P[off:off+n*k], k, beta, c, n)
 }
 
 // NewCache makes an empty cache for up to maxT positions (at most SeqLen).
@@ -43,51 +84,108 @@ func grow32(b []float32, n int) []float32 {
 	return b[:n]
 }
 
+// CopyPrefix makes c hold the first n positions of src (n ≤ src.Len; both of one model).
+func (c *Cache) CopyPrefix(src *Cache, n int) {
+	if n < 0 || n > src.Len || n > c.max || len(c.k) != len(src.k) {
+		panic("model: Cache.CopyPrefix out of range")
+	}
+	kv := len(src.k[0]) / src.max
+	for l := range c.k {
+		copy(c.k[l][:n*kv], src.k[l][:n*kv])
+		copy(c.v[l][:n*kv], src.v[l][:n*kv])
+	}
+	c.Len = n
+}
+
 // Extend runs the model on n new tokens at positions Len..Len+n−1, appends their keys and values to the
 // cache, and returns the logits [V] of the last new position (owned by the cache, valid until the next
 // call). It computes exactly what Forward computes for those positions.
 func (m *Model) Extend(c *Cache, tokens []int32) []float32 {
+	c.sc.caches[0], c.sc.tokens[0] = c, tokens
+	return m.ExtendBatch(&c.sc, c.sc.caches[:], c.sc.tokens[:])[0]
+}
+
+// ExtendBatch is Extend for several caches at once: tokens[b] go to caches[b] (distinct caches, each
+// at its own length), every projection is one GEMM over the new rows of all of them, and attention
+// runs per cache. It returns the logits [V] of each cache's last new position (owned by sc, valid
+// until its next use). Every kernel computes a row independently of the others, so the results are
+// bitwise those of Extend on each cache alone.
+func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32) [][]float32 {
 	cfg := m.Cfg
-	n := len(tokens)
-	if n == 0 || c.Len+n > c.max {
-		panic("model: Extend: no tokens, or the cache is full")
+	if len(caches) != len(tokens) || len(caches) == 0 {
+		panic("model: ExtendBatch: caches and token lists differ in number, or none")
 	}
-	C, F, H, Hkv, D, V := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim(), cfg.VocabSize
-	Q, KV, W := cfg.QDim(), cfg.KVDim(), cfg.QKVDim()
-	past := c.Len
+	n, att := 0, 0
+	for b, c := range caches {
+		if len(tokens[b]) == 0 || c.Len+len(tokens[b]) > c.max {
+			panic("model: Extend: no tokens, or the cache is full")
+		}
+		n += len(tokens[b])
+		att = max(att, len(tokens[b])*(c.Len+len(tokens[b])))
+	}
+	C, F, H, V := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.VocabSize
+	Q, W := cfg.QDim(), cfg.QKVDim()
 	eps := float32(cfg.NormEps)
 	P := m.Params
 	embed, norm, head := m.Layout.global()
-	c.x, c.h, c.y = grow32(c.x, n*C), grow32(c.h, n*C), grow32(c.y, n*Q)
-	c.qkv, c.gu, c.act = grow32(c.qkv, n*W), grow32(c.gu, 2*n*F), grow32(c.act, n*F)
-	c.s, c.rstd = grow32(c.s, H*n*(past+n)), grow32(c.rstd, n)
-	x := c.x
-	for i, tok := range tokens {
-		if tok < 0 || int(tok) >= V {
-			panic("model: Extend: token id out of vocabulary")
+	B := len(caches)
+	sc.x, sc.h, sc.y, sc.fin = grow32(sc.x, n*C), grow32(sc.h, max(n, B)*C), grow32(sc.y, n*Q), grow32(sc.fin, B*C)
+	sc.qkv, sc.gu, sc.act = grow32(sc.qkv, n*W), grow32(sc.gu, 2*n*F), grow32(sc.act, n*F)
+	sc.s, sc.rstd = grow32(sc.s, H*att), grow32(sc.rstd, max(n, B))
+	x := sc.x
+	i := 0
+	for _, toks := range tokens {
+		for _, tok := range toks {
+			if tok < 0 || int(tok) >= V {
+				panic("model: Extend: token id out of vocabulary")
+			}
+			copy(x[i*C:i*C+C], P[embed.Offset+int(tok)*C:])
+			i++
 		}
-		copy(x[i*C:i*C+C], P[embed.Offset+int(tok)*C:])
 	}
 	for l := 0; l < m.Layout.Depth(); l++ {
 		lay := func(k, size int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+size] }
-		kern.RMSNormForward(c.h, c.rstd, x, lay(tLN1, C), n, C, eps)
-		kern.Gemm(false, true, n, W, C, 1, c.h, C, lay(tQ, W*C), C, 0, c.qkv, W)
-		kern.RoPEForward(c.qkv, m.rope, 1, n, H+Hkv, W, past)
-		for i := 0; i < n; i++ {
-			copy(c.k[l][(past+i)*KV:(past+i+1)*KV], c.qkv[i*W+Q:i*W+Q+KV])
-			copy(c.v[l][(past+i)*KV:(past+i+1)*KV], c.qkv[i*W+Q+KV:i*W+W])
+		at := func(k int) int { return m.Layout.layerTensor(l, k).Offset }
+		kern.RMSNormForward(sc.h, sc.rstd, x, lay(tLN1, C), n, C, eps)
+		sc.gemmW(P, at(tQ), n, W, C, sc.h, 0, sc.qkv)
+		off := 0
+		for b, c := range caches {
+			m.attendCached(sc, c, l, off, len(tokens[b]))
+			off += len(tokens[b])
 		}
-		kern.AttentionCached(c.y, c.s, c.qkv, W, c.k[l], c.v[l], n, past, H, Hkv, D)
-		kern.Gemm(false, true, n, C, Q, 1, c.y, Q, lay(tO, C*Q), Q, 1, x, C)
-		kern.RMSNormForward(c.h, c.rstd, x, lay(tLN2, C), n, C, eps)
-		kern.Gemm(false, true, n, 2*F, C, 1, c.h, C, lay(tGate, 2*F*C), C, 0, c.gu, 2*F)
-		kern.SwiGLUForward(c.act, c.gu, n, F)
-		kern.Gemm(false, true, n, C, F, 1, c.act, F, lay(tDown, C*F), F, 1, x, C)
+		sc.gemmW(P, at(tO), n, C, Q, sc.y, 1, x)
+		kern.RMSNormForward(sc.h, sc.rstd, x, lay(tLN2, C), n, C, eps)
+		sc.gemmW(P, at(tGate), n, 2*F, C, sc.h, 0, sc.gu)
+		kern.SwiGLUForward(sc.act, sc.gu, n, F)
+		sc.gemmW(P, at(tDown), n, C, F, sc.act, 1, x)
 	}
-	c.Len += n
-	last := x[(n-1)*C : n*C]
-	kern.RMSNormForward(c.h[:C], c.rstd[:1], last, P[norm.Offset:norm.Offset+C], 1, C, eps)
-	c.logits = grow32(c.logits, V)
-	kern.Gemm(false, true, 1, V, C, 1, c.h[:C], C, P[head.Offset:head.Offset+head.Size], C, 0, c.logits, V)
-	return c.logits
+	// The last new row of every cache, normed, through the head in one GEMM.
+	last := 0
+	for b, c := range caches {
+		last += len(tokens[b])
+		c.Len += len(tokens[b])
+		copy(sc.fin[b*C:(b+1)*C], x[(last-1)*C:last*C])
+	}
+	kern.RMSNormForward(sc.h, sc.rstd, sc.fin, P[norm.Offset:norm.Offset+C], B, C, eps)
+	sc.logits = grow32(sc.logits, B*V)
+	sc.gemmW(P, head.Offset, B, V, C, sc.h[:B*C], 0, sc.logits)
+	sc.out = sc.out[:0]
+	for b := range caches {
+		sc.out = append(sc.out, sc.logits[b*V:(b+1)*V])
+	}
+	return sc.out
+}
+
+// attendCached rotates the n new rows of cache c (rows off.. of sc.qkv), appends their keys and values
+// to c's layer l, and writes their attention outputs to sc.y.
+func (m *Model) attendCached(sc *DecodeScratch, c *Cache, l, off, n int) {
+	cfg := m.Cfg
+	H, Hkv, D, Q, KV, W := cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim(), cfg.QDim(), cfg.KVDim(), cfg.QKVDim()
+	qkv, past := sc.qkv[off*W:(off+n)*W], c.Len
+	kern.RoPEForward(qkv, m.rope, 1, n, H+Hkv, W, past)
+	for i := 0; i < n; i++ {
+		copy(c.k[l][(past+i)*KV:(past+i+1)*KV], qkv[i*W+Q:i*W+Q+KV])
+		copy(c.v[l][(past+i)*KV:(past+i+1)*KV], qkv[i*W+Q+KV:i*W+W])
+	}
+	kern.AttentionCached(sc.y[off*Q:(off+n)*Q], sc.s, qkv, W, c.k[l], c.v[l], n, past, H, Hkv, D)
 }

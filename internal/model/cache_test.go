@@ -2,7 +2,10 @@ package model
 
 import (
 	"math"
+	"slices"
 	"testing"
+
+	"midas/internal/kern"
 )
 
 // TestExtendMatchesForward: decoding with the KV cache — a prefix in one Extend, then one token at a
@@ -50,6 +53,72 @@ func TestExtendMatchesForward(t *testing.T) {
 		check(15, m.Extend(c, toks[12:16]))
 		if c.Len != 16 {
 			t.Fatalf("cache length %d, want 16", c.Len)
+		}
+	}
+}
+
+// TestExtendBatchBitwise: ExtendBatch over caches of different lengths (one copied from another's
+// prefix) gives, bit for bit, the logits and the later logits of Extend on each cache alone, on every
+// GEMM backend and thread count, with the weights packed in advance or not, also with grouped-query
+// attention and tied embeddings.
+func TestExtendBatchBitwise(t *testing.T) {
+	gqa := Presets["small"]
+	gqa.NumKVHeads, gqa.SeqLen = 2, 96
+	tied := Presets["tiny"]
+	tied.TiedEmbeddings = true
+	prevB, prevT := kern.Backend(), kern.Threads()
+	defer func() { kern.SetBackend(prevB); kern.SetThreads(prevT) }()
+	for name, cfg := range map[string]Config{"tiny-tied": tied, "small-gqa": gqa} {
+		m, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.InitWeights(5)
+		r := NewRNG(11)
+		for i := range m.Params {
+			m.Params[i] += float32(r.Normal() * 0.05)
+		}
+		rand := func(n int) []int32 {
+			out := make([]int32, n)
+			for i := range out {
+				out[i] = int32(r.Next() % uint64(cfg.VocabSize))
+			}
+			return out
+		}
+		prefix, rounds := rand(9), [][][]int32{{rand(5), rand(1), rand(17)}, {rand(1), rand(1), rand(1)}, {rand(3), rand(1), rand(2)}}
+		for _, be := range kern.Backends() {
+			if be == "openblas" || be == "amx-bf16" {
+				continue // not exact float32 kernels
+			}
+			for _, th := range []int{1, 2, 3} {
+				kern.SetBackend(be)
+				kern.SetThreads(min(th, 2))
+				packed := th == 3 // the weights packed in advance (Pack)
+				base := m.NewCache(cfg.SeqLen)
+				m.Extend(base, prefix)
+				var alone, batch []*Cache
+				for i := 0; i < 3; i++ {
+					a, b := m.NewCache(cfg.SeqLen), m.NewCache(cfg.SeqLen)
+					if i > 0 { // caches 1 and 2 start from the prefix (2 from part of it), 0 empty
+						a.CopyPrefix(base, 9-2*(i-1))
+						b.CopyPrefix(base, 9-2*(i-1))
+					}
+					alone, batch = append(alone, a), append(batch, b)
+				}
+				var sc DecodeScratch
+				if packed {
+					sc.Pack(m)
+				}
+				for k, toks := range rounds {
+					got := m.ExtendBatch(&sc, batch, toks)
+					for i := range alone {
+						want := m.Extend(alone[i], toks[i])
+						if !slices.Equal(got[i], want) || alone[i].Len != batch[i].Len {
+							t.Fatalf("%s %s threads %d: round %d cache %d: batched logits differ from Extend's", name, be, th, k, i)
+						}
+					}
+				}
+			}
 		}
 	}
 }

@@ -1,0 +1,94 @@
+package bench
+
+import (
+	"fmt"
+	"time"
+
+	"midas/internal/data"
+	"midas/internal/eval"
+	"midas/internal/kern"
+	"midas/internal/model"
+	"midas/internal/tasks"
+	"midas/internal/tok"
+)
+
+// EvalOptions configure the evaluation benchmark: k-shot prompts of every primitive, decoded greedily.
+type EvalOptions struct {
+	Model   model.Config
+	Threads int
+	N       int // queries per primitive
+	Shots   int // shots per prompt
+}
+
+// EvalResult is one run of Eval: the same prompts decoded one at a time and batched.
+type EvalResult struct {
+	Prompts, PromptTokens, Generated int     // prompts, their tokens, tokens generated (each way)
+	OneS, BatchS                     float64 // seconds, one at a time and batched
+}
+
+// Eval times the k-shot decoding of o.N queries of each suite primitive (the work of eval and of a
+// study's k-shot protocol) on a random model with noisy weights — one prompt at a time as the decoder
+// did before batching, and batched (Decoder.CompleteBatch) — and requires the same answers from both.
+func Eval(o EvalOptions) (EvalResult, error) {
+	kern.SetThreads(o.Threads)
+	// The tokenizer learns from the synthetic world's prose and the primitives' own text.
+	docs := data.NewWorld(1).Corpus(data.Train, 1<<20)
+	for _, ex := range tasks.Mixture(600, 1) {
+		docs = append(docs, ex.Solved()+"\n\n")
+	}
+	tk, err := tok.Train(docs, o.Model.VocabSize)
+	if err != nil {
+		return EvalResult{}, fmt.Errorf("bench: --eval: %v", err)
+	}
+	cfg := o.Model
+	cfg.VocabSize = tk.VocabSize()
+	m, err := model.New(cfg)
+	if err != nil {
+		return EvalResult{}, err
+	}
+	m.InitWeights(1)
+	r := model.NewRNG(2)
+	for i := range m.Params {
+		m.Params[i] += float32(r.Normal() * 0.05)
+	}
+	d := eval.NewDecoder(m, tk)
+	var prompts [][]int32
+	var res EvalResult
+	for _, spec := range tasks.Suite() {
+		qs, err := tasks.Generate(spec, o.N, 7)
+		if err != nil {
+			return res, err
+		}
+		shots, err := tasks.Shots(spec, o.Shots, 8)
+		if err != nil {
+			return res, err
+		}
+		for _, q := range qs {
+			s := shots
+			ids := d.Encode(tasks.FewShot(q, s))
+			for len(s) > 0 && !d.Fits(len(ids), 8) { // as eval.FewShot: drop shots that do not fit
+				s = s[1:]
+				ids = d.Encode(tasks.FewShot(q, s))
+			}
+			prompts = append(prompts, ids)
+			res.PromptTokens += len(ids)
+		}
+	}
+	res.Prompts = len(prompts)
+	t0 := time.Now()
+	one := make([]string, len(prompts))
+	for i, p := range prompts {
+		one[i] = d.Complete(p, 8)
+	}
+	res.OneS = time.Since(t0).Seconds()
+	t0 = time.Now()
+	batch := eval.NewDecoder(m, tk).CompleteBatch(prompts, 8)
+	res.BatchS = time.Since(t0).Seconds()
+	for i := range one {
+		if one[i] != batch[i] {
+			return res, fmt.Errorf("bench: --eval: prompt %d: batched %q, one at a time %q", i, batch[i], one[i])
+		}
+		res.Generated += len(tk.Encode(one[i])) + 1 // its tokens, and the newline or EOT that ended it
+	}
+	return res, nil
+}

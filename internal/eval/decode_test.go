@@ -1,0 +1,96 @@
+package eval
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"midas/internal/kern"
+	"midas/internal/model"
+	"midas/internal/tasks"
+	"midas/internal/tok"
+)
+
+// noisyDecoder is a decoder over a small random model whose weights are noisy enough for greedy
+// decoding to vary from prompt to prompt, with a tokenizer trained on the primitives' own text.
+func noisyDecoder(t *testing.T, seqLen int) *Decoder {
+	t.Helper()
+	var docs []string
+	for _, ex := range tasks.Mixture(400, 5) {
+		docs = append(docs, ex.Solved()+"\n\n")
+	}
+	cfg := model.Presets["tiny"]
+	cfg.VocabSize, cfg.SeqLen = 300, seqLen
+	tk, err := tok.Train(docs, cfg.VocabSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.InitWeights(2)
+	r := model.NewRNG(4)
+	for i := range m.Params {
+		m.Params[i] += float32(r.Normal() * 0.3)
+	}
+	return NewDecoder(m, tk)
+}
+
+// TestCompleteBatchBitwise: CompleteBatch answers every prompt exactly as Complete does — few-shot
+// prompts sharing their shots, unrelated prompts, prompts longer than the context, newlines and EOT
+// ending a completion, every maxNew from 0 — on every exact GEMM backend, and FewShot's hits are those
+// of one-at-a-time decoding.
+func TestCompleteBatchBitwise(t *testing.T) {
+	prevB := kern.Backend()
+	defer kern.SetBackend(prevB)
+	d := noisyDecoder(t, 96)
+	var prompts [][]int32
+	for _, spec := range tasks.Suite() {
+		qs, _ := tasks.Generate(spec, 12, 3)
+		shots, _ := tasks.Shots(spec, 3, 4)
+		for i, q := range qs {
+			prompts = append(prompts, d.Encode(tasks.FewShot(q, shots[:i%4])))
+		}
+	}
+	prompts = append(prompts, d.Encode(strings.Repeat("a=1, b=2, ", 40)+"a=?"), d.Encode("q"), d.Encode("\n"))
+	stats := map[string]int{}
+	for _, be := range kern.Backends() {
+		if be == "openblas" || be == "amx-bf16" {
+			continue
+		}
+		kern.SetBackend(be)
+		for _, maxNew := range []int{0, 1, 3, 8, 200} {
+			var want []string
+			for _, p := range prompts {
+				want = append(want, d.Complete(p, maxNew))
+			}
+			got := d.CompleteBatch(prompts, maxNew)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s maxNew %d prompt %d: batched %q, one at a time %q", be, maxNew, i, got[i], want[i])
+				}
+				if maxNew == 8 {
+					stats[want[i]]++
+				}
+			}
+		}
+	}
+	if len(stats) < 5 {
+		t.Fatalf("only %d distinct completions: the test model does not vary enough to test anything", len(stats))
+	}
+	spec := tasks.Spec{Task: tasks.VarAssign, Depth: 1, Form: tasks.Math}
+	r, err := FewShot(d, spec, 2, 30, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, _ := tasks.Generate(spec, 30, 9)
+	shots, _ := tasks.Shots(spec, 2, 10)
+	var hits []bool
+	for _, q := range qs {
+		hits = append(hits, tasks.Score(d.Complete(d.Encode(tasks.FewShot(q, shots)), maxAnswerTokens), q.Answer))
+	}
+	if !slices.Equal(r.Hits, hits) {
+		t.Fatalf("FewShot hits %v, one at a time %v", r.Hits, hits)
+	}
+}
