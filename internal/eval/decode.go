@@ -18,6 +18,9 @@ type Decoder struct {
 	group  []*model.Cache
 	sc     model.DecodeScratch
 	packed bool // sc holds the weights packed (on CompleteBatch's first call)
+	// Rank's scratch (every position's logits) and whether it holds the packed weights
+	rank       model.DecodeScratch
+	rankPacked bool
 }
 
 // NewDecoder makes a decoder over a model and its tokenizer.

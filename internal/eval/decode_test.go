@@ -94,3 +94,49 @@ func TestCompleteBatchBitwise(t *testing.T) {
 		t.Fatalf("FewShot hits %v, one at a time %v", r.Hits, hits)
 	}
 }
+
+// TestRank: Rank's choice for every query is the candidate whose text has the highest
+// log-probability computed from scratch with one full forward pass per candidate (no cache), and
+// its hits are the queries where that is the answer.
+func TestRank(t *testing.T) {
+	d := noisyDecoder(t, 128)
+	m := d.M
+	V := m.Cfg.VocabSize
+	for _, spec := range []tasks.Spec{{Task: tasks.VarAssign, Depth: 1, Form: tasks.Code}, {Task: tasks.PSM}, {Task: tasks.Copy}} {
+		r, err := Rank(d, spec, 1, 12, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs, _ := tasks.Generate(spec, 12, 3)
+		shots, _ := tasks.Shots(spec, 1, 4)
+		for i, q := range qs {
+			cands, _ := tasks.Candidates(spec, q)
+			prompt := tasks.FewShot(q, shots)
+			var texts [][]int32
+			from := len(d.Encode(prompt))
+			for _, c := range cands {
+				texts = append(texts, d.Encode(prompt+q.WithAnswer(c).Completion()+"\n"))
+				from = min(from, commonPrefix(texts[len(texts)-1], texts[0]))
+			}
+			best, bestLP, second := 0, -1e300, -1e300
+			for ci, ids := range texts {
+				logits := m.Forward(ids, 1, len(ids))
+				lp := 0.0
+				for p := from; p < len(ids); p++ {
+					lp += logSoftmaxAt(logits[(p-1)*V:p*V], ids[p])
+				}
+				if lp > bestLP {
+					best, bestLP, second = ci, lp, bestLP
+				} else if lp > second {
+					second = lp
+				}
+			}
+			if bestLP-second < 1e-4 {
+				continue // too close to call across differently blocked sums
+			}
+			if r.Hits[i] != (cands[best] == q.Answer) {
+				t.Fatalf("%s query %d: Rank hit %v, full forward picks %q (answer %q)", spec.Name(), i, r.Hits[i], cands[best], q.Answer)
+			}
+		}
+	}
+}

@@ -19,6 +19,9 @@ type DecodeScratch struct {
 	tokens                           [1][]int32
 	out                              [][]float32
 	packs                            map[int]*kern.PackedB // by tensor offset (Pack)
+	// All makes ExtendBatch return the logits of every new position of each cache ([n_b·V], row
+	// by row), not only of the last.
+	All bool
 }
 
 // Pack packs m's projection and head weights for ExtendBatch through sc (kern.PackB), so that
@@ -129,9 +132,9 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 	P := m.Params
 	embed, norm, head := m.Layout.global()
 	B := len(caches)
-	sc.x, sc.h, sc.y, sc.fin = grow32(sc.x, n*C), grow32(sc.h, max(n, B)*C), grow32(sc.y, n*Q), grow32(sc.fin, B*C)
+	sc.x, sc.h, sc.y = grow32(sc.x, n*C), grow32(sc.h, n*C), grow32(sc.y, n*Q)
 	sc.qkv, sc.gu, sc.act = grow32(sc.qkv, n*W), grow32(sc.gu, 2*n*F), grow32(sc.act, n*F)
-	sc.s, sc.rstd = grow32(sc.s, H*att), grow32(sc.rstd, max(n, B))
+	sc.s, sc.rstd = grow32(sc.s, H*att), grow32(sc.rstd, n)
 	x := sc.x
 	i := 0
 	for _, toks := range tokens {
@@ -159,19 +162,36 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 		kern.SwiGLUForward(sc.act, sc.gu, n, F)
 		sc.gemmW(P, at(tDown), n, C, F, sc.act, 1, x)
 	}
-	// The last new row of every cache, normed, through the head in one GEMM.
+	// The last new row of every cache (every new row with All), normed, through the head in one GEMM.
+	rows := B
+	if sc.All {
+		rows = n
+	}
+	sc.fin, sc.rstd = grow32(sc.fin, rows*C), grow32(sc.rstd, rows)
+	sc.h = grow32(sc.h, rows*C)
 	last := 0
 	for b, c := range caches {
 		last += len(tokens[b])
 		c.Len += len(tokens[b])
-		copy(sc.fin[b*C:(b+1)*C], x[(last-1)*C:last*C])
+		if !sc.All {
+			copy(sc.fin[b*C:(b+1)*C], x[(last-1)*C:last*C])
+		}
 	}
-	kern.RMSNormForward(sc.h, sc.rstd, sc.fin, P[norm.Offset:norm.Offset+C], B, C, eps)
-	sc.logits = grow32(sc.logits, B*V)
-	sc.gemmW(P, head.Offset, B, V, C, sc.h[:B*C], 0, sc.logits)
+	if sc.All {
+		copy(sc.fin, x[:n*C])
+	}
+	kern.RMSNormForward(sc.h, sc.rstd, sc.fin, P[norm.Offset:norm.Offset+C], rows, C, eps)
+	sc.logits = grow32(sc.logits, rows*V)
+	sc.gemmW(P, head.Offset, rows, V, C, sc.h[:rows*C], 0, sc.logits)
 	sc.out = sc.out[:0]
+	off := 0
 	for b := range caches {
-		sc.out = append(sc.out, sc.logits[b*V:(b+1)*V])
+		if sc.All {
+			sc.out = append(sc.out, sc.logits[off*V:(off+len(tokens[b]))*V])
+			off += len(tokens[b])
+		} else {
+			sc.out = append(sc.out, sc.logits[b*V:(b+1)*V])
+		}
 	}
 	return sc.out
 }

@@ -55,13 +55,21 @@ type Analysis struct {
 	Diffs      []Comparison
 	Gaps       []IsoGap
 	Measurable map[string]int // protocol → primitives where the baseline is within the bar
-	TrainS     float64        // pretraining seconds, all runs
-	EvalS      float64        // evaluation seconds, all records
+	// AboveChance: protocol → primitives where the baseline's 95% interval lies above the primitive's
+	// chance level (Chance): the bar's band says an effect can show, this that the baseline does
+	// better than guessing among the answers the prompt offers.
+	AboveChance map[string]int
+	TrainS      float64 // pretraining seconds, all runs
+	EvalS       float64 // evaluation seconds, all records
 }
 
 // Analyze computes the study's tables, comparisons and isoplot gaps from its records.
 func Analyze(s Spec, recs []Record) Analysis {
-	a := Analysis{Spec: s, Records: recs, Measurable: map[string]int{}}
+	a := Analysis{Spec: s, Records: recs, Measurable: map[string]int{}, AboveChance: map[string]int{}}
+	chance := map[string]float64{}
+	for _, spec := range tasks.Suite() {
+		chance[spec.Name()] = Chance(spec)
+	}
 	for _, spec := range tasks.Suite() {
 		a.Tasks = append(a.Tasks, spec.Name())
 	}
@@ -82,6 +90,9 @@ func Analyze(s Spec, recs []Record) Analysis {
 				a.Cells = append(a.Cells, c)
 				if arm == eval.Baseline && c.Acc.Est >= measLo && c.Acc.Est <= measHi {
 					a.Measurable[pr.Name]++
+				}
+				if arm == eval.Baseline && c.Acc.Lo > chance[task] {
+					a.AboveChance[pr.Name]++
 				}
 			}
 			a.Diffs = append(a.Diffs, a.comparisons(pr.Name, task, last, uint64(pi*100+ti))...)
@@ -208,8 +219,8 @@ func (a Analysis) Verdicts() []string {
 		if m < measTasks {
 			meas = "does not meet"
 		}
-		out = append(out, fmt.Sprintf("Protocol %s: the baseline lies in [%.2f, %.2f] on %d/%d primitives, so the protocol %s the measurability bar (%d).",
-			pr.Name, measLo, measHi, m, len(a.Tasks), meas, measTasks))
+		out = append(out, fmt.Sprintf("Protocol %s: the baseline lies in [%.2f, %.2f] on %d/%d primitives, so the protocol %s the measurability bar (%d); its 95%% interval lies above the primitive's chance level on %d/%d.",
+			pr.Name, measLo, measHi, m, len(a.Tasks), meas, measTasks, a.AboveChance[pr.Name], len(a.Tasks)))
 		for _, p := range a.pairs() {
 			var above, below, exAbove, exBelow, n int
 			for _, d := range a.Diffs {

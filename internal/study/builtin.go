@@ -56,8 +56,9 @@ func mixture(quick bool) (Spec, error) {
 	ft1k := eval.FinetuneOptions{Examples: 1024, Seeds: 1, Epochs: 4, Batch: 8, LR: 1e-3, Warmup: 50}
 	s := Spec{Name: "mixture", Arms: []string{eval.Baseline, grow.OpGradStack, grow.OpMIDAS}, Seeds: 3, Base: o,
 		Snapshots: []int{600, 1200}, N: 200, EvalSeed: 7,
-		Protocols: []Protocol{{Name: "5-shot", Shots: 5}, {Name: "ft-1024", Finetune: ft1k}},
-		Pilots:    mixturePilots}
+		Protocols: []Protocol{{Name: "5-shot", Shots: 5}, {Name: "ft-1024", Finetune: ft1k},
+			{Name: "5-shot-rank", Shots: 5, Rank: true}, {Name: "ft-1024-rank", Finetune: ft1k, Rank: true}},
+		Pilots: mixturePilots}
 	if quick {
 		s.Name = "mixture-quick"
 		s.Base.DataBytes = 2 << 20
@@ -65,7 +66,8 @@ func mixture(quick bool) (Spec, error) {
 		s.Base.Steps, s.Base.Warmup, s.Base.EvalEvery, s.Base.SaveEvery = 60, 6, 30, 30
 		s.Base.TokenizerBytes = 1 << 18
 		s.Snapshots, s.N, s.Seeds = []int{30, 60}, 20, 2
-		s.Protocols = []Protocol{s.Protocols[0], {Name: "ft-64", Finetune: eval.FinetuneOptions{Examples: 64, Seeds: 1, Epochs: 1, Batch: 8, LR: 3e-3, Warmup: 2}}}
+		ft64 := eval.FinetuneOptions{Examples: 64, Seeds: 1, Epochs: 1, Batch: 8, LR: 3e-3, Warmup: 2}
+		s.Protocols = []Protocol{s.Protocols[0], {Name: "ft-64", Finetune: ft64}, {Name: "5-shot-rank", Shots: 5, Rank: true}}
 	}
 	return s, nil
 }

@@ -32,17 +32,18 @@ type ResultRow struct {
 
 // Results is results.json.
 type Results struct {
-	Format     int                `json:"format"`
-	Study      string             `json:"study"`
-	Records    []ResultRow        `json:"records"`
-	Summary    []Cell             `json:"summary"` // per protocol, primitive, run type at the last step, over seeds
-	Diffs      []resultDiff       `json:"diffs"`
-	Gaps       []resultGap        `json:"isoplot_gaps"`
-	Chance     map[string]float64 `json:"chance"`
-	Measurable map[string]int     `json:"measurable"`
-	Verdicts   []string           `json:"verdicts"`
-	TrainS     float64            `json:"train_s"`
-	EvalS      float64            `json:"eval_s"`
+	Format      int                `json:"format"`
+	Study       string             `json:"study"`
+	Records     []ResultRow        `json:"records"`
+	Summary     []Cell             `json:"summary"` // per protocol, primitive, run type at the last step, over seeds
+	Diffs       []resultDiff       `json:"diffs"`
+	Gaps        []resultGap        `json:"isoplot_gaps"`
+	Chance      map[string]float64 `json:"chance"`
+	Measurable  map[string]int     `json:"measurable"`
+	AboveChance map[string]int     `json:"above_chance"`
+	Verdicts    []string           `json:"verdicts"`
+	TrainS      float64            `json:"train_s"`
+	EvalS       float64            `json:"eval_s"`
 }
 
 type resultDiff struct {
@@ -57,7 +58,7 @@ type resultGap struct {
 
 // results assembles results.json from the analysis.
 func (a Analysis) results() Results {
-	r := Results{Format: 1, Study: a.Spec.Name, Summary: a.Cells, Measurable: a.Measurable, Verdicts: a.Verdicts(),
+	r := Results{Format: 1, Study: a.Spec.Name, Summary: a.Cells, Measurable: a.Measurable, AboveChance: a.AboveChance, Verdicts: a.Verdicts(),
 		TrainS: a.TrainS, EvalS: a.EvalS, Chance: map[string]float64{}}
 	for _, spec := range tasks.Suite() {
 		r.Chance[spec.Name()] = Chance(spec)

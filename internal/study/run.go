@@ -174,6 +174,7 @@ func (s Spec) evaluate(j job, step int, dir string, p *progress) ([]Record, erro
 	var m *model.Model
 	var tk *tok.Tokenizer
 	var base Record
+	tuned := map[eval.FinetuneOptions]*model.Model{}
 	for _, pr := range s.Protocols {
 		path := filepath.Join(dir, "evals", fmt.Sprintf("%s-seed%d", j.arm, j.seed), fmt.Sprintf("step%d-%s.json", step, pr.Name))
 		key := s.recordKey(j, pr)
@@ -189,7 +190,7 @@ func (s Spec) evaluate(j job, step int, dir string, p *progress) ([]Record, erro
 			}
 		}
 		p.add(0, fmt.Sprintf("evaluating %s seed %d step %d (%s)", j.arm, j.seed, step, pr.Name))
-		r, err := s.score(m, tk, base, pr, j.seed)
+		r, err := s.score(m, tk, base, pr, j.seed, tuned)
 		if err != nil {
 			return nil, err
 		}
@@ -289,18 +290,28 @@ func (s Spec) checkpoint(j job, step int) (*model.Model, *tok.Tokenizer, Record,
 
 // score runs one protocol on m: fine-tuning a copy (seeded by the pretraining seed) when the protocol
 // says so, then the k-shot primitives on the study's held-out examples.
-func (s Spec) score(m *model.Model, tk *tok.Tokenizer, base Record, pr Protocol, seed uint64) (Record, error) {
+//
+// tuned keeps the fine-tuned copies by their options, so that protocols differing only in how they
+// score share one fine-tuning (the later ones' EvalS then leaves it out).
+func (s Spec) score(m *model.Model, tk *tok.Tokenizer, base Record, pr Protocol, seed uint64, tuned map[eval.FinetuneOptions]*model.Model) (Record, error) {
 	start := time.Now()
 	r := base
 	r.Protocol = pr.Name
 	mm := m
 	if pr.Finetune.Examples > 0 {
 		var err error
-		if mm, err = eval.FinetuneCopy(m, tk, pr.Finetune, 1000+seed); err != nil {
-			return r, err
+		if mm = tuned[pr.Finetune]; mm == nil {
+			if mm, err = eval.FinetuneCopy(m, tk, pr.Finetune, 1000+seed); err != nil {
+				return r, err
+			}
+			tuned[pr.Finetune] = mm
 		}
 	}
-	res, err := eval.Primitives(eval.NewDecoder(mm, tk), pr.Shots, s.N, s.EvalSeed)
+	primitives := eval.Primitives
+	if pr.Rank {
+		primitives = eval.RankPrimitives
+	}
+	res, err := primitives(eval.NewDecoder(mm, tk), pr.Shots, s.N, s.EvalSeed)
 	if err != nil {
 		return r, err
 	}

@@ -13,6 +13,9 @@ type Protocol struct {
 	Name     string               // e.g. "5-shot", "ft-1024"
 	Shots    int                  // k of the k-shot prompts of the evaluation
 	Finetune eval.FinetuneOptions // Examples > 0: fine-tune a copy first (one fine-tuning seed per pretraining seed)
+	// Rank scores by ranking each example's candidate answers by log-probability (eval.Rank) instead
+	// of greedy exact match.
+	Rank bool `json:",omitempty"`
 }
 
 // Spec is a whole study: run types × seeds, pretrained with the same options and data, each evaluated
