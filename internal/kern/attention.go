@@ -158,50 +158,57 @@ type attBwd struct {
 var attBwdFree taskFree[attBwd]
 
 func (a *attBwd) Run(lo, hi int) {
-	dqkv, datt, dy, qkv, att, t, h, d, scale := a.dqkv, a.datt, a.dy, a.qkv, a.att, a.t, a.h, a.d, a.scale
-	qd, kvd, g := h*d, a.hkv*d, h/a.hkv
-	ld := qd + 2*kvd
+	t, g := a.t, a.h/a.hkv
 	for bkv := lo; bkv < hi; bkv++ {
 		bi, kh := bkv/a.hkv, bkv%a.hkv
-		base := bi * t * ld
-		k, v := qkv[base+qd+kh*d:], qkv[base+qd+kvd+kh*d:]
-		dk, dv := dqkv[base+qd+kh*d:], dqkv[base+qd+kvd+kh*d:]
-		pre := prefixOf(a.prefix, bi)
 		for j := range g {
-			hh := kh*g + j
-			bh := bi*h + hh
-			q, dq := qkv[base+hh*d:], dqkv[base+hh*d:]
-			p := att[bh*t*t : (bh+1)*t*t]
-			dp := datt[bh*t*t : (bh+1)*t*t]
-			gy := dy[bi*t*qd+hh*d:]
-			// Row block [i0, i1) of dP, dS and dq involves positions [0, max(i1, prefix)) only (as in
-			// the forward); every row of dP is written in full, zeros right of last(i).
-			for i0 := 0; i0 < t; i0 += attBlock {
-				i1 := min(i0+attBlock, t)
-				cols := max(i1, pre)
-				GemmSerial(false, true, i1-i0, cols, d, 1, gy[i0*qd:], qd, v, ld, 0, dp[i0*t:], t)
-				for i := i0; i < i1; i++ {
-					n := max(i, pre-1) + 1
-					pr, dr := p[i*t:i*t+n], dp[i*t:i*t+t]
-					softmaxBwd(dr[:n], pr, dot2(pr, dr), scale)
-					clear(dr[n:])
-				}
-				GemmSerial(false, false, i1-i0, d, cols, 1, dp[i0*t:], t, k, ld, 0, dq[i0*ld:], ld)
-			}
-			// Keys and values [j0, j1) receive gradient from positions [j0, T) only, or from every
-			// position when the block starts inside the prefix (its keys are seen by all queries); the
-			// group's first head overwrites them, the others add.
-			beta := float32(min(j, 1))
-			for j0 := 0; j0 < t; j0 += attBlock {
-				j1 := min(j0+attBlock, t)
-				r0 := j0
-				if j0 < pre {
-					r0 = 0
-				}
-				GemmSerial(true, false, j1-j0, d, t-r0, 1, dp[r0*t+j0:], t, q[r0*ld:], ld, beta, dk[j0*ld:], ld)
-				GemmSerial(true, false, j1-j0, d, t-r0, 1, p[r0*t+j0:], t, gy[r0*qd:], qd, beta, dv[j0*ld:], ld)
-			}
+			bh := bi*a.h + kh*g + j
+			a.head(bi, kh, j, bh*t*t, bh*t*t)
 		}
+	}
+}
+
+// head adds query head j of key/value head kh (batch row bi) to the gradient: dq of the head, and
+// its share of dk and dv (the group's first head overwrites them, the others add). Its probabilities
+// are att[pOff:pOff+T·T], its dP scratch datt[dpOff:dpOff+T·T].
+func (a *attBwd) head(bi, kh, j, pOff, dpOff int) {
+	dqkv, dy, qkv, t, h, d, scale := a.dqkv, a.dy, a.qkv, a.t, a.h, a.d, a.scale
+	qd, kvd, g := h*d, a.hkv*d, h/a.hkv
+	ld := qd + 2*kvd
+	base := bi * t * ld
+	k, v := qkv[base+qd+kh*d:], qkv[base+qd+kvd+kh*d:]
+	dk, dv := dqkv[base+qd+kh*d:], dqkv[base+qd+kvd+kh*d:]
+	pre := prefixOf(a.prefix, bi)
+	hh := kh*g + j
+	q, dq := qkv[base+hh*d:], dqkv[base+hh*d:]
+	p := a.att[pOff : pOff+t*t]
+	dp := a.datt[dpOff : dpOff+t*t]
+	gy := dy[bi*t*qd+hh*d:]
+	// Row block [i0, i1) of dP, dS and dq involves positions [0, max(i1, prefix)) only (as in the
+	// forward); every row of dP is written in full, zeros right of last(i).
+	for i0 := 0; i0 < t; i0 += attBlock {
+		i1 := min(i0+attBlock, t)
+		cols := max(i1, pre)
+		GemmSerial(false, true, i1-i0, cols, d, 1, gy[i0*qd:], qd, v, ld, 0, dp[i0*t:], t)
+		for i := i0; i < i1; i++ {
+			n := max(i, pre-1) + 1
+			pr, dr := p[i*t:i*t+n], dp[i*t:i*t+t]
+			softmaxBwd(dr[:n], pr, dot2(pr, dr), scale)
+			clear(dr[n:])
+		}
+		GemmSerial(false, false, i1-i0, d, cols, 1, dp[i0*t:], t, k, ld, 0, dq[i0*ld:], ld)
+	}
+	// Keys and values [j0, j1) receive gradient from positions [j0, T) only, or from every position
+	// when the block starts inside the prefix (its keys are seen by all queries).
+	beta := float32(min(j, 1))
+	for j0 := 0; j0 < t; j0 += attBlock {
+		j1 := min(j0+attBlock, t)
+		r0 := j0
+		if j0 < pre {
+			r0 = 0
+		}
+		GemmSerial(true, false, j1-j0, d, t-r0, 1, dp[r0*t+j0:], t, q[r0*ld:], ld, beta, dk[j0*ld:], ld)
+		GemmSerial(true, false, j1-j0, d, t-r0, 1, p[r0*t+j0:], t, gy[r0*qd:], qd, beta, dv[j0*ld:], ld)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -210,5 +211,46 @@ func BenchmarkAttention(b *testing.B) {
 				AttentionBackward(dqkv, datt, dy, qkv, att, bc.prefix, B, T, H, H, D)
 			}
 		})
+	}
+}
+
+// TestAttentionLeanBitwise: the lean attention (statistics kept, probabilities recomputed in
+// backward) gives bit for bit AttentionForward's y and AttentionBackward's dqkv — causal and with
+// prefixes, grouped-query heads, T across row blocks, 1 and 2 threads, every GEMM backend — and its
+// statistics are each row's maximum score and inverse sum.
+func TestAttentionLeanBitwise(t *testing.T) {
+	prevB, prevT := Backend(), Threads()
+	defer func() { SetBackend(prevB); SetThreads(prevT) }()
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct {
+		b, t, h, hkv, d int
+		prefix          []int
+	}{
+		{2, 7, 2, 2, 4, nil}, {2, 100, 4, 2, 8, []int{0, 60}}, {1, 130, 4, 1, 16, []int{130}}, {3, 49, 2, 1, 8, []int{1, 0, 48}},
+	} {
+		w := (tc.h + 2*tc.hkv) * tc.d
+		qkv, dy := randSlice(r, tc.b*tc.t*w, 1), randSlice(r, tc.b*tc.t*tc.h*tc.d, 1)
+		for _, be := range Backends() {
+			if be == "openblas" || be == "amx-bf16" {
+				continue
+			}
+			for _, th := range []int{1, 2} {
+				SetBackend(be)
+				SetThreads(th)
+				y, att, datt := make([]float32, len(dy)), make([]float32, tc.b*tc.h*tc.t*tc.t), make([]float32, tc.b*tc.h*tc.t*tc.t)
+				dqkv := make([]float32, len(qkv))
+				AttentionForward(y, att, qkv, tc.prefix, tc.b, tc.t, tc.h, tc.hkv, tc.d)
+				AttentionBackward(dqkv, datt, dy, qkv, att, tc.prefix, tc.b, tc.t, tc.h, tc.hkv, tc.d)
+				yl, stats, dl := make([]float32, len(dy)), make([]float32, AttentionStatsLen(tc.b, tc.t, tc.h)), nanSlice(len(qkv))
+				AttentionForwardLean(yl, stats, qkv, tc.prefix, tc.b, tc.t, tc.h, tc.hkv, tc.d)
+				AttentionBackwardLean(dl, dy, qkv, stats, tc.prefix, tc.b, tc.t, tc.h, tc.hkv, tc.d)
+				if !slices.Equal(y, yl) || !slices.Equal(dqkv, dl) {
+					t.Fatalf("%+v %s threads %d: lean attention differs from the full one", tc, be, th)
+				}
+				if stats[1] <= 0 || stats[1] > 1 {
+					t.Fatalf("%+v: first row's inverse sum %v, want in (0, 1]", tc, stats[1])
+				}
+			}
+		}
 	}
 }

@@ -39,7 +39,7 @@ func TestActivationBytes(t *testing.T) {
 				t.Fatalf("activations field %s of kind %s: teach this test about it", v.Type().Field(i).Name, f.Kind())
 			}
 		}
-		if got, want := m.ActivationBytes(c.b, c.t), 4*floats; got != want {
+		if got, want := m.ActivationBytes(c.b, c.t), 4*floats+attentionScratchBytes(c.t); got != want {
 			t.Errorf("%+v B=%d T=%d: ActivationBytes = %d, ensure allocated %d", c.cfg, c.b, c.t, got, want)
 		}
 	}

@@ -1,5 +1,7 @@
 package model
 
+import "midas/internal/kern"
+
 // Sizes computed from a Config alone, in float64 so that absurd configs (a million-wide model, a
 // billion layers) cannot overflow: callers check them against memory before anything is allocated.
 
@@ -21,9 +23,8 @@ func (c Config) ActivationBytes(b, t int) float64 {
 	C, F, V, H, L := float64(c.Dim), float64(c.FFNDim), float64(c.VocabSize), float64(c.NumHeads), float64(c.NumLayers)
 	Q, W := float64(c.QDim()), float64(c.QKVDim())
 	n := float64(b) * float64(t)
-	att := n * float64(t) * H
-	perLayer := n*(4*C+W+Q+3*F+2) + att
-	once := n*(4*C+W+Q+3*F+V+2) + att
+	perLayer := n * (4*C + W + Q + 3*F + 2 + 2*H)
+	once := n*(4*C+W+Q+3*F+V+2) + 2*float64(t)*float64(t)*float64(max(kern.Threads(), 1))
 	return 4 * (L*perLayer + once)
 }
 
