@@ -130,8 +130,7 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 	Q, W := cfg.QDim(), cfg.QKVDim()
 	eps := float32(cfg.NormEps)
 	P := m.Params
-	embed, norm, head := m.Layout.global()
-	B := len(caches)
+	embed, _, _ := m.Layout.global()
 	sc.x, sc.h, sc.y = grow32(sc.x, n*C), grow32(sc.h, n*C), grow32(sc.y, n*Q)
 	sc.qkv, sc.gu, sc.act = grow32(sc.qkv, n*W), grow32(sc.gu, 2*n*F), grow32(sc.act, n*F)
 	sc.s, sc.rstd = grow32(sc.s, H*att), grow32(sc.rstd, n)
@@ -162,30 +161,39 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 		kern.SwiGLUForward(sc.act, sc.gu, n, F)
 		sc.gemmW(P, at(tDown), n, C, F, sc.act, 1, x)
 	}
-	// The last new row of every cache (every new row with All), normed, through the head in one GEMM.
+	for b, c := range caches {
+		c.Len += len(tokens[b])
+	}
+	return m.headLogits(sc, tokens, n)
+}
+
+// headLogits puts the last new row of every cache (every new row with All) of sc.x through the final
+// norm and the head, in one GEMM, and returns each cache's logits.
+func (m *Model) headLogits(sc *DecodeScratch, tokens [][]int32, n int) [][]float32 {
+	C, V, B := m.Cfg.Dim, m.Cfg.VocabSize, len(tokens)
+	P, x := m.Params, sc.x
+	_, norm, head := m.Layout.global()
 	rows := B
 	if sc.All {
 		rows = n
 	}
 	sc.fin, sc.rstd = grow32(sc.fin, rows*C), grow32(sc.rstd, rows)
 	sc.h = grow32(sc.h, rows*C)
-	last := 0
-	for b, c := range caches {
-		last += len(tokens[b])
-		c.Len += len(tokens[b])
-		if !sc.All {
+	if sc.All {
+		copy(sc.fin, x[:n*C])
+	} else {
+		last := 0
+		for b := range tokens {
+			last += len(tokens[b])
 			copy(sc.fin[b*C:(b+1)*C], x[(last-1)*C:last*C])
 		}
 	}
-	if sc.All {
-		copy(sc.fin, x[:n*C])
-	}
-	kern.RMSNormForward(sc.h, sc.rstd, sc.fin, P[norm.Offset:norm.Offset+C], rows, C, eps)
+	kern.RMSNormForward(sc.h, sc.rstd, sc.fin, P[norm.Offset:norm.Offset+C], rows, C, float32(m.Cfg.NormEps))
 	sc.logits = grow32(sc.logits, rows*V)
 	sc.gemmW(P, head.Offset, rows, V, C, sc.h[:rows*C], 0, sc.logits)
 	sc.out = sc.out[:0]
 	off := 0
-	for b := range caches {
+	for b := range tokens {
 		if sc.All {
 			sc.out = append(sc.out, sc.logits[off*V:(off+len(tokens[b]))*V])
 			off += len(tokens[b])
