@@ -19,13 +19,14 @@ import (
 )
 
 func runEval(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("eval", "--ckpt DIR [--shots 5] [--n 200] [--json] [--finetune 64] [--repeat-middle BxR]", stderr)
+	fs := newFlags("eval", "--ckpt DIR [--shots 5] [--n 200] [--json] [--rank] [--finetune 64] [--repeat-middle BxR]", stderr)
 	dir := fs.String("ckpt", "", "checkpoint directory (with tokenizer.json)")
 	shots := fs.Int("shots", 5, "solved examples before each query")
 	n := fs.Int("n", 200, "held-out examples per task")
 	seed := fs.Uint64("seed", 1, "seed of the held-out examples")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	ft := fs.Int("finetune", 0, "also fine-tune copies on this many primitive examples (3 seeds) and report mean ± std")
+	rank := fs.Bool("rank", false, "score the primitives by ranking their candidate answers by log-probability, not by greedy exact match")
 	var dataPaths listFlag
 	fs.Var(&dataPaths, "data", "validation text PATHs or mixture sources, as for train (default: the run's own validation split, from trainer_state.json)")
 	valBatches := fs.Int("val-batches", 16, "validation batches for the loss (0: all)")
@@ -62,7 +63,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fo.Examples = *ft
-	o := eval.Options{Shots: *shots, N: *n, Seed: *seed, FinetuneWith: *fo}
+	o := eval.Options{Shots: *shots, N: *n, Seed: *seed, FinetuneWith: *fo, Rank: *rank}
 	noVal, err := evalData(&o, *dir, m, tk, dataPaths, *valBatches, stderr)
 	if err != nil {
 		return err

@@ -18,6 +18,9 @@ type Options struct {
 	Finetune int         // > 0: also run the fine-tuning protocol on this many examples
 	// FinetuneWith overrides the protocol's defaults when its Examples > 0 (Finetune is then ignored).
 	FinetuneWith FinetuneOptions
+	// Rank scores the primitives by ranking their candidate answers (RankPrimitives) instead of
+	// greedy exact match, k-shot and after fine-tuning.
+	Rank bool
 }
 
 // Report is everything Run measured.
@@ -35,7 +38,11 @@ func Run(m *model.Model, tk *tok.Tokenizer, o Options) (Report, error) {
 	r.ValPPL = math.Exp(r.ValLoss)
 	d := NewDecoder(m, tk)
 	var err error
-	if r.Tasks, err = Primitives(d, o.Shots, o.N, o.Seed); err != nil {
+	score := Scorer(Primitives)
+	if o.Rank {
+		score = RankPrimitives
+	}
+	if r.Tasks, err = score(d, o.Shots, o.N, o.Seed); err != nil {
 		return r, err
 	}
 	if o.World != nil {
@@ -50,7 +57,7 @@ func Run(m *model.Model, tk *tok.Tokenizer, o Options) (Report, error) {
 		fo = o.FinetuneWith
 	}
 	if fo.Examples > 0 {
-		if r.Finetune, err = Finetune(m, tk, fo, o.Shots, o.N, o.Seed); err != nil {
+		if r.Finetune, err = Finetune(m, tk, fo, o.Shots, o.N, o.Seed, score); err != nil {
 			return r, err
 		}
 	}

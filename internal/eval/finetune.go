@@ -32,6 +32,9 @@ func DefaultFinetune(examples int) FinetuneOptions {
 	return FinetuneOptions{Examples: examples, Seeds: 3, Epochs: 4, Batch: 8, LR: 5e-4}
 }
 
+// Scorer scores the suite of primitives on a decoder: Primitives or RankPrimitives.
+type Scorer func(d *Decoder, k, n int, seed uint64) ([]TaskResult, error)
+
 // FinetuneResult is one task's accuracy after fine-tuning, over seeds.
 type FinetuneResult struct {
 	Name string    `json:"name"`
@@ -44,7 +47,9 @@ type FinetuneResult struct {
 // — loss on the answer and its newline only, or on the whole example with PromptLoss — with AdamW (no weight decay), then scored k-shot on n
 // held-out examples of every suite task (queries from seed+1000+s, never the training mixture's stream).
 // m itself is not modified.
-func Finetune(m *model.Model, tk *tok.Tokenizer, o FinetuneOptions, k, n int, seed uint64) ([]FinetuneResult, error) {
+//
+// score runs the primitives on each fine-tuned copy: Primitives (greedy exact match) or RankPrimitives.
+func Finetune(m *model.Model, tk *tok.Tokenizer, o FinetuneOptions, k, n int, seed uint64, score Scorer) ([]FinetuneResult, error) {
 	byName := map[string][]float64{}
 	var names []string
 	for s := 0; s < o.Seeds; s++ {
@@ -52,7 +57,7 @@ func Finetune(m *model.Model, tk *tok.Tokenizer, o FinetuneOptions, k, n int, se
 		if err != nil {
 			return nil, err
 		}
-		res, err := Primitives(NewDecoder(c, tk), k, n, seed+1000+uint64(s))
+		res, err := score(NewDecoder(c, tk), k, n, seed+1000+uint64(s))
 		if err != nil {
 			return nil, err
 		}
