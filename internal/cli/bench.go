@@ -189,7 +189,8 @@ func printBenchRound(w io.Writer, r bench.Result, peak float64) {
 	fmt.Fprintf(w, "tokens_per_s %.0f\n", r.TokensPerS)
 	gf := r.StepFLOPs / r.StepS / 1e9
 	if peak > 0 {
-		fmt.Fprintf(w, "model_gflops %.1f  (%.0f%% of the %d-thread FMA peak; 6·params·tokens + attention per step)\n", gf, 100*gf*1e9/peak, r.Threads)
+		fmt.Fprintf(w, "model_gflops %.1f  (6·params·tokens + attention per step)\n", gf)
+		fmt.Fprintf(w, "step_efficiency %.2f  (model FLOP/s over the %d-thread FMA peak)\n", gf*1e9/peak, r.Threads)
 	} else {
 		fmt.Fprintf(w, "model_gflops %.1f  (6·params·tokens + attention per step)\n", gf)
 	}
