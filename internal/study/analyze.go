@@ -66,10 +66,6 @@ type Analysis struct {
 // Analyze computes the study's tables, comparisons and isoplot gaps from its records.
 func Analyze(s Spec, recs []Record) Analysis {
 	a := Analysis{Spec: s, Records: recs, Measurable: map[string]int{}, AboveChance: map[string]int{}}
-	chance := map[string]float64{}
-	for _, spec := range tasks.Suite() {
-		chance[spec.Name()] = Chance(spec)
-	}
 	for _, spec := range tasks.Suite() {
 		a.Tasks = append(a.Tasks, spec.Name())
 	}
@@ -83,6 +79,7 @@ func Analyze(s Spec, recs []Record) Analysis {
 		}
 	}
 	for pi, pr := range s.Protocols {
+		chance := s.chances(pr)
 		for ti, task := range a.Tasks {
 			for _, arm := range s.Arms {
 				h := a.hits(pr.Name, task, arm, last)
@@ -100,6 +97,30 @@ func Analyze(s Spec, recs []Record) Analysis {
 		a.Gaps = append(a.Gaps, a.isoGaps(pr.Name, uint64(pi))...)
 	}
 	return a
+}
+
+// chances are each primitive's chance level under a protocol: Chance for greedy decoding; for a
+// ranking protocol the exact mean over the study's held-out examples of one over their candidates.
+func (s Spec) chances(pr Protocol) map[string]float64 {
+	out := map[string]float64{}
+	for _, spec := range tasks.Suite() {
+		out[spec.Name()] = Chance(spec)
+		if !pr.Rank || s.N < 1 {
+			continue
+		}
+		exs, err := tasks.Generate(spec, s.N, s.EvalSeed)
+		if err != nil {
+			continue // the evaluation itself reports it
+		}
+		var sum float64
+		for _, ex := range exs {
+			if c, err := tasks.Candidates(spec, ex); err == nil && len(c) > 0 {
+				sum += 1 / float64(len(c))
+			}
+		}
+		out[spec.Name()] = sum / float64(len(exs))
+	}
+	return out
 }
 
 // pairs are the comparisons the report makes: MIDAS against each other run type present.

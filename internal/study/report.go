@@ -186,9 +186,16 @@ func (a Analysis) table(b *strings.Builder, protocol string) {
 		fmt.Fprintf(b, " %s − %s |", p[0], p[1])
 	}
 	b.WriteString("\n|---|---|" + strings.Repeat("---|", len(a.Spec.Arms)+len(a.pairs())) + "\n")
+	var pr Protocol
+	for _, p := range a.Spec.Protocols {
+		if p.Name == protocol {
+			pr = p
+		}
+	}
+	chance := a.Spec.chances(pr)
 	for _, spec := range tasks.Suite() {
 		t := spec.Name()
-		fmt.Fprintf(b, "| %s | %.2f |", t, Chance(spec))
+		fmt.Fprintf(b, "| %s | %.2f |", t, chance[t])
 		for _, arm := range a.Spec.Arms {
 			c := a.cell(protocol, t, arm)
 			fmt.Fprintf(b, " %.3f [%.3f, %.3f] |", c.Acc.Est, c.Acc.Lo, c.Acc.Hi)
