@@ -33,11 +33,12 @@ type Model struct {
 // activations are sized for the largest B·T seen so far and reused, so steady-state steps allocate nothing.
 type activations struct {
 	cap   int         // rows N they are sized for
+	attBT int         // B·T·T the full attention's buffers are sized for (0: only lean so far)
 	res   [][]float32 // [L+1][N·C]: input of each layer, then the final residual stream
 	rstd1 [][]float32 // [L][N]
 	h1    [][]float32 // [L][N·C] RMSNorm1 output
 	qkv   [][]float32 // [L][N·W] after RoPE; W = QKVDim (3C without GQA or head_dim)
-	att   [][]float32 // [L][2·N·H]: attention's softmax statistics per query row (kern.AttentionForwardLean)
+	att   [][]float32 // [L]: attention's probabilities [B·H·T·T], or with leanAttention its softmax statistics [2·N·H]
 	y     [][]float32 // [L][N·Q] attention output before o_proj; Q = QDim (C without head_dim)
 	res2  [][]float32 // [L][N·C] residual after attention
 	rstd2 [][]float32 // [L][N]
@@ -52,6 +53,7 @@ type activations struct {
 	dres, dh []float32 // [N·C]
 	dy       []float32 // [N·Q]
 	dqkv     []float32 // [N·W]
+	datt     []float32 // [B·H·T·T] (full attention only)
 	dgu      []float32 // [N·2F]
 	dact     []float32 // [N·F]
 }
@@ -107,15 +109,31 @@ func (m *Model) InitWeights(seed uint64) {
 // ZeroGrads clears the gradient buffer.
 func (m *Model) ZeroGrads() { clear(m.Grads) }
 
+// leanAttentionMin is the size (floats per layer) of the attention probabilities B·H·T² above which the
+// model runs the lean attention (kern.AttentionForwardLean: statistics kept, probabilities recomputed
+// in backward); below it keeping them is cheap and saves the recomputation (~5% of a step at T = 256).
+// Both give the same bits. A variable so that tests can force either.
+var leanAttentionMin int64 = 8 << 20
+
+// leanAttention reports whether a [b, t] batch runs the lean attention.
+func (m *Model) leanAttention(b, t int) bool {
+	return int64(b)*int64(m.Cfg.NumHeads)*int64(t)*int64(t) > leanAttentionMin
+}
+
 func (m *Model) ensure(b, t int) {
 	c, f, v, h, L := m.Cfg.Dim, m.Cfg.FFNDim, m.Cfg.VocabSize, m.Cfg.NumHeads, m.Layout.Depth()
 	q, w := m.Cfg.QDim(), m.Cfg.QKVDim()
 	n := b * t
 	a := &m.acts
-	if n <= a.cap && len(a.rstd1) == L {
+	lean := m.leanAttention(b, t)
+	if n <= a.cap && len(a.rstd1) == L && (lean || b*t*t <= a.attBT) {
 		return
 	}
 	n = max(n, a.cap)
+	bt := a.attBT
+	if !lean {
+		bt = max(bt, b*t*t)
+	}
 	mk := func(k, size int) [][]float32 {
 		s := make([][]float32, k)
 		for i := range s {
@@ -124,12 +142,12 @@ func (m *Model) ensure(b, t int) {
 		return s
 	}
 	*a = activations{
-		cap: n,
-		res: mk(L+1, n*c), rstd1: mk(L, n), h1: mk(L, n*c), qkv: mk(L, n*w), att: mk(L, 2*n*h),
+		cap: n, attBT: bt,
+		res: mk(L+1, n*c), rstd1: mk(L, n), h1: mk(L, n*c), qkv: mk(L, n*w), att: mk(L, max(2*n*h, bt*h)),
 		y: mk(L, n*q), res2: mk(L, n*c), rstd2: mk(L, n), h2: mk(L, n*c), gu: mk(L, 2*n*f), act: mk(L, n*f),
 		rstdF: make([]float32, n), hF: make([]float32, n*c), logit: make([]float32, n*v), loss: make([]float32, n),
 		dres: make([]float32, n*c), dh: make([]float32, n*c), dy: make([]float32, n*q),
-		dqkv: make([]float32, n*w), dgu: make([]float32, 2*n*f), dact: make([]float32, n*f),
+		dqkv: make([]float32, n*w), datt: make([]float32, bt*h), dgu: make([]float32, 2*n*f), dact: make([]float32, n*f),
 	}
 }
 
@@ -137,30 +155,37 @@ func (m *Model) ensure(b, t int) {
 // forward and backward pass over a [b, t] batch allocates in a fresh model: what ensure makes for
 // N = b·t rows (slice headers aside), 4 bytes per float of
 //
-//	per layer  N·(4C + W + Q + 3F + 2 + 2H)      (residuals in and mid, two norm outputs and rstds,
-//	                                             qkv, y, gate|up, act; attention's softmax statistics)
-//	once       N·(4C + W + Q + 3F + V + 2)       (final residual, norm output and rstd, logits, losses;
-//	           + 2·T²·P                          backward scratch dres, dh, dy, dqkv, dgu, dact; the
-//	                                             attention's recomputed probabilities and their
-//	                                             gradient, one T×T pair per worker thread P)
+//	per layer  N·(4C + W + Q + 3F + 2) + A       (residuals in and mid, two norm outputs and rstds,
+//	                                             qkv, y, gate|up, act; the attention's A)
+//	once       N·(4C + W + Q + 3F + V + 2) + A'  (final residual, norm output and rstd, logits, losses;
+//	                                             backward scratch dres, dh, dy, dqkv, dgu, dact; A')
 //
-// with W = QKVDim and Q = QDim (8C in all for multi-head attention without head_dim).
+// with W = QKVDim and Q = QDim (8C in all for multi-head attention without head_dim). The attention
+// keeps its probabilities, A = A' = B·H·T² (datt), while they are small (leanAttention); beyond,
+// its softmax statistics A = 2·N·H and, once, a T×T pair per worker thread (the lean attention's
+// recomputed probabilities and their gradient, which kern keeps between steps).
 // A model keeps the buffers of its largest batch so far.
 func (m *Model) ActivationBytes(b, t int) int64 {
 	c, f, v, h, L := int64(m.Cfg.Dim), int64(m.Cfg.FFNDim), int64(m.Cfg.VocabSize), int64(m.Cfg.NumHeads), int64(m.Layout.Depth())
 	q, w := int64(m.Cfg.QDim()), int64(m.Cfg.QKVDim())
 	n := int64(b) * int64(t)
-	// Per layer: res[l], rstd1, h1, qkv, att (statistics), y, res2, rstd2, h2, gu, act.
-	perLayer := n*c + n + n*c + n*w + 2*n*h + n*q + n*c + n + n*c + 2*n*f + n*f
-	// Once: res[L], rstdF, hF, logit, loss; backward scratch dres, dh, dy, dqkv, dgu, dact; the
-	// attention workers' scratch.
-	once := n*c + n + n*c + n*v + n + 2*n*c + n*q + n*w + 2*n*f + n*f
-	return 4*(L*perLayer+once) + attentionScratchBytes(t)
+	att, once := int64(b)*int64(t)*int64(t)*h, int64(b)*int64(t)*int64(t)*h
+	if m.leanAttention(b, t) {
+		att, once = 2*n*h, 0
+	}
+	// Per layer: res[l], rstd1, h1, qkv, att, y, res2, rstd2, h2, gu, act.
+	perLayer := n*c + n + n*c + n*w + att + n*q + n*c + n + n*c + 2*n*f + n*f
+	// Once: res[L], rstdF, hF, logit, loss; backward scratch dres, dh, dy, dqkv, dgu, dact (and datt).
+	once += n*c + n + n*c + n*v + n + 2*n*c + n*q + n*w + 2*n*f + n*f
+	return 4*(L*perLayer+once) + m.attentionScratchBytes(b, t)
 }
 
-// attentionScratchBytes is the lean attention's scratch for sequences of t: a T×T pair of floats per
-// worker thread (kern keeps them between steps).
-func attentionScratchBytes(t int) int64 {
+// attentionScratchBytes is the lean attention's scratch for a [b, t] batch: a T×T pair of floats per
+// worker thread (kern keeps them between steps); 0 when the full attention runs.
+func (m *Model) attentionScratchBytes(b, t int) int64 {
+	if !m.leanAttention(b, t) {
+		return 0
+	}
 	return 4 * 2 * int64(t) * int64(t) * int64(max(kern.Threads(), 1))
 }
 
@@ -261,7 +286,11 @@ func (m *Model) forward(tokens []int32, prefix []int, b, t int) {
 		kern.RMSNormForward(a.h1[l], a.rstd1[l], in, lay(tLN1, c), n, c, eps)
 		kern.Gemm(false, true, n, w, c, 1, a.h1[l], c, lay(tQ, w*c), c, 0, a.qkv[l], w)
 		kern.RoPEForward(a.qkv[l], m.rope, b, t, h+hkv, w, 0)
-		kern.AttentionForwardLean(a.y[l], a.att[l], a.qkv[l], m.prefix, b, t, h, hkv, d)
+		if m.leanAttention(b, t) {
+			kern.AttentionForwardLean(a.y[l], a.att[l], a.qkv[l], m.prefix, b, t, h, hkv, d)
+		} else {
+			kern.AttentionForward(a.y[l], a.att[l], a.qkv[l], m.prefix, b, t, h, hkv, d)
+		}
 		copy(mid, in)
 		kern.Gemm(false, true, n, c, q, 1, a.y[l], q, lay(tO, c*q), q, 1, mid, c)
 		kern.RMSNormForward(a.h2[l], a.rstd2[l], mid, lay(tLN2, c), n, c, eps)
@@ -312,7 +341,11 @@ func (m *Model) Backward(scale float32) {
 		// Attention branch: mid = in + y·Woᵀ
 		kern.Gemm(false, false, n, q, c, 1, dres, c, pw(tO, c*q), q, 0, a.dy, q)
 		kern.Gemm(true, false, c, q, n, 1, dres, c, a.y[l], q, 1, gw(tO, c*q), q)
-		kern.AttentionBackwardLean(a.dqkv, a.dy, a.qkv[l], a.att[l], m.prefix, b, t, h, hkv, d)
+		if m.leanAttention(b, t) {
+			kern.AttentionBackwardLean(a.dqkv, a.dy, a.qkv[l], a.att[l], m.prefix, b, t, h, hkv, d)
+		} else {
+			kern.AttentionBackward(a.dqkv, a.datt, a.dy, a.qkv[l], a.att[l], m.prefix, b, t, h, hkv, d)
+		}
 		kern.RoPEBackward(a.dqkv, m.rope, b, t, h+hkv, w, 0)
 		kern.Gemm(true, false, w, c, n, 1, a.dqkv, w, a.h1[l], c, 1, gw(tQ, w*c), c)
 		kern.Gemm(false, false, n, c, w, 1, a.dqkv, w, pw(tQ, w*c), c, 0, dh, c)

@@ -23,8 +23,14 @@ func (c Config) ActivationBytes(b, t int) float64 {
 	C, F, V, H, L := float64(c.Dim), float64(c.FFNDim), float64(c.VocabSize), float64(c.NumHeads), float64(c.NumLayers)
 	Q, W := float64(c.QDim()), float64(c.QKVDim())
 	n := float64(b) * float64(t)
-	perLayer := n * (4*C + W + Q + 3*F + 2 + 2*H)
-	once := n*(4*C+W+Q+3*F+V+2) + 2*float64(t)*float64(t)*float64(max(kern.Threads(), 1))
+	// The attention's probabilities and their gradient (B·H·T² each) while small, else the lean
+	// attention's statistics (2·N·H per layer) and a T×T pair per worker (Model.ActivationBytes).
+	att, once := n*float64(t)*H, n*float64(t)*H
+	if att > float64(leanAttentionMin) {
+		att, once = 2*n*H, 2*float64(t)*float64(t)*float64(max(kern.Threads(), 1))
+	}
+	perLayer := n*(4*C+W+Q+3*F+2) + att
+	once += n * (4*C + W + Q + 3*F + V + 2)
 	return 4 * (L*perLayer + once)
 }
 

@@ -275,6 +275,10 @@ func (a Analysis) Verdicts() []string {
 			} else if g.Gap.Hi < 0 {
 				sign = fmt.Sprintf("%s reasons worse at equal perplexity", g.A)
 			}
+			if k := a.AboveChance[pr.Name]; sign != "no significant gap" && k < measTasks {
+				sign += fmt.Sprintf(" — with a caution: the baseline is above chance on only %d/%d primitives under this protocol, so the gap may be one of answer format (how often an answer is one the prompt offers) more than of reasoning",
+					k, len(a.Tasks))
+			}
 			out = append(out, fmt.Sprintf("Protocol %s, isoplot: at validation loss %.3f the %s line is %+.3f [%.3f, %.3f] above the %s line: %s.",
 				pr.Name, g.X, g.A, g.Gap.Est, g.Gap.Lo, g.Gap.Hi, g.B, sign))
 		}

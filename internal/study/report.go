@@ -212,11 +212,15 @@ func (a Analysis) table(b *strings.Builder, protocol string) {
 
 func describe(pr Protocol) string {
 	f := pr.Finetune
-	if f.Examples == 0 {
-		return fmt.Sprintf("%d-shot prompts on the pretrained checkpoint", pr.Shots)
+	scoring := ", greedy answers scored by exact match"
+	if pr.Rank {
+		scoring = ", scored by ranking each example's candidate answers by log-probability (chance: one over the candidates)"
 	}
-	return fmt.Sprintf("fine-tune a copy on %d examples of the primitive mixture (%d epochs, batch %d, peak lr %g, warmup %d then cosine), then %d-shot prompts",
-		f.Examples, f.Epochs, f.Batch, f.LR, f.Warmup, pr.Shots)
+	if f.Examples == 0 {
+		return fmt.Sprintf("%d-shot prompts on the pretrained checkpoint%s", pr.Shots, scoring)
+	}
+	return fmt.Sprintf("fine-tune a copy on %d examples of the primitive mixture (%d epochs, batch %d, peak lr %g, warmup %d then cosine), then %d-shot prompts%s",
+		f.Examples, f.Epochs, f.Batch, f.LR, f.Warmup, pr.Shots, scoring)
 }
 
 func dataName(paths []string) string {
