@@ -55,21 +55,12 @@ func Eval(o EvalOptions) (EvalResult, error) {
 	var prompts [][]int32
 	var res EvalResult
 	for _, spec := range tasks.Suite() {
-		qs, err := tasks.Generate(spec, o.N, 7)
+		_, texts, _, err := eval.FewShotPrompts(d, spec, o.Shots, o.N, 7)
 		if err != nil {
 			return res, err
 		}
-		shots, err := tasks.Shots(spec, o.Shots, 8)
-		if err != nil {
-			return res, err
-		}
-		for _, q := range qs {
-			s := shots
-			ids := d.Encode(tasks.FewShot(q, s))
-			for len(s) > 0 && !d.Fits(len(ids), 8) { // as eval.FewShot: drop shots that do not fit
-				s = s[1:]
-				ids = d.Encode(tasks.FewShot(q, s))
-			}
+		for _, t := range texts {
+			ids := d.Encode(t)
 			prompts = append(prompts, ids)
 			res.PromptTokens += len(ids)
 		}

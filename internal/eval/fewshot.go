@@ -24,42 +24,63 @@ const maxAnswerTokens = 8
 // the shots from a separate stream (seed+1); the same shots serve every query, so their cached prefix is
 // reused. When a prompt does not fit the context, shots are dropped from the front.
 func FewShot(d *Decoder, spec tasks.Spec, k, n int, seed uint64) (TaskResult, error) {
-	qs, err := tasks.Generate(spec, n, seed)
+	qs, prompts, shots, err := FewShotPrompts(d, spec, k, n, seed)
 	if err != nil {
 		return TaskResult{}, err
 	}
-	shots, err := tasks.Shots(spec, k, seed+1)
-	if err != nil {
-		return TaskResult{}, err
+	ids := make([][]int32, len(prompts))
+	for i, p := range prompts {
+		ids[i] = d.Encode(p)
 	}
-	r := TaskResult{Name: spec.Name(), Total: n, Shots: k}
-	prompts := make([][]int32, len(qs))
-	for i, q := range qs {
-		s := shots
-		ids := d.Encode(tasks.FewShot(q, s))
-		for len(s) > 0 && !d.Fits(len(ids), maxAnswerTokens) {
-			s = s[1:]
-			ids = d.Encode(tasks.FewShot(q, s))
-		}
-		r.Shots = min(r.Shots, len(s))
-		prompts[i] = ids
+	r := TaskResult{Name: spec.Name(), Total: n, Shots: shots}
+	for i, answer := range d.CompleteBatch(ids, maxAnswerTokens) {
+		r.add(tasks.Score(answer, qs[i].Answer))
 	}
-	for i, answer := range d.CompleteBatch(prompts, maxAnswerTokens) {
-		hit := tasks.Score(answer, qs[i].Answer)
-		if hit {
-			r.Correct++
-		}
-		r.Hits = append(r.Hits, hit)
-	}
-	r.Acc = float64(r.Correct) / float64(max(r.Total, 1))
 	return r, nil
+}
+
+// FewShotPrompts are the n held-out queries of a primitive (from seed) and their k-shot prompt texts
+// (shots from seed+1), each with shots dropped from the front until it leaves room in the context for
+// an answer; shots is the fewest any prompt kept.
+func FewShotPrompts(d *Decoder, spec tasks.Spec, k, n int, seed uint64) (qs []tasks.Example, prompts []string, shots int, err error) {
+	if qs, err = tasks.Generate(spec, n, seed); err != nil {
+		return nil, nil, 0, err
+	}
+	all, err := tasks.Shots(spec, k, seed+1)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	shots = k
+	for _, q := range qs {
+		s := all
+		for len(s) > 0 && !d.Fits(len(d.Encode(tasks.FewShot(q, s))), maxAnswerTokens) {
+			s = s[1:]
+		}
+		shots = min(shots, len(s))
+		prompts = append(prompts, tasks.FewShot(q, s))
+	}
+	return qs, prompts, shots, nil
+}
+
+// add counts one example's outcome and keeps the accuracy current.
+func (r *TaskResult) add(hit bool) {
+	if hit {
+		r.Correct++
+	}
+	r.Hits = append(r.Hits, hit)
+	r.Acc = float64(r.Correct) / float64(max(r.Total, 1))
 }
 
 // Primitives runs FewShot over the standard suite (copy; varassign depth 0–2 × math/code; psm).
 func Primitives(d *Decoder, k, n int, seed uint64) ([]TaskResult, error) {
+	return suite(d, k, n, seed, FewShot)
+}
+
+// suite runs one primitive's scorer over the standard suite.
+func suite(d *Decoder, k, n int, seed uint64, score func(*Decoder, tasks.Spec, int, int, uint64) (TaskResult, error)) ([]TaskResult, error) {
 	var out []TaskResult
 	for _, spec := range tasks.Suite() {
-		r, err := FewShot(d, spec, k, n, seed)
+		r, err := score(d, spec, k, n, seed)
 		if err != nil {
 			return nil, err
 		}

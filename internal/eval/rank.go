@@ -15,54 +15,30 @@ import (
 // and it measures which answer the model prefers even when it would not write any of them. Queries
 // and shots are FewShot's (seed, seed+1).
 func Rank(d *Decoder, spec tasks.Spec, k, n int, seed uint64) (TaskResult, error) {
-	qs, err := tasks.Generate(spec, n, seed)
+	qs, prompts, shots, err := FewShotPrompts(d, spec, k, n, seed)
 	if err != nil {
 		return TaskResult{}, err
 	}
-	shots, err := tasks.Shots(spec, k, seed+1)
-	if err != nil {
-		return TaskResult{}, err
-	}
-	r := TaskResult{Name: spec.Name(), Total: n, Shots: k}
-	for _, q := range qs {
+	r := TaskResult{Name: spec.Name(), Total: n, Shots: shots}
+	for i, q := range qs {
 		cands, err := tasks.Candidates(spec, q)
 		if err != nil {
 			return TaskResult{}, err
 		}
-		s := shots
-		for len(s) > 0 && !d.Fits(len(d.Encode(tasks.FewShot(q, s))), maxAnswerTokens) {
-			s = s[1:]
-		}
-		r.Shots = min(r.Shots, len(s))
-		prompt := tasks.FewShot(q, s)
 		texts := make([][]int32, len(cands))
-		from := len(d.Encode(prompt))
-		for i, c := range cands {
-			texts[i] = d.Encode(prompt + q.WithAnswer(c).Completion() + "\n")
-			from = min(from, commonPrefix(texts[i], texts[0]))
+		from := len(d.Encode(prompts[i]))
+		for j, c := range cands {
+			texts[j] = d.Encode(prompts[i] + q.WithAnswer(c).Completion() + "\n")
+			from = min(from, commonPrefix(texts[j], texts[0]))
 		}
-		best := d.rankTexts(texts, from)
-		hit := cands[best] == q.Answer
-		if hit {
-			r.Correct++
-		}
-		r.Hits = append(r.Hits, hit)
+		r.add(cands[d.rankTexts(texts, from)] == q.Answer)
 	}
-	r.Acc = float64(r.Correct) / float64(max(r.Total, 1))
 	return r, nil
 }
 
 // RankPrimitives runs Rank over the standard suite.
 func RankPrimitives(d *Decoder, k, n int, seed uint64) ([]TaskResult, error) {
-	var out []TaskResult
-	for _, spec := range tasks.Suite() {
-		r, err := Rank(d, spec, k, n, seed)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return suite(d, k, n, seed, Rank)
 }
 
 // rankTexts returns the index of the text whose tokens from `from` on have the highest
