@@ -12,14 +12,7 @@ import (
 func TestNEONBitwiseGeneric(t *testing.T) {
 	prev := Backend()
 	defer SetBackend(prev)
-	r := rand.New(rand.NewSource(7))
-	fill := func(n int) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = r.Float32() - 0.5
-		}
-		return x
-	}
+	fill := centred(rand.New(rand.NewSource(7)))
 	for _, sh := range [][3]int{{1, 1, 1}, {8, 8, 8}, {13, 21, 300}, {96, 130, 513}, {3, 1030, 64}} {
 		m, n, k := sh[0], sh[1], sh[2]
 		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {

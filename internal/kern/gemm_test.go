@@ -359,14 +359,7 @@ func TestGemmRandomShapes(t *testing.T) {
 func TestGemmPacked(t *testing.T) {
 	prevB, prevT := Backend(), Threads()
 	defer func() { SetBackend(prevB); SetThreads(prevT) }()
-	r := rand.New(rand.NewSource(3))
-	fill := func(n int) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = r.Float32() - 0.5
-		}
-		return x
-	}
+	fill := centred(rand.New(rand.NewSource(3)))
 	for _, be := range Backends() {
 		for _, th := range []int{1, 2} {
 			SetBackend(be)
@@ -405,5 +398,16 @@ func TestGemmPacked(t *testing.T) {
 		if !slices.Equal(c1, c2) {
 			t.Fatal("a packing for another backend is not plain Gemm")
 		}
+	}
+}
+
+// centred returns a filler of fresh slices with values uniform in [-0.5, 0.5) drawn from r.
+func centred(r *rand.Rand) func(n int) []float32 {
+	return func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = r.Float32() - 0.5
+		}
+		return x
 	}
 }
