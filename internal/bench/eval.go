@@ -22,7 +22,7 @@ type EvalOptions struct {
 
 // EvalResult is one run of Eval: the same prompts decoded one at a time and batched.
 type EvalResult struct {
-	Prompts, PromptTokens, Generated int     // prompts, their tokens, tokens generated (each way)
+	Prompts, PromptTokens, Generated int     // prompts, their tokens, and about the tokens generated (the answers re-encoded, +1 each for the stop)
 	OneS, BatchS                     float64 // seconds, one at a time and batched
 }
 

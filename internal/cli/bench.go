@@ -152,7 +152,7 @@ func runBenchEval(f benchFlags, o bench.Options, w io.Writer) error {
 		return err
 	}
 	tokens := float64(r.PromptTokens + r.Generated)
-	fmt.Fprintf(w, "eval: %d prompts (%d-shot, 8 primitives × %d), %d prompt tokens, %d answer tokens, threads %d\n",
+	fmt.Fprintf(w, "eval: %d prompts (%d-shot, 8 primitives × %d), %d prompt tokens, about %d answer tokens (re-encoded), threads %d\n",
 		r.Prompts, *f.evalShots, *f.evalN, r.PromptTokens, r.Generated, o.Threads)
 	fmt.Fprintf(w, "one_at_a_time  %.2f s  %.1f prompts/s  %.0f tokens/s\n", r.OneS, float64(r.Prompts)/r.OneS, tokens/r.OneS)
 	fmt.Fprintf(w, "batched        %.2f s  %.1f prompts/s  %.0f tokens/s\n", r.BatchS, float64(r.Prompts)/r.BatchS, tokens/r.BatchS)
