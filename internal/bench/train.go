@@ -33,6 +33,7 @@ type Options struct {
 	// Objective is "" or "causal" (next-token prediction), or "ul2": objective.DefaultUL2's mixture,
 	// its special tokens the last ids of the vocabulary (never in the random text).
 	Objective string
+	Recompute bool // activation checkpointing (model.Model.Recompute)
 }
 
 // RefFlags are the command-line flags of llama_ref.py bench for the same benchmark.
@@ -55,6 +56,7 @@ type Result struct {
 	// per parameter), the activations of one micro-batch, and the benchmark's own random tokens (int32).
 	StateBytes, ActivationBytes, TokenBytes int64
 	PeakRSS                                 int64 // the round's peak resident set in bytes; 0 where /proc is unavailable
+	Recompute                               bool  // the layers were recomputed in backward (Options.Recompute)
 }
 
 // EstimateBytes is the estimate of what training needs: the sum of its three parts.
@@ -91,6 +93,7 @@ func Train(o Options) (Result, error) {
 	}
 	opt := train.DefaultOptions(cfg)
 	opt.Batch, opt.Steps, opt.LR, opt.Warmup, opt.LRKind, opt.Clip, opt.Threads = o.Batch, o.Steps+o.Warmup, 3e-4, 0, "constant", 0, o.Threads
+	opt.Recompute = o.Recompute
 	tr := train.New(opt, m, loader, nil)
 	tr.Objective = obj
 	var times []float64
@@ -105,6 +108,7 @@ func Train(o Options) (Result, error) {
 	}
 	res := Result{Backend: kern.Backend(), Objective: o.Objective, Threads: o.Threads, Params: len(m.Params), StepS: stats.Median(times),
 		StateBytes: 4 * 4 * int64(len(m.Params)), ActivationBytes: m.ActivationBytes(o.Batch, cfg.SeqLen),
+		Recompute:  o.Recompute,
 		TokenBytes: 4 * int64(len(tokens)), PeakRSS: peakRSS()}
 	res.TokensPerS = float64(o.Batch*cfg.SeqLen) / res.StepS
 	res.StepFLOPs = grow.StepFLOPs(cfg, cfg.NumLayers, o.Batch*cfg.SeqLen)

@@ -17,7 +17,7 @@ import (
 type benchFlags struct {
 	model                                           modelFlags
 	steps, warm, threads, rounds, square            *int
-	vsTorch, gemm, evalBench                        *bool
+	vsTorch, gemm, evalBench, recompute             *bool
 	evalN, evalShots                                *int
 	ref, python, cpuProfile, matmul, backends, plot *string
 	objective                                       *string
@@ -45,6 +45,7 @@ func addBenchFlags(fs *flag.FlagSet, def model.Config) benchFlags {
 		evalBench:  fs.Bool("eval", false, "time k-shot decoding of the primitives instead: one prompt at a time and batched"),
 		evalN:      fs.Int("eval-n", 50, "with --eval: queries per primitive"),
 		evalShots:  fs.Int("eval-shots", 5, "with --eval: shots per prompt"),
+		recompute:  fs.Bool("recompute", false, "recompute each layer in backward (train --recompute): less activation memory, more time"),
 	}
 }
 
@@ -55,7 +56,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	o := bench.Options{Model: def, Batch: 8, Steps: *f.steps, Warmup: *f.warm, Threads: *f.threads, Objective: *f.objective}
+	o := bench.Options{Model: def, Batch: 8, Steps: *f.steps, Warmup: *f.warm, Threads: *f.threads, Objective: *f.objective, Recompute: *f.recompute}
 	f.model.apply(setFlags(fs), &o.Model, &o.Batch)
 	if err := o.Model.Validate(); err != nil {
 		return err
@@ -183,6 +184,9 @@ func printBenchRound(w io.Writer, r bench.Result, peak float64) {
 	obj := ""
 	if r.Objective != "" && r.Objective != "causal" {
 		obj = " objective " + r.Objective
+	}
+	if r.Recompute {
+		obj += " recompute"
 	}
 	fmt.Fprintf(w, "midas %s threads %d params %d%s\n", r.Backend, r.Threads, r.Params, obj)
 	fmt.Fprintf(w, "step_ms %.1f\n", r.StepS*1e3)

@@ -210,7 +210,7 @@ func loadRepeated(dir string, maxSeq int, repeat string, w io.Writer) (*model.Mo
 	// Activations are kept per layer run: refuse a repetition whose batches of 8 windows cannot fit.
 	c := m.Cfg
 	c.NumLayers = rm.Layout.Depth()
-	if err := train.CheckMemory(fmt.Sprintf("--repeat-middle %dx%d", b, r), c.ActivationBytes(8, c.SeqLen), 0,
+	if err := train.CheckMemory(fmt.Sprintf("--repeat-middle %dx%d", b, r), c.ActivationBytes(8, c.SeqLen, false), 0,
 		fmt.Sprintf("activations of %d layers", c.NumLayers)); err != nil {
 		return nil, err
 	}

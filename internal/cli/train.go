@@ -59,7 +59,7 @@ type trainFlags struct {
 	loop, untied                                                       *string
 	simReg                                                             *float64
 	simBlock                                                           *int
-	simNorms, simFlat                                                  *bool
+	simNorms, simFlat, recompute                                       *bool
 	data                                                               listFlag
 	steps, accum, warmup, block, rewarm, decaySteps, threads, synBytes *int
 	evalEvery, evalBatches, evalN, evalShots, saveEvery                *int
@@ -97,6 +97,7 @@ func defineTrainFlags(fs *flag.FlagSet) *trainFlags {
 	f.wd = fs.Float64("weight-decay", def.WeightDecay, "AdamW decoupled weight decay")
 	f.clip = fs.Float64("clip", def.Clip, "global gradient-norm clip (0: off)")
 	f.threads = fs.Int("threads", def.Threads, "worker threads (0: all cores)")
+	f.recompute = fs.Bool("recompute", false, "keep only each layer's input and recompute the layer in backward: far less activation memory (long sequences), ~1/3 more time, the same results bit for bit")
 	f.matmul = fs.String("matmul", train.MatmulFloat32, "matrix-multiply precision: float32, or bf16 (operands rounded to bfloat16 on Intel AMX; faster, not exact)")
 	f.evalEvery = fs.Int("eval-every", def.EvalEvery, "steps between evaluations (validation loss and task accuracy)")
 	f.evalBatches = fs.Int("eval-batches", def.EvalBatches, "validation batches per evaluation")
@@ -165,6 +166,7 @@ func (f *trainFlags) cadence(opt *train.Options, set map[string]bool) {
 		"steps": func() { opt.Steps = *f.steps }, "eval-every": func() { opt.EvalEvery = *f.evalEvery },
 		"save-every": func() { opt.SaveEvery = *f.saveEvery }, "eval-batches": func() { opt.EvalBatches = *f.evalBatches },
 		"eval-n": func() { opt.EvalTasks = *f.evalN }, "eval-shots": func() { opt.EvalShots = *f.evalShots },
+		"recompute": func() { opt.Recompute = *f.recompute },
 	} {
 		if set[name] {
 			apply()
@@ -333,7 +335,7 @@ func initFlags(set map[string]bool) error {
 // resumeFlags refuses flags that would change a resumed run.
 func resumeFlags(set map[string]bool) error {
 	allowed := map[string]bool{"resume": true, "out": true, "steps": true, "stop-at": true, "eval-every": true, "save-every": true,
-		"eval-batches": true, "eval-n": true, "eval-shots": true, "max-memory": true, "tensorboard": true}
+		"eval-batches": true, "eval-n": true, "eval-shots": true, "max-memory": true, "tensorboard": true, "recompute": true}
 	var bad []string
 	for name := range set {
 		if !allowed[name] {

@@ -15,6 +15,10 @@ type Model struct {
 	Layout *Layout
 	Params []float32 // flat, see Layout
 	Grads  []float32 // same layout; Backward accumulates into it
+	// Recompute keeps only each layer's input between the forward and backward passes and runs the
+	// layer's forward again in Backward (activation checkpointing): activations ~L times smaller but
+	// for the residual stream, about one more forward pass of time, bit for bit the same gradients.
+	Recompute bool
 
 	rope    *kern.RoPETable
 	acts    activations
@@ -34,6 +38,7 @@ type Model struct {
 type activations struct {
 	cap   int         // rows N they are sized for
 	attBT int         // B·T·T the full attention's buffers are sized for (0: only lean so far)
+	one   bool        // made for Recompute: every per-layer buffer but res is one buffer shared by the layers
 	res   [][]float32 // [L+1][N·C]: input of each layer, then the final residual stream
 	rstd1 [][]float32 // [L][N]
 	h1    [][]float32 // [L][N·C] RMSNorm1 output
@@ -126,24 +131,36 @@ func (m *Model) ensure(b, t int) {
 	n := b * t
 	a := &m.acts
 	lean := m.leanAttention(b, t)
-	if n <= a.cap && len(a.rstd1) == L && (lean || b*t*t <= a.attBT) {
+	if n <= a.cap && len(a.rstd1) == L && (lean || b*t*t <= a.attBT) && a.one == m.Recompute {
 		return
+	}
+	if a.one != m.Recompute {
+		*a = activations{} // the other layout: nothing to keep
 	}
 	n = max(n, a.cap)
 	bt := a.attBT
 	if !lean {
 		bt = max(bt, b*t*t)
 	}
+	// mk makes k buffers of size floats: with Recompute one, shared by all k (but the residuals).
 	mk := func(k, size int) [][]float32 {
 		s := make([][]float32, k)
 		for i := range s {
-			s[i] = make([]float32, size)
+			if i == 0 || !m.Recompute {
+				s[i] = make([]float32, size)
+			} else {
+				s[i] = s[0]
+			}
 		}
 		return s
 	}
+	res := make([][]float32, L+1)
+	for i := range res {
+		res[i] = make([]float32, n*c)
+	}
 	*a = activations{
-		cap: n, attBT: bt,
-		res: mk(L+1, n*c), rstd1: mk(L, n), h1: mk(L, n*c), qkv: mk(L, n*w), att: mk(L, max(2*n*h, bt*h)),
+		cap: n, attBT: bt, one: m.Recompute,
+		res: res, rstd1: mk(L, n), h1: mk(L, n*c), qkv: mk(L, n*w), att: mk(L, max(2*n*h, bt*h)),
 		y: mk(L, n*q), res2: mk(L, n*c), rstd2: mk(L, n), h2: mk(L, n*c), gu: mk(L, 2*n*f), act: mk(L, n*f),
 		rstdF: make([]float32, n), hF: make([]float32, n*c), logit: make([]float32, n*v), loss: make([]float32, n),
 		dres: make([]float32, n*c), dh: make([]float32, n*c), dy: make([]float32, n*q),
@@ -164,6 +181,7 @@ func (m *Model) ensure(b, t int) {
 // keeps its probabilities, A = A' = B·H·T² (datt), while they are small (leanAttention); beyond,
 // its softmax statistics A = 2·N·H and, once, a T×T pair per worker thread (the lean attention's
 // recomputed probabilities and their gradient, which kern keeps between steps).
+// With Recompute only the residuals are per layer: L·N·C + (per layer − N·C) + once.
 // A model keeps the buffers of its largest batch so far.
 func (m *Model) ActivationBytes(b, t int) int64 {
 	c, f, v, h, L := int64(m.Cfg.Dim), int64(m.Cfg.FFNDim), int64(m.Cfg.VocabSize), int64(m.Cfg.NumHeads), int64(m.Layout.Depth())
@@ -177,7 +195,11 @@ func (m *Model) ActivationBytes(b, t int) int64 {
 	perLayer := n*c + n + n*c + n*w + att + n*q + n*c + n + n*c + 2*n*f + n*f
 	// Once: res[L], rstdF, hF, logit, loss; backward scratch dres, dh, dy, dqkv, dgu, dact (and datt).
 	once += n*c + n + n*c + n*v + n + 2*n*c + n*q + n*w + 2*n*f + n*f
-	return 4*(L*perLayer+once) + m.attentionScratchBytes(b, t)
+	layers := L * perLayer
+	if m.Recompute {
+		layers = L*n*c + perLayer - n*c
+	}
+	return 4*(layers+once) + m.attentionScratchBytes(b, t)
 }
 
 // attentionScratchBytes is the lean attention's scratch for a [b, t] batch: a T×T pair of floats per
@@ -265,11 +287,7 @@ func (m *Model) forward(tokens []int32, prefix []int, b, t int) {
 	m.ensure(b, t)
 	m.b, m.t, m.tokens, m.prefix = b, t, tokens[:b*t], prefix
 	a := &m.acts
-	c, f, h, hkv, d := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim()
-	q, w := cfg.QDim(), cfg.QKVDim() // 3C and C for multi-head attention: the calls below are then as before GQA
-	n := b * t
-	eps := float32(cfg.NormEps)
-	P := m.Params
+	c, n, eps, P := cfg.Dim, b*t, float32(cfg.NormEps), m.Params
 	embed, norm, head := m.Layout.global()
 	x := a.res[0][:n*c]
 	for i, tok := range tokens[:n] {
@@ -280,28 +298,42 @@ func (m *Model) forward(tokens []int32, prefix []int, b, t int) {
 	}
 	L := m.Layout.Depth()
 	for l := 0; l < L; l++ {
-		// lay(k, n) is the n floats of layer l starting at tensor k (n spans fused tensors: q|k|v, gate|up).
-		lay := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+n] }
-		in, mid, out := a.res[l][:n*c], a.res2[l][:n*c], a.res[l+1][:n*c]
-		kern.RMSNormForward(a.h1[l], a.rstd1[l], in, lay(tLN1, c), n, c, eps)
-		kern.Gemm(false, true, n, w, c, 1, a.h1[l], c, lay(tQ, w*c), c, 0, a.qkv[l], w)
-		kern.RoPEForward(a.qkv[l], m.rope, b, t, h+hkv, w, 0)
-		if m.leanAttention(b, t) {
-			kern.AttentionForwardLean(a.y[l], a.att[l], a.qkv[l], m.prefix, b, t, h, hkv, d)
-		} else {
-			kern.AttentionForward(a.y[l], a.att[l], a.qkv[l], m.prefix, b, t, h, hkv, d)
-		}
-		copy(mid, in)
-		kern.Gemm(false, true, n, c, q, 1, a.y[l], q, lay(tO, c*q), q, 1, mid, c)
-		kern.RMSNormForward(a.h2[l], a.rstd2[l], mid, lay(tLN2, c), n, c, eps)
-		kern.Gemm(false, true, n, 2*f, c, 1, a.h2[l], c, lay(tGate, 2*f*c), c, 0, a.gu[l], 2*f)
-		kern.SwiGLUForward(a.act[l], a.gu[l], n, f)
-		copy(out, mid)
-		kern.Gemm(false, true, n, c, f, 1, a.act[l], f, lay(tDown, c*f), f, 1, out, c)
+		m.layerForward(l, true)
 	}
 	last := a.res[L][:n*c]
 	kern.RMSNormForward(a.hF, a.rstdF, last, P[norm.Offset:norm.Offset+c], n, c, eps)
 	kern.Gemm(false, true, n, cfg.VocabSize, c, 1, a.hF, c, P[head.Offset:head.Offset+head.Size], c, 0, a.logit, cfg.VocabSize)
+}
+
+// layerForward runs layer l of the last forward pass (m.b, m.t, m.prefix) from its input a.res[l];
+// with out, also its output a.res[l+1] (Backward's recomputation needs all but that). It does the
+// same float32 operations every time, so a recomputed layer has its forward pass's bits.
+func (m *Model) layerForward(l int, out bool) {
+	cfg, a, P, b, t := m.Cfg, &m.acts, m.Params, m.b, m.t
+	c, f, h, hkv, d := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim()
+	q, w := cfg.QDim(), cfg.QKVDim() // 3C and C for multi-head attention: the calls below are then as before GQA
+	n, eps := b*t, float32(cfg.NormEps)
+	// lay(k, n) is the n floats of layer l starting at tensor k (n spans fused tensors: q|k|v, gate|up).
+	lay := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+n] }
+	in, mid := a.res[l][:n*c], a.res2[l][:n*c]
+	kern.RMSNormForward(a.h1[l], a.rstd1[l], in, lay(tLN1, c), n, c, eps)
+	kern.Gemm(false, true, n, w, c, 1, a.h1[l], c, lay(tQ, w*c), c, 0, a.qkv[l], w)
+	kern.RoPEForward(a.qkv[l], m.rope, b, t, h+hkv, w, 0)
+	if m.leanAttention(b, t) {
+		kern.AttentionForwardLean(a.y[l], a.att[l], a.qkv[l], m.prefix, b, t, h, hkv, d)
+	} else {
+		kern.AttentionForward(a.y[l], a.att[l], a.qkv[l], m.prefix, b, t, h, hkv, d)
+	}
+	copy(mid, in)
+	kern.Gemm(false, true, n, c, q, 1, a.y[l], q, lay(tO, c*q), q, 1, mid, c)
+	kern.RMSNormForward(a.h2[l], a.rstd2[l], mid, lay(tLN2, c), n, c, eps)
+	kern.Gemm(false, true, n, 2*f, c, 1, a.h2[l], c, lay(tGate, 2*f*c), c, 0, a.gu[l], 2*f)
+	kern.SwiGLUForward(a.act[l], a.gu[l], n, f)
+	if out {
+		res := a.res[l+1][:n*c]
+		copy(res, mid)
+		kern.Gemm(false, true, n, c, f, 1, a.act[l], f, lay(tDown, c*f), f, 1, res, c)
+	}
 }
 
 // Backward accumulates into Grads the gradient of scale × (the mean loss of the last Loss call).
@@ -331,6 +363,9 @@ func (m *Model) Backward(scale float32) {
 		// pw/gw(k, n): the n floats of params/grads of layer l from tensor k on (n may span fused tensors).
 		pw := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+n] }
 		gw := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return G[t.Offset : t.Offset+n] }
+		if m.Recompute && l < L-1 { // the shared buffers hold the last layer's forward pass
+			m.layerForward(l, false)
+		}
 		// MLP branch: out = mid + act·Wdownᵀ
 		kern.Gemm(false, false, n, f, c, 1, dres, c, pw(tDown, c*f), f, 0, a.dact, f)
 		kern.Gemm(true, false, c, f, n, 1, dres, c, a.act[l], f, 1, gw(tDown, c*f), f)

@@ -18,8 +18,8 @@ func (c Config) ParamCount() float64 {
 }
 
 // ActivationBytes is Model.ActivationBytes for a fresh model of c over [b, t] batches: the activation
-// and backward-scratch buffers a forward and backward pass allocates.
-func (c Config) ActivationBytes(b, t int) float64 {
+// and backward-scratch buffers a forward and backward pass allocates, with Model.Recompute or not.
+func (c Config) ActivationBytes(b, t int, recompute bool) float64 {
 	C, F, V, H, L := float64(c.Dim), float64(c.FFNDim), float64(c.VocabSize), float64(c.NumHeads), float64(c.NumLayers)
 	Q, W := float64(c.QDim()), float64(c.QKVDim())
 	n := float64(b) * float64(t)
@@ -31,13 +31,19 @@ func (c Config) ActivationBytes(b, t int) float64 {
 	}
 	perLayer := n*(4*C+W+Q+3*F+2) + att
 	once += n * (4*C + W + Q + 3*F + V + 2)
-	return 4 * (L*perLayer + once)
+	layers := L * perLayer
+	if recompute {
+		layers = L*n*C + perLayer - n*C
+	}
+	return 4 * (layers + once)
 }
 
 // TrainBytes is the memory training c on [b, t] micro-batches needs: parameters, gradients and both
 // AdamW moments (16 bytes per parameter) and the activations (what `midas bench` reports as its
 // estimate, less the benchmark's own tokens).
-func (c Config) TrainBytes(b, t int) float64 { return 16*c.ParamCount() + c.ActivationBytes(b, t) }
+func (c Config) TrainBytes(b, t int) float64 {
+	return 16*c.ParamCount() + c.ActivationBytes(b, t, false)
+}
 
 // InferBytes is the memory a loaded model of c needs before any forward pass: parameters and
 // their gradient buffer (8 bytes per parameter).

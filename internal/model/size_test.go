@@ -21,8 +21,11 @@ func TestSizes(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, bt := range [][2]int{{1, 1}, {2, 7}, {8, c.SeqLen}} {
-				if got, want := c.ActivationBytes(bt[0], bt[1]), float64(m.ActivationBytes(bt[0], bt[1])); got != want {
-					t.Errorf("%s %v: ActivationBytes %g, model %g", name, bt, got, want)
+				for _, rc := range []bool{false, true} {
+					m.Recompute = rc
+					if got, want := c.ActivationBytes(bt[0], bt[1], rc), float64(m.ActivationBytes(bt[0], bt[1])); got != want {
+						t.Errorf("%s %v recompute %v: ActivationBytes %g, model %g", name, bt, rc, got, want)
+					}
 				}
 			}
 		}

@@ -38,6 +38,7 @@ type Options struct {
 	DataSeed        uint64       `json:"data_seed,omitempty"`  // the text instead of Seed: mixture sample, validation split, synthetic world
 	Threads         int          `json:"threads"`              // kernel workers (part of the determinism contract)
 	Matmul          string       `json:"matmul,omitempty"`     // float32 (default, "") | bf16: GEMM operands rounded to bfloat16 (AMX)
+	Recompute       bool         `json:"recompute,omitempty"`  // activation checkpointing (model.Model.Recompute): less memory, same bits
 	EvalEvery       int          `json:"eval_every"`           // steps between validation losses (0: only at the end)
 	EvalBatches     int          `json:"eval_batches"`         // validation batches per evaluation
 	EvalTasks       int          `json:"eval_tasks"`           // held-out examples per task at each evaluation (0: loss only)

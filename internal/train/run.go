@@ -25,8 +25,8 @@ type RunConfig struct {
 	Dir     string  // the run directory written to: checkpoints and metrics.jsonl
 	Resume  string  // a checkpoint directory to continue ("" starts a fresh run); may equal Dir
 	Options Options // a fresh run's options; on resume the saved options are used, changed by Cadence
-	// Cadence changes the saved options on resume; only the steps and the evaluation and checkpoint
-	// cadence may change (anything else is an error). nil: no change.
+	// Cadence changes the saved options on resume; only the steps, the evaluation and checkpoint
+	// cadence and Recompute may change (anything else is an error). nil: no change.
 	Cadence func(*Options)
 	StopAt  int      // > 0: checkpoint and stop after this step, keeping the schedule of Options.Steps
 	Tasks   TaskEval // task accuracies at each evaluation; nil: validation loss only
@@ -136,7 +136,7 @@ func Open(cfg RunConfig) (*Run, error) {
 func (r *Run) checkMemory() error {
 	// Parameters, gradients and moments are physical; activations are kept per logical layer.
 	c, o := r.Opt.PhysicalModel(), r.Opt
-	state, acts := 16*c.ParamCount(), o.Model.ActivationBytes(o.Batch, c.SeqLen)
+	state, acts := 16*c.ParamCount(), o.Model.ActivationBytes(o.Batch, c.SeqLen, o.Recompute)
 	return CheckMemory("training this model", state+acts, r.Cfg.MaxMemory, fmt.Sprintf("%.4g parameters: %s for weights, gradients and AdamW; %s of activations for batch %d × seq %d",
 		c.ParamCount(), FormatBytes(state), FormatBytes(acts), o.Batch, c.SeqLen))
 }
@@ -230,9 +230,9 @@ func (r *Run) resumeOptions() (*State, error) {
 func sameRun(saved, now Options) error {
 	for _, k := range OptionsDiff(saved, now) {
 		switch k {
-		case "steps", "eval_every", "save_every", "eval_batches", "eval_tasks", "eval_shots":
+		case "steps", "eval_every", "save_every", "eval_batches", "eval_tasks", "eval_shots", "recompute":
 		default:
-			return fmt.Errorf("train: resume: %s cannot change (only the steps and the evaluation and checkpoint cadence can)", k)
+			return fmt.Errorf("train: resume: %s cannot change (only the steps, the evaluation and checkpoint cadence and --recompute can)", k)
 		}
 	}
 	return nil

@@ -123,6 +123,7 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 	o := t.Opt
 	B, T := o.Batch, o.Model.SeqLen
 	m := t.Model
+	m.Recompute = o.Recompute
 	m.ZeroGrads()
 	var loss, reg float64
 	for a := 0; a < o.Accum; a++ {
