@@ -1,6 +1,9 @@
 package kern
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // AttentionForward computes multi-head attention from packed projections, with H query heads sharing
 // Hkv key/value heads (grouped-query attention; Hkv = H is plain multi-head attention, Hkv must divide
@@ -217,39 +220,51 @@ func (a *attBwd) head(bi, kh, j, pOff, dpOff int) {
 // AttentionForward:
 //
 //	q    [n, ldq]: the new queries (RoPE applied), head h at columns [h·D, (h+1)·D)
-//	kc   [past+n, Hkv·D], vc [past+n, Hkv·D]: keys (RoPE applied) and values of all positions, new ones included
+//	kt   [Hkv·D, ldk ≥ past+n]: the keys (RoPE applied) of all positions, new ones included,
+//	     transposed: row r holds component r of every position's key
+//	vc   [past+n, Hkv·D]: the values of all positions
 //	y    [n, H·D]: out
 //	s    scratch of at least H·n·(past+n) floats
 //
-// New position i (absolute position past+i) attends to positions 0..past+i.
-func AttentionCached(y, s, q []float32, ldq int, kc, vc []float32, n, past, h, hkv, d int) {
+// New position i (absolute position past+i) attends to positions 0..past+i. One new position (a
+// decoding step) runs its products through GemmRow: the same bits as the GEMMs, without packing the
+// cache on every call.
+func AttentionCached(y, s, q []float32, ldq int, kt []float32, ldk int, vc []float32, n, past, h, hkv, d int) {
 	checkHeads("AttentionCached", h, hkv)
 	tk := past + n
+	if ldk < tk {
+		panic(fmt.Sprintf("kern: AttentionCached: ldk=%d < %d positions", ldk, tk))
+	}
 	need("AttentionCached", "q", q, (n-1)*ldq+h*d)
-	need("AttentionCached", "kc", kc, tk*hkv*d)
+	need("AttentionCached", "kt", kt, (hkv*d-1)*ldk+tk)
 	need("AttentionCached", "vc", vc, tk*hkv*d)
 	need("AttentionCached", "y", y, n*h*d)
 	need("AttentionCached", "s", s, h*n*tk)
 	scale := float32(1 / math.Sqrt(float64(d)))
-	parallelArgs(&attCachedFree, h, attCached{y, s, q, kc, vc, ldq, n, past, h, hkv, d, scale})
+	parallelArgs(&attCachedFree, h, attCached{y, s, q, kt, vc, ldq, ldk, n, past, h, hkv, d, scale})
 }
 
 // attCached holds the arguments of AttentionCached; Run computes heads [lo, hi).
 type attCached struct {
-	y, s, q, kc, vc         []float32
-	ldq, n, past, h, hkv, d int
-	scale                   float32
+	y, s, q, kt, vc              []float32
+	ldq, ldk, n, past, h, hkv, d int
+	scale                        float32
 }
 
 var attCachedFree taskFree[attCached]
 
 func (a *attCached) Run(lo, hi int) {
-	y, s, q, kc, vc, ldq, n, past, d := a.y, a.s, a.q, a.kc, a.vc, a.ldq, a.n, a.past, a.d
+	y, s, q, kt, vc, ldq, ldk, n, past, d := a.y, a.s, a.q, a.kt, a.vc, a.ldq, a.ldk, a.n, a.past, a.d
 	qd, kvd, g := a.h*d, a.hkv*d, a.h/a.hkv
 	tk := past + n
 	for hh := lo; hh < hi; hh++ {
 		p := s[hh*n*tk : (hh+1)*n*tk]
-		GemmSerial(false, true, n, tk, d, a.scale, q[hh*d:], ldq, kc[(hh/g)*d:], kvd, 0, p, tk)
+		kh, vh := kt[(hh/g)*d*ldk:], vc[(hh/g)*d:]
+		if n == 1 {
+			GemmRow(tk, d, a.scale, q[hh*d:], kh, ldk, p)
+		} else {
+			GemmSerial(false, false, n, tk, d, a.scale, q[hh*d:], ldq, kh, ldk, 0, p, tk)
+		}
 		for i := 0; i < n; i++ {
 			row := p[i*tk : i*tk+tk]
 			last := past + i // attend to 0..last
@@ -260,6 +275,10 @@ func (a *attCached) Run(lo, hi int) {
 			expNormalize(row[:last+1], mx)
 			clear(row[last+1:])
 		}
-		GemmSerial(false, false, n, d, tk, 1, p, tk, vc[(hh/g)*d:], kvd, 0, y[hh*d:], qd)
+		if n == 1 {
+			GemmRow(d, tk, 1, p, vh, kvd, y[hh*d:])
+		} else {
+			GemmSerial(false, false, n, d, tk, 1, p, tk, vh, kvd, 0, y[hh*d:], qd)
+		}
 	}
 }

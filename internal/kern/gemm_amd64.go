@@ -14,6 +14,13 @@ func gemmKernAVX512x12x32T(kc int, a *float32, lda int, b, c *float32, ldc int, 
 //go:noescape
 func gemmKernAVX2x6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// gemmRowFMA is the row kernel (gemmRowFunc) of both AVX backends: their
+// micro-kernels compute every element alike (an FMA chain in k order from zero, then alpha·acc and
+// one fused beta·C), so one kernel is bitwise either.
+//
+//go:noescape
+func gemmRowFMA(kc int, a, b *float32, ldb int, c *float32, n int, alpha, beta float32)
+
 //go:noescape
 func gemmPackT4AVX2(dst, src *float32, ld, groups, kc8, stride int)
 
@@ -27,9 +34,9 @@ func gemmPackNAVX2(dst, src *float32, ld, kc, w, panels int)
 var (
 	gemmAVX512 = &gemmBackend{name: "avx512", mr: 12, nr: 32, kc: 256, mc: 96, nc: 1024,
 		kern: gemmKernAVX512x12x32, kernD: gemmKernAVX512x12x32D, kernT: gemmKernAVX512x12x32T,
-		packT: gemmPackT4AVX2, packN: gemmPackNAVX2}
+		packT: gemmPackT4AVX2, packN: gemmPackNAVX2, row: gemmRowFMA}
 	gemmAVX2 = &gemmBackend{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 96, nc: 1024,
-		kern: gemmKernAVX2x6x16, packT: gemmPackT4AVX2, packN: gemmPackNAVX2}
+		kern: gemmKernAVX2x6x16, packT: gemmPackT4AVX2, packN: gemmPackNAVX2, row: gemmRowFMA}
 )
 
 var gemmCPU = cpuDetect()

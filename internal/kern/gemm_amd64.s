@@ -555,3 +555,138 @@ packn_next:
 packn_done:
 	VZEROUPPER
 	RET
+
+// rowmask<>+32−4e is the VMASKMOVPS mask of the first e of 8 lanes.
+DATA rowmask<>+0(SB)/4, $0xffffffff
+DATA rowmask<>+4(SB)/4, $0xffffffff
+DATA rowmask<>+8(SB)/4, $0xffffffff
+DATA rowmask<>+12(SB)/4, $0xffffffff
+DATA rowmask<>+16(SB)/4, $0xffffffff
+DATA rowmask<>+20(SB)/4, $0xffffffff
+DATA rowmask<>+24(SB)/4, $0xffffffff
+DATA rowmask<>+28(SB)/4, $0xffffffff
+DATA rowmask<>+32(SB)/4, $0
+DATA rowmask<>+36(SB)/4, $0
+DATA rowmask<>+40(SB)/4, $0
+DATA rowmask<>+44(SB)/4, $0
+DATA rowmask<>+48(SB)/4, $0
+DATA rowmask<>+52(SB)/4, $0
+DATA rowmask<>+56(SB)/4, $0
+DATA rowmask<>+60(SB)/4, $0
+GLOBL rowmask<>(SB), RODATA|NOPTR, $64
+
+// func gemmRowFMA(kc int, a, b *float32, ldb int, c *float32, n int, alpha, beta float32)
+// c[j] = alpha·Σ_{p<kc} a[p]·b[p·ldb+j] + beta·c[j] for j < n (kc, n ≥ 1): 64 columns at a time
+// (eight FMA chains), then 8, then the last 1–7 with masked loads and stores. Each element is what the
+// AVX micro-kernels compute: a fused multiply-add chain in k order from zero, times alpha, plus one
+// fused beta·C when beta ≠ ±0.
+TEXT ·gemmRowFMA(SB), NOSPLIT, $0-56
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ ldb+24(FP), DX
+	SHLQ $2, DX // ldb in bytes
+	MOVQ c+32(FP), DI
+	MOVQ n+40(FP), SI
+	VBROADCASTSS alpha+48(FP), Y14
+	VBROADCASTSS beta+52(FP), Y15
+	MOVL beta+52(FP), R11
+	ANDL $0x7fffffff, R11 // 0: beta == ±0, do not read C
+
+row64:
+	CMPQ SI, $64
+	JL row8
+	VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4; VXORPS Y5, Y5, Y5; VXORPS Y6, Y6, Y6; VXORPS Y7, Y7, Y7
+	MOVQ AX, R8
+	MOVQ BX, R9
+	MOVQ CX, R10
+row64k:
+	VBROADCASTSS (R8), Y8
+	VFMADD231PS (R9), Y8, Y0
+	VFMADD231PS 32(R9), Y8, Y1
+	VFMADD231PS 64(R9), Y8, Y2
+	VFMADD231PS 96(R9), Y8, Y3
+	VFMADD231PS 128(R9), Y8, Y4
+	VFMADD231PS 160(R9), Y8, Y5
+	VFMADD231PS 192(R9), Y8, Y6
+	VFMADD231PS 224(R9), Y8, Y7
+	ADDQ $4, R8
+	ADDQ DX, R9
+	DECQ R10
+	JNZ row64k
+	VMULPS Y14, Y0, Y0; VMULPS Y14, Y1, Y1; VMULPS Y14, Y2, Y2; VMULPS Y14, Y3, Y3
+	VMULPS Y14, Y4, Y4; VMULPS Y14, Y5, Y5; VMULPS Y14, Y6, Y6; VMULPS Y14, Y7, Y7
+	TESTL R11, R11
+	JZ row64st
+	VFMADD231PS (DI), Y15, Y0
+	VFMADD231PS 32(DI), Y15, Y1
+	VFMADD231PS 64(DI), Y15, Y2
+	VFMADD231PS 96(DI), Y15, Y3
+	VFMADD231PS 128(DI), Y15, Y4
+	VFMADD231PS 160(DI), Y15, Y5
+	VFMADD231PS 192(DI), Y15, Y6
+	VFMADD231PS 224(DI), Y15, Y7
+row64st:
+	VMOVUPS Y0, (DI); VMOVUPS Y1, 32(DI); VMOVUPS Y2, 64(DI); VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI); VMOVUPS Y5, 160(DI); VMOVUPS Y6, 192(DI); VMOVUPS Y7, 224(DI)
+	ADDQ $256, DI
+	ADDQ $256, BX
+	SUBQ $64, SI
+	JMP row64
+
+row8:
+	CMPQ SI, $8
+	JL rowtail
+	VXORPS Y0, Y0, Y0
+	MOVQ AX, R8
+	MOVQ BX, R9
+	MOVQ CX, R10
+row8k:
+	VBROADCASTSS (R8), Y8
+	VFMADD231PS (R9), Y8, Y0
+	ADDQ $4, R8
+	ADDQ DX, R9
+	DECQ R10
+	JNZ row8k
+	VMULPS Y14, Y0, Y0
+	TESTL R11, R11
+	JZ row8st
+	VFMADD231PS (DI), Y15, Y0
+row8st:
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, BX
+	SUBQ $8, SI
+	JMP row8
+
+rowtail:
+	TESTQ SI, SI
+	JZ rowdone
+	SHLQ $2, SI
+	LEAQ rowmask<>+32(SB), R12
+	SUBQ SI, R12
+	VMOVDQU (R12), Y13 // the first n lanes
+	VXORPS Y0, Y0, Y0
+	MOVQ AX, R8
+	MOVQ BX, R9
+	MOVQ CX, R10
+rowtk:
+	VBROADCASTSS (R8), Y8
+	VMASKMOVPS (R9), Y13, Y9
+	VFMADD231PS Y9, Y8, Y0
+	ADDQ $4, R8
+	ADDQ DX, R9
+	DECQ R10
+	JNZ rowtk
+	VMULPS Y14, Y0, Y0
+	TESTL R11, R11
+	JZ rowtst
+	VMASKMOVPS (DI), Y13, Y9
+	VFMADD231PS Y9, Y15, Y0
+rowtst:
+	VMASKMOVPS Y0, Y13, (DI)
+
+rowdone:
+	VZEROUPPER
+	RET

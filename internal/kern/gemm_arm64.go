@@ -23,7 +23,8 @@ func gemmKernNEON(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
 // gemmNEON: ASIMD is part of every arm64 CPU (ARMv8-A), so it needs no detection. The blocking is
 // the generic backend's (kc 256 keeps the results bitwise equal to it); mc and nc are multiples of
 // the 8×8 tile.
-var gemmNEON = &gemmBackend{name: "neon", mr: 8, nr: 8, kc: 256, mc: 96, nc: 1024, kern: gemmKernNEON}
+// Its row kernel is the Go one: Go fuses s += a·b on arm64 as the NEON kernel does.
+var gemmNEON = &gemmBackend{name: "neon", mr: 8, nr: 8, kc: 256, mc: 96, nc: 1024, kern: gemmKernNEON, row: gemmRowGo}
 
 // gemmAvailable lists the backends of arm64, fastest first.
 func gemmAvailable() []*gemmBackend { return []*gemmBackend{gemmNEON, gemmGeneric} }

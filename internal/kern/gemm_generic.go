@@ -46,6 +46,7 @@ type gemmBackend struct {
 	kern       gemmKernFunc
 	kernD      gemmKernDFunc // nil: always pack a non-transposed A
 	kernT      gemmKernDFunc // nil: always pack a transposed A
+	row        gemmRowFunc   // nil: GemmRow runs the whole driver
 	packT      gemmPackT     // nil: pack in Go
 	packN      gemmPackN     // nil: pack in Go
 
@@ -88,9 +89,9 @@ var gemmGeneric = newGemmGeneric(runtime.GOARCH)
 
 func newGemmGeneric(arch string) *gemmBackend {
 	if arch == "amd64" || arch == "386" {
-		return &gemmBackend{name: "generic", mr: 3, nr: 2, kc: 256, mc: 96, nc: 1024, kern: gemmKernGo3x2}
+		return &gemmBackend{name: "generic", mr: 3, nr: 2, kc: 256, mc: 96, nc: 1024, kern: gemmKernGo3x2, row: gemmRowGo}
 	}
-	return &gemmBackend{name: "generic", mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, kern: gemmKernGo4x4}
+	return &gemmBackend{name: "generic", mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, kern: gemmKernGo4x4, row: gemmRowGo}
 }
 
 // gemmCur is the backend in use; init picks the fastest one the CPU supports. A Gemm call reads it

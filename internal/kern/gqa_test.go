@@ -50,21 +50,24 @@ func TestAttentionGQAThreads(t *testing.T) {
 	}
 }
 
-// checkCached runs AttentionCached on batch row 0 of qkv, first 20 positions then the rest, and
-// compares with y (AttentionForward's output).
+// checkCached runs AttentionCached on batch row 0 of qkv, first 20 positions, then two one-token
+// steps, then the rest, and compares with y (AttentionForward's output).
 func checkCached(t *testing.T, name string, qkv, y []float32, tt, h, hkv, d int) {
 	qd, kvd := h*d, hkv*d
 	w := qd + 2*kvd
-	kc, vc := make([]float32, tt*kvd), make([]float32, tt*kvd)
+	ldk := tt + 3
+	kt, vc := make([]float32, kvd*ldk), make([]float32, tt*kvd)
 	for i := range tt {
-		copy(kc[i*kvd:(i+1)*kvd], qkv[i*w+qd:i*w+qd+kvd])
+		for r, x := range qkv[i*w+qd : i*w+qd+kvd] {
+			kt[r*ldk+i] = x
+		}
 		copy(vc[i*kvd:(i+1)*kvd], qkv[i*w+qd+kvd:i*w+w])
 	}
 	got := make([]float32, tt*qd)
 	s := make([]float32, h*tt*tt)
-	for _, part := range [][2]int{{0, 20}, {20, tt}} {
+	for _, part := range [][2]int{{0, 20}, {20, 21}, {21, 22}, {22, tt}} {
 		n, past := part[1]-part[0], part[0]
-		AttentionCached(got[past*qd:], s, qkv[past*w:], w, kc, vc, n, past, h, hkv, d)
+		AttentionCached(got[past*qd:], s, qkv[past*w:], w, kt, ldk, vc, n, past, h, hkv, d)
 	}
 	for i := range got {
 		if math.Abs(float64(got[i]-y[i])) > 1e-6 {

@@ -42,7 +42,7 @@ func Peak(threads int, d time.Duration) (PeakResult, error) {
 	for {
 		t := time.Now()
 		runFMA(l, n)
-		if e := time.Since(t); e > d/20 || n > 1<<34 {
+		if e := time.Since(t); e > d/20 || n > 1<<28 {
 			n = int(float64(n) * float64(d/5) / float64(max(e, time.Microsecond)))
 			break
 		}

@@ -233,7 +233,8 @@ func TestParallelForTask(t *testing.T) {
 				AttentionBackward(dqkv, datt, y, qkv, att, prefix, b, tt, h, h, d)
 				AttentionForward(y, att, qkv[:n*2*c], prefix, b, tt, h, 1, d)
 				AttentionBackward(dqkv[:n*2*c], datt, y, qkv[:n*2*c], att, prefix, b, tt, h, 1, d)
-				AttentionCached(y, datt, qkv, 3*c, x, x, tt, 0, h, h, d)
+				AttentionCached(y, datt, qkv, 3*c, x, tt, x, tt, 0, h, h, d)
+				AttentionCached(y, datt, qkv, 3*c, x, tt, x, tt-1, 1, h, h, d)
 			}},
 			{"SwiGLU", func() { SwiGLUForward(act, gu, n, f); SwiGLUBackward(dgu, act, gu, n, f) }},
 			{"SoftmaxCrossEntropy", func() {

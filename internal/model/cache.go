@@ -5,7 +5,8 @@ import "midas/internal/kern"
 // Cache holds the keys and values of every layer for incremental decoding (inference only).
 type Cache struct {
 	Len  int         // positions held
-	k, v [][]float32 // [L][maxT·KVDim]
+	kt   [][]float32 // [L][KVDim·maxT]: the keys transposed, row r = component r of every position
+	v    [][]float32 // [L][maxT·KVDim]
 	max  int
 	sc   DecodeScratch // Extend's working memory
 }
@@ -63,7 +64,7 @@ func (m *Model) NewCache(maxT int) *Cache {
 	}
 	c := &Cache{max: maxT}
 	for l := 0; l < m.Layout.Depth(); l++ {
-		c.k = append(c.k, make([]float32, maxT*m.Cfg.KVDim()))
+		c.kt = append(c.kt, make([]float32, maxT*m.Cfg.KVDim()))
 		c.v = append(c.v, make([]float32, maxT*m.Cfg.KVDim()))
 	}
 	return c
@@ -89,12 +90,14 @@ func grow32(b []float32, n int) []float32 {
 
 // CopyPrefix makes c hold the first n positions of src (n ≤ src.Len; both of one model).
 func (c *Cache) CopyPrefix(src *Cache, n int) {
-	if n < 0 || n > src.Len || n > c.max || len(c.k) != len(src.k) {
+	if n < 0 || n > src.Len || n > c.max || len(c.kt) != len(src.kt) || len(c.kt[0])/c.max != len(src.kt[0])/src.max {
 		panic("model: Cache.CopyPrefix out of range")
 	}
-	kv := len(src.k[0]) / src.max
-	for l := range c.k {
-		copy(c.k[l][:n*kv], src.k[l][:n*kv])
+	kv := len(src.kt[0]) / src.max
+	for l := range c.kt {
+		for r := 0; r < kv; r++ {
+			copy(c.kt[l][r*c.max:r*c.max+n], src.kt[l][r*src.max:r*src.max+n])
+		}
 		copy(c.v[l][:n*kv], src.v[l][:n*kv])
 	}
 	c.Len = n
@@ -211,9 +214,12 @@ func (m *Model) attendCached(sc *DecodeScratch, c *Cache, l, off, n int) {
 	H, Hkv, D, Q, KV, W := cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim(), cfg.QDim(), cfg.KVDim(), cfg.QKVDim()
 	qkv, past := sc.qkv[off*W:(off+n)*W], c.Len
 	kern.RoPEForward(qkv, m.rope, 1, n, H+Hkv, W, past)
+	kt := c.kt[l]
 	for i := 0; i < n; i++ {
-		copy(c.k[l][(past+i)*KV:(past+i+1)*KV], qkv[i*W+Q:i*W+Q+KV])
+		for r, x := range qkv[i*W+Q : i*W+Q+KV] {
+			kt[r*c.max+past+i] = x
+		}
 		copy(c.v[l][(past+i)*KV:(past+i+1)*KV], qkv[i*W+Q+KV:i*W+W])
 	}
-	kern.AttentionCached(sc.y[off*Q:(off+n)*Q], sc.s, qkv, W, c.k[l], c.v[l], n, past, H, Hkv, D)
+	kern.AttentionCached(sc.y[off*Q:(off+n)*Q], sc.s, qkv, W, kt, c.max, c.v[l], n, past, H, Hkv, D)
 }
