@@ -577,9 +577,9 @@ GLOBL rowmask<>(SB), RODATA|NOPTR, $64
 
 // func gemmRowFMA(kc int, a, b *float32, ldb int, c *float32, n int, alpha, beta float32)
 // c[j] = alpha·Σ_{p<kc} a[p]·b[p·ldb+j] + beta·c[j] for j < n (kc, n ≥ 1): 64 columns at a time
-// (eight FMA chains), then 8, then the last 1–7 with masked loads and stores. Each element is what the
-// AVX micro-kernels compute: a fused multiply-add chain in k order from zero, times alpha, plus one
-// fused beta·C when beta ≠ ±0.
+// (eight FMA chains), then one group of 32 if left, then 8 at a time, then the last 1–7 with masked
+// loads and stores. Each element is what the AVX micro-kernels compute: a fused multiply-add chain
+// in k order from zero, times alpha, plus one fused beta·C when beta ≠ ±0.
 TEXT ·gemmRowFMA(SB), NOSPLIT, $0-56
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), AX
@@ -595,7 +595,7 @@ TEXT ·gemmRowFMA(SB), NOSPLIT, $0-56
 
 row64:
 	CMPQ SI, $64
-	JL row8
+	JL row32
 	VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4; VXORPS Y5, Y5, Y5; VXORPS Y6, Y6, Y6; VXORPS Y7, Y7, Y7
 	MOVQ AX, R8
@@ -634,6 +634,36 @@ row64st:
 	ADDQ $256, BX
 	SUBQ $64, SI
 	JMP row64
+
+row32:
+	CMPQ SI, $32
+	JL row8
+	VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
+	MOVQ AX, R8
+	MOVQ BX, R9
+	MOVQ CX, R10
+row32k:
+	VBROADCASTSS (R8), Y8
+	VFMADD231PS (R9), Y8, Y0
+	VFMADD231PS 32(R9), Y8, Y1
+	VFMADD231PS 64(R9), Y8, Y2
+	VFMADD231PS 96(R9), Y8, Y3
+	ADDQ $4, R8
+	ADDQ DX, R9
+	DECQ R10
+	JNZ row32k
+	VMULPS Y14, Y0, Y0; VMULPS Y14, Y1, Y1; VMULPS Y14, Y2, Y2; VMULPS Y14, Y3, Y3
+	TESTL R11, R11
+	JZ row32st
+	VFMADD231PS (DI), Y15, Y0
+	VFMADD231PS 32(DI), Y15, Y1
+	VFMADD231PS 64(DI), Y15, Y2
+	VFMADD231PS 96(DI), Y15, Y3
+row32st:
+	VMOVUPS Y0, (DI); VMOVUPS Y1, 32(DI); VMOVUPS Y2, 64(DI); VMOVUPS Y3, 96(DI)
+	ADDQ $128, DI
+	ADDQ $128, BX
+	SUBQ $32, SI
 
 row8:
 	CMPQ SI, $8
