@@ -27,7 +27,7 @@ func AttentionForward(y, att, qkv []float32, prefix []int, b, t, h, hkv, d int) 
 	need("AttentionForward", "att", att, b*h*t*t)
 	need("AttentionForward", "y", y, b*t*h*d)
 	checkPrefix("AttentionForward", prefix, b, t)
-	scale := float32(1 / math.Sqrt(float64(d)))
+	scale := attScale(d)
 	parallelArgs(&attFwdFree, b*h, attFwd{y, att, qkv, prefix, t, h, hkv, d, scale})
 }
 
@@ -144,7 +144,7 @@ func AttentionBackward(dqkv, datt, dy, qkv, att []float32, prefix []int, b, t, h
 	need("AttentionBackward", "qkv", qkv, b*t*w)
 	need("AttentionBackward", "att", att, b*h*t*t)
 	checkPrefix("AttentionBackward", prefix, b, t)
-	scale := float32(1 / math.Sqrt(float64(d)))
+	scale := attScale(d)
 	// One task per (batch, key/value head): it owns that head's dk and dv.
 	parallelArgs(&attBwdFree, b*hkv, attBwd{dqkv, datt, dy, qkv, att, prefix, t, h, hkv, d, scale})
 }
@@ -231,54 +231,106 @@ func (a *attBwd) head(bi, kh, j, pOff, dpOff int) {
 // cache on every call.
 func AttentionCached(y, s, q []float32, ldq int, kt []float32, ldk int, vc []float32, n, past, h, hkv, d int) {
 	checkHeads("AttentionCached", h, hkv)
-	tk := past + n
-	if ldk < tk {
-		panic(fmt.Sprintf("kern: AttentionCached: ldk=%d < %d positions", ldk, tk))
+	e := CachedAttention{Y: y, S: s, Q: q, LDQ: ldq, KT: kt, LDK: ldk, V: vc, N: n, Past: past}
+	e.check("AttentionCached", h, hkv, d)
+	parallelArgs(&attCachedFree, h, attCached{e, h, hkv, d, attScale(d)})
+}
+
+// CachedAttention is one cache's share of AttentionCachedBatch: AttentionCached's arguments but for
+// the head counts and width.
+type CachedAttention struct {
+	Y, S, Q []float32
+	LDQ     int
+	KT      []float32
+	LDK     int
+	V       []float32
+	N, Past int
+}
+
+// AttentionCachedBatch runs AttentionCached(e.Y, e.S, e.Q, e.LDQ, e.KT, e.LDK, e.V, e.N, e.Past,
+// h, hkv, d) for every entry e — distinct outputs and scratches — with the heads of all of them in one
+// parallel loop (a decoding step of many prompts wakes the workers once per layer, not once per
+// prompt). Bitwise the separate calls.
+func AttentionCachedBatch(es []CachedAttention, h, hkv, d int) {
+	checkHeads("AttentionCachedBatch", h, hkv)
+	for i := range es {
+		es[i].check("AttentionCachedBatch", h, hkv, d)
 	}
-	need("AttentionCached", "q", q, (n-1)*ldq+h*d)
-	need("AttentionCached", "kt", kt, (hkv*d-1)*ldk+tk)
-	need("AttentionCached", "vc", vc, tk*hkv*d)
-	need("AttentionCached", "y", y, n*h*d)
-	need("AttentionCached", "s", s, h*n*tk)
-	scale := float32(1 / math.Sqrt(float64(d)))
-	parallelArgs(&attCachedFree, h, attCached{y, s, q, kt, vc, ldq, ldk, n, past, h, hkv, d, scale})
+	parallelArgs(&attBatchFree, len(es)*h, attBatch{es, h, hkv, d, attScale(d)})
+}
+
+func attScale(d int) float32 { return float32(1 / math.Sqrt(float64(d))) }
+
+// check panics, naming fn, unless e's buffers hold what h query heads, hkv key/value heads of width d need.
+func (e *CachedAttention) check(fn string, h, hkv, d int) {
+	tk := e.Past + e.N
+	if e.LDK < tk {
+		panic(fmt.Sprintf("kern: %s: ldk=%d < %d positions", fn, e.LDK, tk))
+	}
+	need(fn, "q", e.Q, (e.N-1)*e.LDQ+h*d)
+	need(fn, "kt", e.KT, (hkv*d-1)*e.LDK+tk)
+	need(fn, "vc", e.V, tk*hkv*d)
+	need(fn, "y", e.Y, e.N*h*d)
+	need(fn, "s", e.S, h*e.N*tk)
 }
 
 // attCached holds the arguments of AttentionCached; Run computes heads [lo, hi).
 type attCached struct {
-	y, s, q, kt, vc              []float32
-	ldq, ldk, n, past, h, hkv, d int
-	scale                        float32
+	e         CachedAttention
+	h, hkv, d int
+	scale     float32
 }
 
 var attCachedFree taskFree[attCached]
 
 func (a *attCached) Run(lo, hi int) {
-	y, s, q, kt, vc, ldq, ldk, n, past, d := a.y, a.s, a.q, a.kt, a.vc, a.ldq, a.ldk, a.n, a.past, a.d
-	qd, kvd, g := a.h*d, a.hkv*d, a.h/a.hkv
-	tk := past + n
 	for hh := lo; hh < hi; hh++ {
-		p := s[hh*n*tk : (hh+1)*n*tk]
-		kh, vh := kt[(hh/g)*d*ldk:], vc[(hh/g)*d:]
-		if n == 1 {
-			GemmRow(tk, d, a.scale, q[hh*d:], kh, ldk, p)
-		} else {
-			GemmSerial(false, false, n, tk, d, a.scale, q[hh*d:], ldq, kh, ldk, 0, p, tk)
+		a.e.head(hh, a.h, a.hkv, a.d, a.scale)
+	}
+}
+
+// attBatch holds the arguments of AttentionCachedBatch; Run computes units [lo, hi), unit u being
+// head u%h of entry u/h.
+type attBatch struct {
+	es        []CachedAttention
+	h, hkv, d int
+	scale     float32
+}
+
+var attBatchFree taskFree[attBatch]
+
+func (a *attBatch) Run(lo, hi int) {
+	for u := lo; u < hi; u++ {
+		a.es[u/a.h].head(u%a.h, a.h, a.hkv, a.d, a.scale)
+	}
+}
+
+// head computes query head hh of e: the scores against the cached keys, the causal softmax, the
+// weighted values.
+func (e *CachedAttention) head(hh, h, hkv, d int, scale float32) {
+	y, s, q, kt, vc, ldq, ldk, n, past := e.Y, e.S, e.Q, e.KT, e.V, e.LDQ, e.LDK, e.N, e.Past
+	qd, kvd, g := h*d, hkv*d, h/hkv
+	tk := past + n
+	p := s[hh*n*tk : (hh+1)*n*tk]
+	kh, vh := kt[(hh/g)*d*ldk:], vc[(hh/g)*d:]
+	if n == 1 {
+		GemmRow(tk, d, scale, q[hh*d:], kh, ldk, p)
+	} else {
+		GemmSerial(false, false, n, tk, d, scale, q[hh*d:], ldq, kh, ldk, 0, p, tk)
+	}
+	for i := 0; i < n; i++ {
+		row := p[i*tk : i*tk+tk]
+		last := past + i // attend to 0..last
+		mx := row[0]
+		for _, x := range row[1 : last+1] {
+			mx = max(mx, x)
 		}
-		for i := 0; i < n; i++ {
-			row := p[i*tk : i*tk+tk]
-			last := past + i // attend to 0..last
-			mx := row[0]
-			for _, x := range row[1 : last+1] {
-				mx = max(mx, x)
-			}
-			expNormalize(row[:last+1], mx)
-			clear(row[last+1:])
-		}
-		if n == 1 {
-			GemmRow(d, tk, 1, p, vh, kvd, y[hh*d:])
-		} else {
-			GemmSerial(false, false, n, d, tk, 1, p, tk, vh, kvd, 0, y[hh*d:], qd)
-		}
+		expNormalize(row[:last+1], mx)
+		clear(row[last+1:])
+	}
+	if n == 1 {
+		GemmRow(d, tk, 1, p, vh, kvd, y[hh*d:])
+	} else {
+		GemmSerial(false, false, n, d, tk, 1, p, tk, vh, kvd, 0, y[hh*d:], qd)
 	}
 }

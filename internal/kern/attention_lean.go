@@ -1,9 +1,6 @@
 package kern
 
-import (
-	"math"
-	"sync"
-)
+import "sync"
 
 // Attention that keeps O(B·H·T) for its backward instead of the B·H·T·T probabilities: the forward
 // saves each query row's softmax statistics — the maximum of its visible scores and the inverse of
@@ -26,7 +23,7 @@ func AttentionForwardLean(y, stats, qkv []float32, prefix []int, b, t, h, hkv, d
 	need("AttentionForwardLean", "stats", stats, AttentionStatsLen(b, t, h))
 	need("AttentionForwardLean", "y", y, b*t*h*d)
 	checkPrefix("AttentionForwardLean", prefix, b, t)
-	scale := float32(1 / math.Sqrt(float64(d)))
+	scale := attScale(d)
 	parallelArgs(&attLeanFwdFree, b*h, attLeanFwd{y, stats, qkv, prefix, t, h, hkv, d, scale})
 }
 
@@ -87,7 +84,7 @@ func AttentionBackwardLean(dqkv, dy, qkv, stats []float32, prefix []int, b, t, h
 	need("AttentionBackwardLean", "qkv", qkv, b*t*w)
 	need("AttentionBackwardLean", "stats", stats, AttentionStatsLen(b, t, h))
 	checkPrefix("AttentionBackwardLean", prefix, b, t)
-	scale := float32(1 / math.Sqrt(float64(d)))
+	scale := attScale(d)
 	parallelArgs(&attLeanBwdFree, b*hkv, attLeanBwd{dqkv, dy, qkv, stats, prefix, t, h, hkv, d, scale})
 }
 

@@ -19,6 +19,7 @@ type DecodeScratch struct {
 	caches                           [1]*Cache
 	tokens                           [1][]int32
 	out                              [][]float32
+	att                              []kern.CachedAttention // one layer's attention, cache by cache
 	packs                            map[int]*kern.PackedB // by tensor offset (Pack)
 	// All makes ExtendBatch return the logits of every new position of each cache ([n_b·V], row
 	// by row), not only of the last.
@@ -127,7 +128,7 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 			panic("model: Extend: no tokens, or the cache is full")
 		}
 		n += len(tokens[b])
-		att = max(att, len(tokens[b])*(c.Len+len(tokens[b])))
+		att += len(tokens[b]) * (c.Len + len(tokens[b])) // each cache its own scratch
 	}
 	C, F, H, V := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.VocabSize
 	Q, W := cfg.QDim(), cfg.QKVDim()
@@ -153,11 +154,7 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 		at := func(k int) int { return m.Layout.layerTensor(l, k).Offset }
 		kern.RMSNormForward(sc.h, sc.rstd, x, lay(tLN1, C), n, C, eps)
 		sc.gemmW(P, at(tQ), n, W, C, sc.h, 0, sc.qkv)
-		off := 0
-		for b, c := range caches {
-			m.attendCached(sc, c, l, off, len(tokens[b]))
-			off += len(tokens[b])
-		}
+		m.attendCached(sc, caches, tokens, l)
 		sc.gemmW(P, at(tO), n, C, Q, sc.y, 1, x)
 		kern.RMSNormForward(sc.h, sc.rstd, x, lay(tLN2, C), n, C, eps)
 		sc.gemmW(P, at(tGate), n, 2*F, C, sc.h, 0, sc.gu)
@@ -207,19 +204,30 @@ func (m *Model) headLogits(sc *DecodeScratch, tokens [][]int32, n int) [][]float
 	return sc.out
 }
 
-// attendCached rotates the n new rows of cache c (rows off.. of sc.qkv), appends their keys and values
-// to c's layer l, and writes their attention outputs to sc.y.
-func (m *Model) attendCached(sc *DecodeScratch, c *Cache, l, off, n int) {
+// attendCached rotates the new rows of every cache (in order in sc.qkv), appends their keys and
+// values to the caches' layer l, and writes their attention outputs to sc.y: all caches' heads in one
+// parallel loop.
+func (m *Model) attendCached(sc *DecodeScratch, caches []*Cache, tokens [][]int32, l int) {
 	cfg := m.Cfg
 	H, Hkv, D, Q, KV, W := cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim(), cfg.QDim(), cfg.KVDim(), cfg.QKVDim()
-	qkv, past := sc.qkv[off*W:(off+n)*W], c.Len
-	kern.RoPEForward(qkv, m.rope, 1, n, H+Hkv, W, past)
-	kt := c.kt[l]
-	for i := 0; i < n; i++ {
-		for r, x := range qkv[i*W+Q : i*W+Q+KV] {
-			kt[r*c.max+past+i] = x
+	sc.att = sc.att[:0]
+	off, soff := 0, 0
+	for b, c := range caches {
+		n, past := len(tokens[b]), c.Len
+		qkv := sc.qkv[off*W : (off+n)*W]
+		kern.RoPEForward(qkv, m.rope, 1, n, H+Hkv, W, past)
+		kt := c.kt[l]
+		for i := 0; i < n; i++ {
+			for r, x := range qkv[i*W+Q : i*W+Q+KV] {
+				kt[r*c.max+past+i] = x
+			}
+			copy(c.v[l][(past+i)*KV:(past+i+1)*KV], qkv[i*W+Q+KV:i*W+W])
 		}
-		copy(c.v[l][(past+i)*KV:(past+i+1)*KV], qkv[i*W+Q+KV:i*W+W])
+		s := H * n * (past + n)
+		sc.att = append(sc.att, kern.CachedAttention{Y: sc.y[off*Q : (off+n)*Q], S: sc.s[soff : soff+s], Q: qkv, LDQ: W,
+			KT: kt, LDK: c.max, V: c.v[l], N: n, Past: past})
+		off, soff = off+n, soff+s
 	}
-	kern.AttentionCached(sc.y[off*Q:(off+n)*Q], sc.s, qkv, W, kt, c.max, c.v[l], n, past, H, Hkv, D)
+	kern.AttentionCachedBatch(sc.att, H, Hkv, D)
+	clear(sc.att) // drop the references to the caches
 }
