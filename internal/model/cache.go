@@ -4,11 +4,11 @@ import "midas/internal/kern"
 
 // Cache holds the keys and values of every layer for incremental decoding (inference only).
 type Cache struct {
-	Len  int         // positions held
-	kt   [][]float32 // [L][KVDim·maxT]: the keys transposed, row r = component r of every position
-	v    [][]float32 // [L][maxT·KVDim]
-	max  int
-	sc   DecodeScratch // Extend's working memory
+	Len int         // positions held
+	kt  [][]float32 // [L][KVDim·maxT]: the keys transposed, row r = component r of every position
+	v   [][]float32 // [L][maxT·KVDim]
+	max int
+	sc  DecodeScratch // Extend's working memory
 }
 
 // DecodeScratch is the working memory of Extend and ExtendBatch, grown to the largest call seen.
@@ -20,7 +20,7 @@ type DecodeScratch struct {
 	tokens                           [1][]int32
 	out                              [][]float32
 	att                              []kern.CachedAttention // one layer's attention, cache by cache
-	packs                            map[int]*kern.PackedB // by tensor offset (Pack)
+	packs                            map[int]*kern.PackedB  // by tensor offset (Pack)
 	// All makes ExtendBatch return the logits of every new position of each cache ([n_b·V], row
 	// by row), not only of the last.
 	All bool
