@@ -4,8 +4,9 @@
 // frequencies), SwiGLU, causal attention (multi-head or grouped-query, with an optional bidirectional
 // prefix per row), softmax cross-entropy, and the worker pool they share (ParallelFor, and
 // ParallelForTask, which does not allocate). The elementwise loops (exp-based SwiGLU, softmax and
-// cross-entropy sweeps, RoPE, RMSNorm) have AVX-512 and AVX2 versions chosen at run time that are
-// bitwise equal to their scalar Go twins; row sums add in 16 interleaved partial sums (sumLanes), an order fixed by the length alone.
+// cross-entropy sweeps, RoPE, RMSNorm) have AVX-512 and AVX2 versions chosen at run time on amd64, and
+// NEON versions on arm64, all bitwise equal to their scalar Go twins; row sums add in 16 interleaved
+// partial sums (sumLanes), an order fixed by the length alone.
 //
 // Dimensions use single letters throughout: B batch, T time (sequence), C model dim, H heads, D head dim
 // (C = H·D), F FFN hidden dim, V vocabulary, N = B·T rows. Buffers are row-major []float32 and every

@@ -2,13 +2,15 @@ package kern
 
 // Elementwise loops built on Exp32: the hot spots of SwiGLU, the attention softmax and cross-entropy.
 // Each has a scalar twin (expSubGo, siluMulGo, swigluGradGo) that is its reference loop. The SIMD
-// versions (elem_amd64.s) evaluate the same float32 operations in the same order lane by lane, without
-// FMA, so every backend gives bitwise the same results as the twin, on any CPU and thread count.
+// versions (elem_amd64.s: AVX-512 and AVX2; elem_arm64.s: NEON) evaluate the same float32 operations in
+// the same order lane by lane, without FMA, so every backend gives bitwise the same results as the twin,
+// on any CPU and thread count. The twins round every product explicitly (float32(a*b) + c) because Go
+// fuses a*b + c into a multiply-add on arm64 (and with GOAMD64=v3).
 // elemLanes is the vector width in use (0: the scalar twins); the vector routines take a multiple of
 // it, and the wrappers below finish the remainder by running one more vector over a zero-padded
 // copy, so short rows (early causal-softmax rows) stay vectorized.
 
-// elemMaxLanes bounds elemLanes (AVX-512: 16 float32).
+// elemMaxLanes bounds elemLanes (AVX-512: 16 float32; AVX2 8, NEON 4).
 const elemMaxLanes = 16
 
 // expSub sets dst[j] = Exp32(src[j] − m) for j < len(src). dst may alias src exactly.

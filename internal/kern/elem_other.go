@@ -1,8 +1,9 @@
-//go:build !amd64
+//go:build !amd64 && !arm64
 
 package kern
 
-// Other architectures run the scalar twins of elem.go.
+// Architectures without vector elementwise kernels (neither amd64 nor arm64) run the scalar twins of
+// elem.go.
 var elemLanes = 0
 
 func elemBackends() []int { return []int{0} }

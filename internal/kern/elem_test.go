@@ -3,6 +3,7 @@ package kern
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -13,6 +14,24 @@ func withLanes(t *testing.T, f func(t *testing.T)) {
 	for _, w := range elemBackends() {
 		elemLanes = w
 		t.Run("lanes"+itoa(w), f)
+	}
+}
+
+// TestElemBackends checks the backend list that withLanes runs: widest first, powers of two up to
+// elemMaxLanes, ending with the scalar twins, starting from the one in use — and that arm64 really
+// tests its NEON backend (elem_arm64.s).
+func TestElemBackends(t *testing.T) {
+	l := elemBackends()
+	if len(l) == 0 || l[len(l)-1] != 0 || l[0] != elemLanes {
+		t.Fatalf("elemBackends() = %v with elemLanes %d: want the lanes in use first, 0 last", l, elemLanes)
+	}
+	for i, w := range l[:len(l)-1] {
+		if w > elemMaxLanes || w&(w-1) != 0 || w <= l[i+1] {
+			t.Fatalf("elemBackends() = %v: want decreasing powers of two ≤ %d", l, elemMaxLanes)
+		}
+	}
+	if runtime.GOARCH == "arm64" && l[0] != 4 {
+		t.Fatalf("arm64: elemBackends() = %v, want NEON (4 lanes) first", l)
 	}
 }
 
@@ -62,8 +81,9 @@ func guarded(t *testing.T, n int) ([]float32, func(name string)) {
 	}
 }
 
-// elemLens covers empty, shorter than a vector, every remainder mod 16, and a few long rows.
-var elemLens = []int{0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 23, 31, 32, 33, 47, 63, 64, 65, 100, 255, 256, 683}
+// elemLens covers empty, shorter than a vector, every remainder mod 16 (so mod 4 and 8 too), one
+// vector of each width (4, 8, 16) with and without a tail, and a few long rows.
+var elemLens = []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 23, 31, 32, 33, 47, 63, 64, 65, 100, 255, 256, 683}
 
 func TestExpSub(t *testing.T) {
 	withLanes(t, func(t *testing.T) {
@@ -112,6 +132,67 @@ func TestExpSubSweep(t *testing.T) {
 				t.Fatalf("exp(%v) (bits %#x) = %v, want %v", x, math.Float32bits(x), got[j], want)
 			}
 		}
+	})
+}
+
+// expEdges are the inputs where Exp32's steps change: for every k = floor(x·log2e + 0.5) in range (odd
+// and even, negative and positive), x = k·ln2 and x = (k+½)·ln2 (where the rounding to k flips) with
+// two float32 neighbours each side; the cut-offs ±1 ulp; and NaNs with other payloads and signs.
+var expEdges = func() []float32 {
+	var s []float32
+	add := func(x float32) {
+		lo, hi := x, x
+		s = append(s, x)
+		for i := 0; i < 2; i++ {
+			lo, hi = math.Nextafter32(lo, float32(math.Inf(-1))), math.Nextafter32(hi, float32(math.Inf(1)))
+			s = append(s, lo, hi)
+		}
+	}
+	for k := -130; k <= 130; k++ {
+		add(float32(float64(k) * math.Ln2))
+		add(float32((float64(k) + 0.5) * math.Ln2))
+	}
+	add(88.72283)
+	add(-87.33654)
+	s = append(s, math.Float32frombits(0x7fc00001), math.Float32frombits(0xffc00000), // quiet NaNs
+		math.Float32frombits(0x7f800001), math.Float32frombits(0xff812345), // signalling NaNs
+		math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32)
+	return append(s, elemSpecial...)
+}()
+
+// TestExpEdges runs expSub, siluMul and swigluGrad over expEdges (as x, as the gate) on every backend
+// and compares with Exp32 and the twins bit for bit, the tail included (the length is not a multiple
+// of 16).
+func TestExpEdges(t *testing.T) {
+	n := len(expEdges)
+	if n%16 == 0 {
+		n-- // keep a tail for the zero-padded last vector
+	}
+	x := expEdges[:n]
+	withLanes(t, func(t *testing.T) {
+		for _, m := range []float32{0, -0.5, 3} {
+			got, check := guarded(t, n)
+			expSub(got, x, m)
+			check("expSub")
+			for j := range x {
+				if want := Exp32(x[j] - m); !sameBits(got[j], want) {
+					t.Fatalf("expSub(%v (bits %#x) − %v) = %v, want %v", x[j], math.Float32bits(x[j]), m, got[j], want)
+				}
+			}
+		}
+		u, d := make([]float32, n), make([]float32, n)
+		for j := range u {
+			u[j], d[j] = 1.5, -0.75
+		}
+		o, want := make([]float32, n), make([]float32, n)
+		siluMul(o, x, u)
+		siluMulGo(want, x, u)
+		cmpBits(t, "siluMul", o, want)
+		dg, du, wg, wu := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		swigluGrad(dg, du, d, x, u)
+		swigluGradGo(wg, wu, d, x, u)
+		cmpBits(t, "swigluGrad dg", dg, wg)
+		cmpBits(t, "swigluGrad du", du, wu)
 	})
 }
 
@@ -213,7 +294,7 @@ func BenchmarkElem(b *testing.B) {
 func TestRoPERotMatchesGo(t *testing.T) {
 	withLanes(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(21, 22))
-		for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 32, 33, 64} {
+		for _, n := range []int{0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 32, 33, 64} {
 			for _, sign := range []float32{1, -1} {
 				x1, x2 := elemInput(r, n, 2), elemInput(r, n, 2)
 				cs, sn := randSlice(r, n, 1), randSlice(r, n, 1)
@@ -242,7 +323,7 @@ func TestRoPERotMatchesGo(t *testing.T) {
 func TestRowSumsMatchGo(t *testing.T) {
 	withLanes(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(23, 24))
-		for _, n := range []int{0, 1, 15, 16, 17, 31, 32, 33, 256, 683} {
+		for _, n := range []int{0, 1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 48, 256, 683} {
 			a, b, c := randSlice(r, n, 2), randSlice(r, n, 1), randSlice(r, n, 3)
 			var ss, sa, d, da float64
 			for j := range a {
@@ -271,7 +352,7 @@ func TestRowSumsMatchGo(t *testing.T) {
 func TestRMSNormSweepsMatchGo(t *testing.T) {
 	withLanes(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(25, 26))
-		for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 33, 256, 683} {
+		for _, n := range []int{0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 256, 683} {
 			x, w, dr, acc := elemInput(r, n, 2), randSlice(r, n, 1), elemInput(r, n, 1), randSlice(r, n, 1)
 			const rs, k = 0.7, -0.3
 			out, check := guarded(t, n)
@@ -314,7 +395,7 @@ func cmpBits(t *testing.T, name string, got, want []float32) {
 func TestSoftmaxSweepsMatchGo(t *testing.T) {
 	withLanes(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(27, 28))
-		for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 33, 256} {
+		for _, n := range []int{0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 48, 256} {
 			a, b := elemInput(r, n, 2), elemInput(r, n, 1)
 			if got, want := sum(a), sumGo(a); !sameBits(got, want) {
 				t.Fatalf("n=%d: sum = %v, twin %v", n, got, want)

@@ -21,8 +21,8 @@ func Exp32(x float32) float32 {
 		ln2lo = -2.12194440e-4
 	)
 	// The float32 conversions round every product before the sum that follows: they forbid fused
-	// multiply-adds (which GOAMD64=v3 would otherwise emit), so that Exp32 gives the same bits on
-	// every build and equals the SIMD versions in elem_amd64.s lane by lane.
+	// multiply-adds (which arm64 and GOAMD64=v3 would otherwise emit), so that Exp32 gives the same bits
+	// on every build and equals the SIMD versions in elem_amd64.s and elem_arm64.s lane by lane.
 	kf := float32(x*log2e) + 0.5
 	if kf < 0 {
 		kf -= 1

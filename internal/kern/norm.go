@@ -146,7 +146,7 @@ func rmsBwdCol(dw, dr, x []float32, r float32) {
 func rmsBwdColGo(dw, dr, x []float32, r float32) {
 	dr, x = dr[:len(dw)], x[:len(dw)]
 	for j := range dw {
-		dw[j] += float32(dr[j]*x[j]) * r
+		dw[j] += float32(float32(dr[j]*x[j]) * r) // rounded before the sum: no multiply-add on arm64
 	}
 }
 

@@ -112,7 +112,9 @@ func ropeRotGo(x1, x2, cs, sn []float32, sign float32) {
 	for i := range x1 {
 		a, c := x1[i], x2[i]
 		s := sign * sn[i]
-		x1[i] = a*cs[i] - c*s
-		x2[i] = c*cs[i] + a*s
+		// float32(…) rounds each product before the sum: without it Go fuses one of them into a
+		// multiply-add on arm64 (and with GOAMD64=v3), and the twin would differ from the SIMD versions.
+		x1[i] = float32(a*cs[i]) - float32(c*s)
+		x2[i] = float32(c*cs[i]) + float32(a*s)
 	}
 }
