@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"slices"
 	"strings"
 
 	"midas/internal/model"
@@ -105,8 +106,9 @@ const (
 // batched: a group's longest common token prefix (the shots of a few-shot prompt) runs once through
 // the decoder's cache, each prompt of the group continues in a cache of its own copied from it, and
 // the prompts' own tokens and every generated token go through the model together (ExtendBatch, one
-// GEMM per projection for the whole group). Groups hold up to 32 prompts, fewer when their caches
-// would need more than 256 MB.
+// GEMM per projection for the whole group). The prompts are grouped in sorted token order, so that
+// prompts sharing a prefix (the same shots, whatever the order they came in) share a group; groups
+// hold up to 32 prompts, fewer when their caches would need more than 256 MB.
 //
 // The first call packs the model's weights for the GEMMs (model.DecodeScratch.Pack): the model must
 // not change during the decoder's life (as for its cache).
@@ -116,10 +118,23 @@ func (d *Decoder) CompleteBatch(prompts [][]int32, maxNew int) []string {
 		d.packed = true
 	}
 	out := make([]string, len(prompts))
+	order := make([]int, len(prompts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return slices.Compare(prompts[i], prompts[j]) })
 	g := d.groupSize()
-	for lo := 0; lo < len(prompts); lo += g {
-		hi := min(lo+g, len(prompts))
-		d.completeGroup(prompts[lo:hi], maxNew, out[lo:hi])
+	ids, res := make([][]int32, 0, g), make([]string, g)
+	for lo := 0; lo < len(order); lo += g {
+		ids = ids[:0]
+		for _, i := range order[lo:min(lo+g, len(order))] {
+			ids = append(ids, prompts[i])
+		}
+		clear(res)
+		d.completeGroup(ids, maxNew, res[:len(ids)])
+		for k, i := range order[lo : lo+len(ids)] {
+			out[i] = res[k]
+		}
 	}
 	return out
 }
