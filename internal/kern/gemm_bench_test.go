@@ -89,3 +89,20 @@ func benchGemm(b *testing.B, g gemmBench) {
 	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k) * float64(b.N)
 	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// BenchmarkGenericTiles compares the two tiles of the pure Go backend on one CPU, in one process:
+// BenchmarkGenericTiles/<shape>/<tile>, GFLOP/s at one thread. On amd64 "4x4" is the tile the
+// generic backend used before the 3×2 one (it spills there).
+func BenchmarkGenericTiles(b *testing.B) {
+	prev := gemmCur.Load()
+	defer gemmCur.Store(prev)
+	tiles := map[string]*gemmBackend{"3x2": newGemmGeneric("amd64"), "4x4": newGemmGeneric("arm64")}
+	for _, g := range gemmBenches {
+		for _, name := range []string{"3x2", "4x4"} {
+			b.Run(fmt.Sprintf("%s_%dx%dx%d/%s", g.name, g.m, g.n, g.k, name), func(b *testing.B) {
+				gemmCur.Store(tiles[name])
+				withThreads(1, func() { benchGemm(b, g) })
+			})
+		}
+	}
+}
