@@ -3,6 +3,8 @@ package optim
 import (
 	"fmt"
 	"math"
+
+	"midas/internal/kern"
 )
 
 // AdamW holds the hyper-parameters of AdamW with decoupled weight decay, with the semantics of
@@ -81,28 +83,10 @@ func (o AdamW) Update(p, g, m, v []float32, lo, hi int, decay bool, lr float64, 
 	if decay {
 		keep = float32(1 - lr*o.WeightDecay)
 	}
-	b1, b2 := float32(o.Beta1), float32(o.Beta2)
 	// 1-beta rounded to float32 as torch does, then held in float64 for the fused multiply-adds.
-	c1, c2 := float64(float32(1-o.Beta1)), float64(float32(1-o.Beta2))
-	eps := float32(o.Eps)
-
-	// Equal-length reslices let the compiler drop the bounds checks in the loop.
-	p, g, m, v = p[lo:hi:hi], g[lo:hi:hi], m[lo:hi:hi], v[lo:hi:hi]
-	for i := range p {
-		// fma(a, b, c) is evaluated as float32(a*b + c) in float64, where a*b is exact. Two rules keep
-		// the loop fast and portable:
-		//  - every float32 value converted to float64 is dead after its conversion, so the compiler
-		//    converts in place; a conversion into another register (CVTSS2SD merges into it) would
-		//    chain each iteration to the previous one and run ~5x slower;
-		//  - explicit float32(...) conversions round products before additions, which forbids the
-		//    compiler from fusing them (it would on arm64 or GOAMD64=v3).
-		gd := float64(g[i])
-		mi := float32(gd*c1 + float64(m[i]*b1))
-		// float32(c2*gd) is torch's float32 product (1-beta2)*g: the float64 product is exact.
-		vi := float32(float64(float32(c2*gd))*gd + float64(v[i]*b2))
-		m[i] = mi
-		v[i] = vi
-		denom := float32(float32(math.Sqrt(float64(vi)))/bc2Sqrt) + eps
-		p[i] = float32(p[i]*keep) + float32(negStep*mi)/denom
-	}
+	sc := kern.AdamWScalars{Keep: keep, NegStep: negStep, BC2Sqrt: bc2Sqrt, Eps: float32(o.Eps),
+		B1: float32(o.Beta1), B2: float32(o.Beta2), C1: float64(float32(1 - o.Beta1)), C2: float64(float32(1 - o.Beta2))}
+	// fma(a, b, c) is evaluated as float32(a*b + c) in float64, where a*b is exact; kern.AdamWStep
+	// holds the loop (its Go twin, and four lanes at a time on AVX2, bitwise the same).
+	kern.AdamWStep(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], sc)
 }
