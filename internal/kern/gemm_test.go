@@ -418,9 +418,18 @@ func centred(r *rand.Rand) func(n int) []float32 {
 func TestGenericTilesBitwise(t *testing.T) {
 	prev := gemmCur.Load()
 	defer gemmCur.Store(prev)
-	fill := centred(rand.New(rand.NewSource(11)))
 	tiles := []*gemmBackend{newGemmGeneric("amd64"), newGemmGeneric("arm64")}
-	for _, sh := range [][3]int{{1, 1, 1}, {3, 2, 7}, {13, 21, 301}, {97, 130, 513}, {3, 1030, 64}} {
+	shapes := [][3]int{{1, 1, 1}, {3, 2, 7}, {13, 21, 301}, {97, 130, 513}, {3, 1030, 64}}
+	gemmBitwiseCases(t, 11, shapes, []int{1, 2}, func(i int) { gemmCur.Store(tiles[i]) }, "the 3×2 tile differs from the 4×4")
+}
+
+// gemmBitwiseCases runs Gemm(…, alpha 0.75, …) on random matrices of every shape, transposition,
+// beta 0 and 1 and thread count twice, after use(0) and after use(1), and fails with msg unless the
+// two results are bit for bit equal.
+func gemmBitwiseCases(t *testing.T, seed int64, shapes [][3]int, threads []int, use func(int), msg string) {
+	t.Helper()
+	fill := centred(rand.New(rand.NewSource(seed)))
+	for _, sh := range shapes {
 		m, n, k := sh[0], sh[1], sh[2]
 		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
 			lda, ldb := k, n
@@ -432,15 +441,15 @@ func TestGenericTilesBitwise(t *testing.T) {
 			}
 			a, b, c0 := fill(m*k), fill(n*k), fill(m*n)
 			for _, beta := range []float32{0, 1} {
-				for _, th := range []int{1, 2} {
+				for _, th := range threads {
 					var out [2][]float32
-					for i, be := range tiles {
-						gemmCur.Store(be)
+					for i := range out {
+						use(i)
 						out[i] = slices.Clone(c0)
 						withThreads(th, func() { Gemm(tr[0], tr[1], m, n, k, 0.75, a, lda, b, ldb, beta, out[i], n) })
 					}
 					if !slices.Equal(out[0], out[1]) {
-						t.Fatalf("%v trans %v beta %v threads %d: the 3×2 tile differs from the 4×4", sh, tr, beta, th)
+						t.Fatalf("%v trans %v beta %v threads %d: %s", sh, tr, beta, th, msg)
 					}
 				}
 			}
