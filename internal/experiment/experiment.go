@@ -225,6 +225,7 @@ func (s Spec) train(i, n int, j Job, ev Events, interrupt bool) (stopped bool, e
 			return false, nil
 		} else {
 			cfg.Resume, status = j.Dir, fmt.Sprintf("resuming at step %d", st.Step)
+			cfg.Cadence = func(o *train.Options) { o.Recompute = j.Options.Recompute } // as asked now
 		}
 	}
 	notify(ev, i, n, j, status)

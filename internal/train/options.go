@@ -228,12 +228,13 @@ func (o Options) TextSeed() uint64 {
 }
 
 // AskedDiff is OptionsDiff between a saved run's options and the options asked for it again, less
-// what training itself settles: the vocabulary size, which a tokenizer trained on little text leaves
-// below the one asked for.
+// what training itself settles (the vocabulary size, which a tokenizer trained on little text leaves
+// below the one asked for) and what changes no result (Recompute).
 func AskedDiff(saved, asked Options) []string {
 	if v := saved.Model.VocabSize; v > 0 && v < asked.Model.VocabSize {
 		asked.Model.VocabSize = v
 	}
+	asked.Recompute = saved.Recompute
 	return OptionsDiff(saved, asked)
 }
 

@@ -50,3 +50,19 @@ func FuzzParseOptions(f *testing.F) {
 		_ = o.Validate()
 	})
 }
+
+// TestAskedDiff: asking a saved run again ignores a smaller trained vocabulary and Recompute (which
+// changes no result), and names every other difference.
+func TestAskedDiff(t *testing.T) {
+	saved := DefaultOptions(model.Presets["tiny"])
+	asked := saved
+	asked.Model.VocabSize++
+	asked.Recompute = true
+	if d := AskedDiff(saved, asked); len(d) != 0 {
+		t.Fatalf("AskedDiff = %v, want none", d)
+	}
+	asked.LR *= 2
+	if d := AskedDiff(saved, asked); strings.Join(d, ",") != "lr" {
+		t.Fatalf("AskedDiff = %v, want [lr]", d)
+	}
+}
