@@ -43,7 +43,10 @@ func TestTrain(t *testing.T) {
 	if r.StateBytes != 16*int64(r.Params) || r.TokenBytes != 4*(4*32+1) || r.ActivationBytes <= 0 {
 		t.Errorf("estimate parts %d, %d, %d", r.StateBytes, r.ActivationBytes, r.TokenBytes)
 	}
-	if r.EstimateBytes() != r.StateBytes+r.ActivationBytes+r.TokenBytes {
+	if _, err := os.Stat("/proc/self/status"); err == nil && !(r.BaseBytes > 0 && r.BaseBytes < r.PeakRSS) {
+		t.Errorf("process base %d of peak %d with /proc available", r.BaseBytes, r.PeakRSS)
+	}
+	if r.EstimateBytes() != r.StateBytes+r.ActivationBytes+r.TokenBytes+r.BaseBytes {
 		t.Errorf("estimate %d is not the sum of its parts", r.EstimateBytes())
 	}
 	if _, err := os.Stat("/proc/self/status"); err == nil && r.PeakRSS <= 0 {
@@ -71,19 +74,20 @@ func TestTrainObjective(t *testing.T) {
 	}
 }
 
-func TestParseVmHWM(t *testing.T) {
+func TestParseStatusKB(t *testing.T) {
 	for _, c := range []struct {
 		status string
 		want   int64
 	}{
 		{"Name:\tmidas\nVmPeak:\t  9000 kB\nVmHWM:\t    1234 kB\nVmRSS:\t 1000 kB\n", 1234 << 10},
+		{"VmRSS:\t 1000 kB\nVmHWM:\t    77 kB\n", 77 << 10},
 		{"VmHWM:\t0 kB\n", 0},
 		{"Name:\tmidas\n", 0},
 		{"VmHWM:\n", 0},
 		{"", 0},
 	} {
-		if got := parseVmHWM(c.status); got != c.want {
-			t.Errorf("parseVmHWM(%q) = %d, want %d", c.status, got, c.want)
+		if got := parseStatusKB(c.status, "VmHWM:"); got != c.want {
+			t.Errorf("parseStatusKB(%q, VmHWM) = %d, want %d", c.status, got, c.want)
 		}
 	}
 }

@@ -53,14 +53,18 @@ type Result struct {
 	TokensPerS float64 // tokens of a step (batch·seq) / StepS
 	StepFLOPs  float64 // the model FLOPs of one step (grow.StepFLOPs: 6·N per token plus attention)
 	// The estimate of what training needs: parameters, gradients and both AdamW moments (4 floats
-	// per parameter), the activations of one micro-batch, and the benchmark's own random tokens (int32).
-	StateBytes, ActivationBytes, TokenBytes int64
+	// per parameter), the activations of one micro-batch, and the benchmark's own random tokens (int32);
+	// plus what the process held before the round allocated anything (its resident set then: the Go
+	// runtime, the binary, the kernels' buffers), measured, 0 where /proc is unavailable.
+	StateBytes, ActivationBytes, TokenBytes, BaseBytes int64
 	PeakRSS                                 int64 // the round's peak resident set in bytes; 0 where /proc is unavailable
 	Recompute                               bool  // the layers were recomputed in backward (Options.Recompute)
 }
 
 // EstimateBytes is the estimate of what training needs: the sum of its three parts.
-func (r Result) EstimateBytes() int64 { return r.StateBytes + r.ActivationBytes + r.TokenBytes }
+func (r Result) EstimateBytes() int64 {
+	return r.StateBytes + r.ActivationBytes + r.TokenBytes + r.BaseBytes
+}
 
 // Train trains o.Model on random tokens with AdamW (lr 3e-4, weight decay 0.1, no clipping: the
 // reference's bench) for o.Warmup untimed and o.Steps timed steps, and measures the median step time
@@ -72,6 +76,7 @@ func Train(o Options) (Result, error) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	resetPeakRSS()
+	base := rssBytes()
 	kern.SetThreads(o.Threads)
 	m, err := model.New(cfg)
 	if err != nil {
@@ -109,7 +114,7 @@ func Train(o Options) (Result, error) {
 	res := Result{Backend: kern.Backend(), Objective: o.Objective, Threads: o.Threads, Params: len(m.Params), StepS: stats.Median(times),
 		StateBytes: 4 * 4 * int64(len(m.Params)), ActivationBytes: m.ActivationBytes(o.Batch, cfg.SeqLen),
 		Recompute:  o.Recompute,
-		TokenBytes: 4 * int64(len(tokens)), PeakRSS: peakRSS()}
+		TokenBytes: 4 * int64(len(tokens)), BaseBytes: base, PeakRSS: peakRSS()}
 	res.TokensPerS = float64(o.Batch*cfg.SeqLen) / res.StepS
 	res.StepFLOPs = grow.StepFLOPs(cfg, cfg.NumLayers, o.Batch*cfg.SeqLen)
 	runtime.KeepAlive(tr) // the model, moments and tokens count until the peak is read
@@ -221,18 +226,23 @@ func resetPeakRSS() {
 }
 
 // peakRSS is the process's peak resident set (VmHWM) in bytes, or 0 where /proc is unavailable.
-func peakRSS() int64 {
+func peakRSS() int64 { return procStatus("VmHWM:") }
+
+// rssBytes is the process's resident set now (VmRSS) in bytes, or 0 where /proc is unavailable.
+func rssBytes() int64 { return procStatus("VmRSS:") }
+
+func procStatus(key string) int64 {
 	raw, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
-	return parseVmHWM(string(raw))
+	return parseStatusKB(string(raw), key)
 }
 
-// parseVmHWM reads the "VmHWM:  N kB" line of /proc/self/status as bytes; 0 without one.
-func parseVmHWM(status string) int64 {
+// parseStatusKB reads the "KEY  N kB" line of /proc/self/status as bytes; 0 without one.
+func parseStatusKB(status, key string) int64 {
 	for _, line := range strings.Split(status, "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, key); ok {
 			f := strings.Fields(v)
 			if len(f) > 0 {
 				kb, _ := strconv.ParseInt(f[0], 10, 64)

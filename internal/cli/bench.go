@@ -199,8 +199,8 @@ func printBenchRound(w io.Writer, r bench.Result, peak float64) {
 		fmt.Fprintf(w, "model_gflops %.1f  (6·params·tokens + attention per step)\n", gf)
 	}
 	est := r.EstimateBytes()
-	fmt.Fprintf(w, "estimate_mb %.0f  (params+grads+AdamW %.1f, activations %.1f, bench tokens %.2f)\n",
-		float64(est)/mb, float64(r.StateBytes)/mb, float64(r.ActivationBytes)/mb, float64(r.TokenBytes)/mb)
+	fmt.Fprintf(w, "estimate_mb %.0f  (params+grads+AdamW %.1f, activations %.1f, bench tokens %.2f, process before the model %.1f)\n",
+		float64(est)/mb, float64(r.StateBytes)/mb, float64(r.ActivationBytes)/mb, float64(r.TokenBytes)/mb, float64(r.BaseBytes)/mb)
 	if r.PeakRSS > 0 {
 		fmt.Fprintf(w, "peak_rss_mb %.0f\n", float64(r.PeakRSS)/mb)
 		fmt.Fprintf(w, "peak_over_estimate %.2f\n", float64(r.PeakRSS)/float64(est))
