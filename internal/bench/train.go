@@ -57,8 +57,8 @@ type Result struct {
 	// plus what the process held before the round allocated anything (its resident set then: the Go
 	// runtime, the binary, the kernels' buffers), measured, 0 where /proc is unavailable.
 	StateBytes, ActivationBytes, TokenBytes, BaseBytes int64
-	PeakRSS                                 int64 // the round's peak resident set in bytes; 0 where /proc is unavailable
-	Recompute                               bool  // the layers were recomputed in backward (Options.Recompute)
+	PeakRSS                                            int64 // the round's peak resident set in bytes; 0 where /proc is unavailable
+	Recompute                                          bool  // the layers were recomputed in backward (Options.Recompute)
 }
 
 // EstimateBytes is the estimate of what training needs: the sum of its three parts.
