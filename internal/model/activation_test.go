@@ -100,8 +100,8 @@ func TestLeanAttentionModel(t *testing.T) {
 
 // TestRecompute: with Recompute a model has, bit for bit, the losses and gradients it has without,
 // for the full and the lean attention, causal and with bidirectional prefixes, grouped-query
-// attention, a looped layer map, two batch shapes in turn and the mode switched between passes;
-// and it keeps fewer activations.
+// attention, a looped layer map, two batch shapes in turn, the mode switched between passes and
+// flipped between a Loss and its Backward; and it keeps fewer activations.
 func TestRecompute(t *testing.T) {
 	cfg := Presets["tiny"]
 	cfg.NumKVHeads = 1
@@ -126,7 +126,9 @@ func TestRecompute(t *testing.T) {
 			m.Recompute = recompute != (i == 2) // the last pass switches the mode
 			m.ZeroGrads()
 			loss := m.loss(toks, tgts, prefix, b, tt)
+			m.Recompute = !m.Recompute // Backward follows the buffers of its forward pass, not the flag
 			m.Backward(1)
+			m.Recompute = !m.Recompute
 			out = append(out, []float32{loss}, append([]float32(nil), m.Grads...))
 		}
 		return out

@@ -18,6 +18,7 @@ type Model struct {
 	// Recompute keeps only each layer's input between the forward and backward passes and runs the
 	// layer's forward again in Backward (activation checkpointing): activations ~L times smaller but
 	// for the residual stream, about one more forward pass of time, bit for bit the same gradients.
+	// It takes effect at the next forward pass (a Backward follows how its forward pass kept them).
 	Recompute bool
 
 	rope    *kern.RoPETable
@@ -363,7 +364,7 @@ func (m *Model) Backward(scale float32) {
 		// pw/gw(k, n): the n floats of params/grads of layer l from tensor k on (n may span fused tensors).
 		pw := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+n] }
 		gw := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return G[t.Offset : t.Offset+n] }
-		if m.Recompute && l < L-1 { // the shared buffers hold the last layer's forward pass
+		if a.one && l < L-1 { // shared buffers (Recompute at the forward pass) hold its last layer only
 			m.layerForward(l, false)
 		}
 		// MLP branch: out = mid + act·Wdownᵀ
