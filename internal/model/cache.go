@@ -122,14 +122,22 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 	if len(caches) != len(tokens) || len(caches) == 0 {
 		panic("model: ExtendBatch: caches and token lists differ in number, or none")
 	}
-	n, att := 0, 0
+	// Attention scratch: one shared by the caches with several new tokens (they run one after the
+	// other), then a row of scores for each cache with one (they run together; attendCached).
+	n, many, one := 0, 0, 0
 	for b, c := range caches {
-		if len(tokens[b]) == 0 || c.Len+len(tokens[b]) > c.max {
+		k := len(tokens[b])
+		if k == 0 || c.Len+k > c.max {
 			panic("model: Extend: no tokens, or the cache is full")
 		}
-		n += len(tokens[b])
-		att += len(tokens[b]) * (c.Len + len(tokens[b])) // each cache its own scratch
+		n += k
+		if k == 1 {
+			one += c.Len + 1
+		} else {
+			many = max(many, k*(c.Len+k))
+		}
 	}
+	att := many + one
 	C, F, H, V := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.VocabSize
 	Q, W := cfg.QDim(), cfg.QKVDim()
 	eps := float32(cfg.NormEps)
@@ -154,7 +162,7 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 		at := func(k int) int { return m.Layout.layerTensor(l, k).Offset }
 		kern.RMSNormForward(sc.h, sc.rstd, x, lay(tLN1, C), n, C, eps)
 		sc.gemmW(P, at(tQ), n, W, C, sc.h, 0, sc.qkv)
-		m.attendCached(sc, caches, tokens, l)
+		m.attendCached(sc, caches, tokens, l, many)
 		sc.gemmW(P, at(tO), n, C, Q, sc.y, 1, x)
 		kern.RMSNormForward(sc.h, sc.rstd, x, lay(tLN2, C), n, C, eps)
 		sc.gemmW(P, at(tGate), n, 2*F, C, sc.h, 0, sc.gu)
@@ -205,13 +213,15 @@ func (m *Model) headLogits(sc *DecodeScratch, tokens [][]int32, n int) [][]float
 }
 
 // attendCached rotates the new rows of every cache (in order in sc.qkv), appends their keys and
-// values to the caches' layer l, and writes their attention outputs to sc.y: all caches' heads in one
-// parallel loop.
-func (m *Model) attendCached(sc *DecodeScratch, caches []*Cache, tokens [][]int32, l int) {
+// values to the caches' layer l, and writes their attention outputs to sc.y. A cache with several new
+// tokens runs at once (its heads in parallel, in the scratch they all share: sc.s[:H·many]); the caches
+// with one (decoding steps) run together after, all their heads in one parallel loop, each with its
+// own row of scores.
+func (m *Model) attendCached(sc *DecodeScratch, caches []*Cache, tokens [][]int32, l, many int) {
 	cfg := m.Cfg
 	H, Hkv, D, Q, KV, W := cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim(), cfg.QDim(), cfg.KVDim(), cfg.QKVDim()
 	sc.att = sc.att[:0]
-	off, soff := 0, 0
+	off, soff := 0, H*many
 	for b, c := range caches {
 		n, past := len(tokens[b]), c.Len
 		qkv := sc.qkv[off*W : (off+n)*W]
@@ -223,10 +233,16 @@ func (m *Model) attendCached(sc *DecodeScratch, caches []*Cache, tokens [][]int3
 			}
 			copy(c.v[l][(past+i)*KV:(past+i+1)*KV], qkv[i*W+Q+KV:i*W+W])
 		}
-		s := H * n * (past + n)
-		sc.att = append(sc.att, kern.CachedAttention{Y: sc.y[off*Q : (off+n)*Q], S: sc.s[soff : soff+s], Q: qkv, LDQ: W,
-			KT: kt, LDK: c.max, V: c.v[l], N: n, Past: past})
-		off, soff = off+n, soff+s
+		y := sc.y[off*Q : (off+n)*Q]
+		off += n
+		if n > 1 {
+			kern.AttentionCached(y, sc.s[:H*many], qkv, W, kt, c.max, c.v[l], n, past, H, Hkv, D)
+			continue
+		}
+		s := H * (past + 1)
+		sc.att = append(sc.att, kern.CachedAttention{Y: y, S: sc.s[soff : soff+s], Q: qkv, LDQ: W,
+			KT: kt, LDK: c.max, V: c.v[l], N: 1, Past: past})
+		soff += s
 	}
 	kern.AttentionCachedBatch(sc.att, H, Hkv, D)
 	clear(sc.att) // drop the references to the caches
