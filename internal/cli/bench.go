@@ -82,6 +82,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if *f.evalBench && (*f.vsTorch || *f.gemm) {
 		return errors.New("--eval is a separate benchmark; give it without --vs-torch or --gemm")
 	}
+	if o.Recompute && (*f.vsTorch || *f.gemm || *f.evalBench) {
+		return errors.New("--recompute times training steps that recompute their layers; it cannot be combined with --vs-torch (the reference keeps every activation), --gemm or --eval")
+	}
 	if *f.gemm {
 		return runBenchGemm(f, o, stdout, stderr)
 	}
