@@ -308,10 +308,15 @@ func (a *attBatch) Run(lo, hi int) {
 // head computes query head hh of e: the scores against the cached keys, the causal softmax, the
 // weighted values.
 func (e *CachedAttention) head(hh, h, hkv, d int, scale float32) {
-	y, s, q, kt, vc, ldq, ldk, n, past := e.Y, e.S, e.Q, e.KT, e.V, e.LDQ, e.LDK, e.N, e.Past
+	tk := e.Past + e.N
+	e.headIn(hh, h, hkv, d, scale, e.S[hh*e.N*tk:(hh+1)*e.N*tk])
+}
+
+// headIn is head with the scores in p [N·(Past+N)].
+func (e *CachedAttention) headIn(hh, h, hkv, d int, scale float32, p []float32) {
+	y, q, kt, vc, ldq, ldk, n, past := e.Y, e.Q, e.KT, e.V, e.LDQ, e.LDK, e.N, e.Past
 	qd, kvd, g := h*d, hkv*d, h/hkv
 	tk := past + n
-	p := s[hh*n*tk : (hh+1)*n*tk]
 	kh, vh := kt[(hh/g)*d*ldk:], vc[(hh/g)*d:]
 	if n == 1 {
 		GemmRow(tk, d, scale, q[hh*d:], kh, ldk, p)
@@ -319,14 +324,7 @@ func (e *CachedAttention) head(hh, h, hkv, d int, scale float32) {
 		GemmSerial(false, false, n, tk, d, scale, q[hh*d:], ldq, kh, ldk, 0, p, tk)
 	}
 	for i := 0; i < n; i++ {
-		row := p[i*tk : i*tk+tk]
-		last := past + i // attend to 0..last
-		mx := row[0]
-		for _, x := range row[1 : last+1] {
-			mx = max(mx, x)
-		}
-		expNormalize(row[:last+1], mx)
-		clear(row[last+1:])
+		causalSoftmaxRow(p[i*tk:i*tk+tk], past+i) // attend to 0..past+i
 	}
 	if n == 1 {
 		GemmRow(d, tk, 1, p, vh, kvd, y[hh*d:])

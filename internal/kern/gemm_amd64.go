@@ -19,7 +19,7 @@ func gemmKernAVX2x6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 // one fused beta·C), so one kernel is bitwise either.
 //
 //go:noescape
-func gemmRowFMA(kc int, a, b *float32, ldb int, c *float32, n int, alpha, beta float32)
+func gemmRowFMA(kc int, a, b *float32, ldb int, c *float32, n int, alpha, beta float32, acc bool)
 
 //go:noescape
 func gemmPackT4AVX2(dst, src *float32, ld, groups, kc8, stride int)

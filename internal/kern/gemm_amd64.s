@@ -575,12 +575,13 @@ DATA rowmask<>+56(SB)/4, $0
 DATA rowmask<>+60(SB)/4, $0
 GLOBL rowmask<>(SB), RODATA|NOPTR, $64
 
-// func gemmRowFMA(kc int, a, b *float32, ldb int, c *float32, n int, alpha, beta float32)
+// func gemmRowFMA(kc int, a, b *float32, ldb int, c *float32, n int, alpha, beta float32, acc bool)
 // c[j] = alpha·Σ_{p<kc} a[p]·b[p·ldb+j] + beta·c[j] for j < n (kc, n ≥ 1): 64 columns at a time
 // (eight FMA chains), then one group of 32 if left, then 8 at a time, then the last 1–7 with masked
 // loads and stores. Each element is what the AVX micro-kernels compute: a fused multiply-add chain
-// in k order from zero, times alpha, plus one fused beta·C when beta ≠ ±0.
-TEXT ·gemmRowFMA(SB), NOSPLIT, $0-56
+// in k order from zero, times alpha, plus one fused beta·C when beta ≠ ±0. With acc the chains start
+// from C (the caller passes alpha 1, beta 0).
+TEXT ·gemmRowFMA(SB), NOSPLIT, $0-57
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -592,12 +593,20 @@ TEXT ·gemmRowFMA(SB), NOSPLIT, $0-56
 	VBROADCASTSS beta+52(FP), Y15
 	MOVL beta+52(FP), R11
 	ANDL $0x7fffffff, R11 // 0: beta == ±0, do not read C
+	MOVBLZX acc+56(FP), R13
 
 row64:
 	CMPQ SI, $64
 	JL row32
+	TESTL R13, R13
+	JNZ row64acc
 	VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4; VXORPS Y5, Y5, Y5; VXORPS Y6, Y6, Y6; VXORPS Y7, Y7, Y7
+	JMP row64go
+row64acc:
+	VMOVUPS (DI), Y0; VMOVUPS 32(DI), Y1; VMOVUPS 64(DI), Y2; VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4; VMOVUPS 160(DI), Y5; VMOVUPS 192(DI), Y6; VMOVUPS 224(DI), Y7
+row64go:
 	MOVQ AX, R8
 	MOVQ BX, R9
 	MOVQ CX, R10
@@ -638,7 +647,13 @@ row64st:
 row32:
 	CMPQ SI, $32
 	JL row8
+	TESTL R13, R13
+	JNZ row32acc
 	VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
+	JMP row32go
+row32acc:
+	VMOVUPS (DI), Y0; VMOVUPS 32(DI), Y1; VMOVUPS 64(DI), Y2; VMOVUPS 96(DI), Y3
+row32go:
 	MOVQ AX, R8
 	MOVQ BX, R9
 	MOVQ CX, R10
@@ -669,6 +684,10 @@ row8:
 	CMPQ SI, $8
 	JL rowtail
 	VXORPS Y0, Y0, Y0
+	TESTL R13, R13
+	JZ row8go
+	VMOVUPS (DI), Y0
+row8go:
 	MOVQ AX, R8
 	MOVQ BX, R9
 	MOVQ CX, R10
@@ -698,6 +717,10 @@ rowtail:
 	SUBQ SI, R12
 	VMOVDQU (R12), Y13 // the first n lanes
 	VXORPS Y0, Y0, Y0
+	TESTL R13, R13
+	JZ rowtgo
+	VMASKMOVPS (DI), Y13, Y0
+rowtgo:
 	MOVQ AX, R8
 	MOVQ BX, R9
 	MOVQ CX, R10
