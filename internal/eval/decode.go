@@ -178,7 +178,7 @@ func (d *Decoder) completeGroup(prompts [][]int32, maxNew int, out []string) {
 	var caches []*model.Cache
 	var feed [][]int32
 	for i, p := range ids {
-		d.group[i].CopyPrefix(d.cache, pre)
+		d.group[i].Share(d.cache, pre)
 		act = append(act, &live{i: i})
 		caches, feed = append(caches, d.group[i]), append(feed, p[pre:])
 	}

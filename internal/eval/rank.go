@@ -64,7 +64,7 @@ func (d *Decoder) rankTexts(texts [][]int32, from int) int {
 	}
 	caches, feed := make([]*model.Cache, len(texts)), make([][]int32, len(texts))
 	for i, t := range texts {
-		d.group[i].CopyPrefix(d.cache, from-1)
+		d.group[i].Share(d.cache, from-1)
 		caches[i], feed[i] = d.group[i], t[from-1:len(t)-1]
 	}
 	d.rank.All = true

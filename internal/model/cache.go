@@ -9,6 +9,9 @@ type Cache struct {
 	v   [][]float32 // [L][maxT·KVDim]
 	max int
 	sc  DecodeScratch // Extend's working memory
+	// base holds positions [0, shared) when c shares them (Share); c's own buffers hold the rest.
+	base   *Cache
+	shared int
 }
 
 // DecodeScratch is the working memory of Extend and ExtendBatch, grown to the largest call seen.
@@ -20,6 +23,8 @@ type DecodeScratch struct {
 	tokens                           [1][]int32
 	out                              [][]float32
 	att                              []kern.CachedAttention // one layer's attention, cache by cache
+	sh                               kern.SharedAttention   // one group of caches sharing a prefix
+	shs                              []float32              // its scratch
 	packs                            map[int]*kern.PackedB  // by tensor offset (Pack)
 	// All makes ExtendBatch return the logits of every new position of each cache ([n_b·V], row
 	// by row), not only of the last.
@@ -77,6 +82,9 @@ func (c *Cache) Truncate(n int) {
 		panic("model: Cache.Truncate out of range")
 	}
 	c.Len = n
+	if n < c.shared {
+		c.shared = n
+	}
 }
 
 // Max is the cache's capacity in positions.
@@ -89,19 +97,47 @@ func grow32(b []float32, n int) []float32 {
 	return b[:n]
 }
 
-// CopyPrefix makes c hold the first n positions of src (n ≤ src.Len; both of one model).
+// CopyPrefix makes c hold the first n positions of src (n ≤ src.Len; both of one model) in its own
+// buffers.
 func (c *Cache) CopyPrefix(src *Cache, n int) {
-	if n < 0 || n > src.Len || n > c.max || len(c.kt) != len(src.kt) || len(c.kt[0])/c.max != len(src.kt[0])/src.max {
+	if n < 0 || n > src.Len || !c.fits(src, n) {
 		panic("model: Cache.CopyPrefix out of range")
+	}
+	s := min(n, src.shared)
+	c.copyRange(src.base, 0, s)
+	c.copyRange(src, s, n)
+	c.Len, c.base, c.shared = n, nil, 0
+}
+
+// fits reports whether c can hold n positions of src's model.
+func (c *Cache) fits(src *Cache, n int) bool {
+	return n <= c.max && len(c.kt) == len(src.kt) && len(c.kt[0])/c.max == len(src.kt[0])/src.max
+}
+
+// copyRange copies positions [lo, hi) of src's own buffers into c's.
+func (c *Cache) copyRange(src *Cache, lo, hi int) {
+	if lo >= hi {
+		return
 	}
 	kv := len(src.kt[0]) / src.max
 	for l := range c.kt {
 		for r := 0; r < kv; r++ {
-			copy(c.kt[l][r*c.max:r*c.max+n], src.kt[l][r*src.max:r*src.max+n])
+			copy(c.kt[l][r*c.max+lo:r*c.max+hi], src.kt[l][r*src.max+lo:r*src.max+hi])
 		}
-		copy(c.v[l][:n*kv], src.v[l][:n*kv])
+		copy(c.v[l][lo*kv:hi*kv], src.v[l][lo*kv:hi*kv])
 	}
-	c.Len = n
+}
+
+// Share makes c hold the first n positions of src (n ≤ src.Len; both of one model) without copying
+// them: c reads src's keys and values for those positions and keeps its own from n on, and
+// ExtendBatch computes the attention of consecutive caches sharing one src together
+// (kern.AttentionShared), bitwise as if each held a copy. src must keep those positions unchanged
+// (not be truncated below n and extended again) while c uses them, and must not share itself.
+func (c *Cache) Share(src *Cache, n int) {
+	if n < 0 || n > src.Len || !c.fits(src, n) || src.base != nil || src == c {
+		panic("model: Cache.Share out of range, or from a cache that shares")
+	}
+	c.Len, c.base, c.shared = n, src, n
 }
 
 // Extend runs the model on n new tokens at positions Len..Len+n−1, appends their keys and values to the
@@ -122,8 +158,9 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 	if len(caches) != len(tokens) || len(caches) == 0 {
 		panic("model: ExtendBatch: caches and token lists differ in number, or none")
 	}
-	// Attention scratch: one shared by the caches with several new tokens (they run one after the
-	// other), then a row of scores for each cache with one (they run together; attendCached).
+	// Attention scratch of the caches that do not share a prefix: one shared by those with several
+	// new tokens (they run one after the other), then a row of scores for each with one (they run
+	// together; attendCached). Groups sharing a prefix have their own (sc.shs).
 	n, many, one := 0, 0, 0
 	for b, c := range caches {
 		k := len(tokens[b])
@@ -131,9 +168,11 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 			panic("model: Extend: no tokens, or the cache is full")
 		}
 		n += k
-		if k == 1 {
+		switch {
+		case c.shared > 0:
+		case k == 1:
 			one += c.Len + 1
-		} else {
+		default:
 			many = max(many, k*(c.Len+k))
 		}
 	}
@@ -213,15 +252,15 @@ func (m *Model) headLogits(sc *DecodeScratch, tokens [][]int32, n int) [][]float
 }
 
 // attendCached rotates the new rows of every cache (in order in sc.qkv), appends their keys and
-// values to the caches' layer l, and writes their attention outputs to sc.y. A cache with several new
-// tokens runs at once (its heads in parallel, in the scratch they all share: sc.s[:H·many]); the caches
-// with one (decoding steps) run together after, all their heads in one parallel loop, each with its
-// own row of scores.
+// values to the caches' layer l, and writes their attention outputs to sc.y. Consecutive caches that
+// share one prefix run together (attendShared). Of the others, a cache with several new tokens runs
+// at once (its heads in parallel, in the scratch they all share: sc.s[:H·many]); the caches with one
+// (decoding steps) run together after, all their heads in one parallel loop, each with its own row
+// of scores.
 func (m *Model) attendCached(sc *DecodeScratch, caches []*Cache, tokens [][]int32, l, many int) {
 	cfg := m.Cfg
 	H, Hkv, D, Q, KV, W := cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim(), cfg.QDim(), cfg.KVDim(), cfg.QKVDim()
-	sc.att = sc.att[:0]
-	off, soff := 0, H*many
+	off := 0
 	for b, c := range caches {
 		n, past := len(tokens[b]), c.Len
 		qkv := sc.qkv[off*W : (off+n)*W]
@@ -233,8 +272,20 @@ func (m *Model) attendCached(sc *DecodeScratch, caches []*Cache, tokens [][]int3
 			}
 			copy(c.v[l][(past+i)*KV:(past+i+1)*KV], qkv[i*W+Q+KV:i*W+W])
 		}
+		off += n
+	}
+	sc.att = sc.att[:0]
+	off, soff := 0, H*many
+	for b := 0; b < len(caches); {
+		c, n := caches[b], len(tokens[b])
+		if c.shared > 0 {
+			b, off = m.attendShared(sc, caches, tokens, b, off, l)
+			continue
+		}
+		past, qkv, kt := c.Len, sc.qkv[off*W:(off+n)*W], c.kt[l]
 		y := sc.y[off*Q : (off+n)*Q]
 		off += n
+		b++
 		if n > 1 {
 			kern.AttentionCached(y, sc.s[:H*many], qkv, W, kt, c.max, c.v[l], n, past, H, Hkv, D)
 			continue
@@ -244,6 +295,31 @@ func (m *Model) attendCached(sc *DecodeScratch, caches []*Cache, tokens [][]int3
 			KT: kt, LDK: c.max, V: c.v[l], N: 1, Past: past})
 		soff += s
 	}
-	kern.AttentionCachedBatch(sc.att, H, Hkv, D)
+	if len(sc.att) > 0 {
+		kern.AttentionCachedBatch(sc.att, H, Hkv, D)
+	}
 	clear(sc.att) // drop the references to the caches
+}
+
+// attendShared runs layer l's attention for caches[b:e], the longest run from b of caches sharing
+// one prefix (whose new rows start at row off of sc.qkv), in one kern.AttentionShared, and returns e
+// and the row after theirs.
+func (m *Model) attendShared(sc *DecodeScratch, caches []*Cache, tokens [][]int32, b, off, l int) (int, int) {
+	cfg := m.Cfg
+	H, Hkv, D, Q, W := cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim(), cfg.QDim(), cfg.QKVDim()
+	base, pre := caches[b].base, caches[b].shared
+	sh := &sc.sh
+	sh.KT, sh.LDK, sh.V, sh.Pre = base.kt[l], base.max, base.v[l], pre
+	sh.Q, sh.LDQ, sh.Y, sh.Own = sc.qkv[off*W:], W, sc.y[off*Q:], sh.Own[:0]
+	e := b
+	for ; e < len(caches) && caches[e].base == base && caches[e].shared == pre; e++ {
+		c := caches[e]
+		sh.Own = append(sh.Own, kern.SharedEntry{KT: c.kt[l], LDK: c.max, V: c.v[l], N: len(tokens[e]), Past: c.Len})
+		off += len(tokens[e])
+	}
+	sc.shs = grow32(sc.shs, kern.SharedScratch(sh, H, Hkv, D))
+	kern.AttentionShared(sh, sc.shs, H, Hkv, D)
+	clear(sh.Own) // drop the references to the caches
+	sh.KT, sh.V, sh.Q, sh.Y = nil, nil, nil, nil
+	return e, off
 }

@@ -57,10 +57,11 @@ func TestExtendMatchesForward(t *testing.T) {
 	}
 }
 
-// TestExtendBatchBitwise: ExtendBatch over caches of different lengths (one copied from another's
-// prefix) gives, bit for bit, the logits and the later logits of Extend on each cache alone, on every
-// GEMM backend and thread count, with the weights packed in advance or not, also with grouped-query
-// attention and tied embeddings.
+// TestExtendBatchBitwise: ExtendBatch over caches of different lengths (three holding another's
+// prefix, copied or shared: two sharing 9 positions, one 7) gives, bit for bit, the logits and the
+// later logits of Extend on each cache alone (with a copy of the prefix), on every GEMM backend and
+// thread count, with the weights packed in advance or not, also with grouped-query attention and tied
+// embeddings.
 func TestExtendBatchBitwise(t *testing.T) {
 	gqa := Presets["small"]
 	gqa.NumKVHeads, gqa.SeqLen = 2, 96
@@ -85,23 +86,27 @@ func TestExtendBatchBitwise(t *testing.T) {
 			}
 			return out
 		}
-		prefix, rounds := rand(9), [][][]int32{{rand(5), rand(1), rand(17)}, {rand(1), rand(1), rand(1)}, {rand(3), rand(1), rand(2)}}
+		prefix := rand(9)
+		rounds := [][][]int32{{rand(5), rand(1), rand(17), rand(4)}, {rand(1), rand(1), rand(1), rand(1)}, {rand(3), rand(1), rand(2), rand(1)}}
 		for _, be := range kern.Backends() {
 			if be == "openblas" || be == "amx-bf16" {
 				continue // not exact float32 kernels
 			}
-			for _, th := range []int{1, 2, 3} {
+			for _, th := range []int{1, 2, 3, 4} {
+				share := th == 4 // and two threads
 				kern.SetBackend(be)
 				kern.SetThreads(min(th, 2))
-				packed := th == 3 // the weights packed in advance (Pack)
+				packed := th >= 3 // the weights packed in advance (Pack)
 				base := m.NewCache(cfg.SeqLen)
 				m.Extend(base, prefix)
 				var alone, batch []*Cache
-				for i := 0; i < 3; i++ {
+				for _, n := range []int{0, 9, 9, 7} { // the prefix positions each cache starts from
 					a, b := m.NewCache(cfg.SeqLen), m.NewCache(cfg.SeqLen)
-					if i > 0 { // caches 1 and 2 start from the prefix (2 from part of it), 0 empty
-						a.CopyPrefix(base, 9-2*(i-1))
-						b.CopyPrefix(base, 9-2*(i-1))
+					a.CopyPrefix(base, n)
+					if share && n > 0 {
+						b.Share(base, n)
+					} else {
+						b.CopyPrefix(base, n)
 					}
 					alone, batch = append(alone, a), append(batch, b)
 				}
@@ -114,7 +119,7 @@ func TestExtendBatchBitwise(t *testing.T) {
 					for i := range alone {
 						want := m.Extend(alone[i], toks[i])
 						if !slices.Equal(got[i], want) || alone[i].Len != batch[i].Len {
-							t.Fatalf("%s %s threads %d: round %d cache %d: batched logits differ from Extend's", name, be, th, k, i)
+							t.Fatalf("%s %s threads %d shared %v: round %d cache %d: batched logits differ from Extend's", name, be, th, share, k, i)
 						}
 					}
 				}
