@@ -23,6 +23,7 @@ type DecodeScratch struct {
 	tokens                           [1][]int32
 	out                              [][]float32
 	att                              []kern.CachedAttention // one layer's attention, cache by cache
+	rows                             []int                  // cache b's new rows start at rows[b]
 	sh                               kern.SharedAttention   // one group of caches sharing a prefix
 	shs                              []float32              // its scratch
 	packs                            map[int]*kern.PackedB  // by tensor offset (Pack)
@@ -260,19 +261,29 @@ func (m *Model) headLogits(sc *DecodeScratch, tokens [][]int32, n int) [][]float
 func (m *Model) attendCached(sc *DecodeScratch, caches []*Cache, tokens [][]int32, l, many int) {
 	cfg := m.Cfg
 	H, Hkv, D, Q, KV, W := cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim(), cfg.QDim(), cfg.KVDim(), cfg.QKVDim()
-	off := 0
-	for b, c := range caches {
-		n, past := len(tokens[b]), c.Len
-		qkv := sc.qkv[off*W : (off+n)*W]
-		kern.RoPEForward(qkv, m.rope, 1, n, H+Hkv, W, past)
-		kt := c.kt[l]
-		for i := 0; i < n; i++ {
-			for r, x := range qkv[i*W+Q : i*W+Q+KV] {
-				kt[r*c.max+past+i] = x
+	sc.rows = append(sc.rows[:0], 0)
+	for b := range caches {
+		sc.rows = append(sc.rows, sc.rows[b]+len(tokens[b]))
+	}
+	store := func(lo, hi int) {
+		for b, c := range caches[lo:hi] {
+			off, past := sc.rows[lo+b], c.Len
+			n := sc.rows[lo+b+1] - off
+			qkv := sc.qkv[off*W : (off+n)*W]
+			kern.RoPEForward(qkv, m.rope, 1, n, H+Hkv, W, past)
+			kt := c.kt[l]
+			for i := 0; i < n; i++ {
+				for r, x := range qkv[i*W+Q : i*W+Q+KV] {
+					kt[r*c.max+past+i] = x
+				}
+				copy(c.v[l][(past+i)*KV:(past+i+1)*KV], qkv[i*W+Q+KV:i*W+W])
 			}
-			copy(c.v[l][(past+i)*KV:(past+i+1)*KV], qkv[i*W+Q+KV:i*W+W])
 		}
-		off += n
+	}
+	if sc.rows[len(caches)] >= 64 { // the stores are memory-bound: worth a parallel loop at prefill
+		kern.ParallelFor(len(caches), store)
+	} else {
+		store(0, len(caches))
 	}
 	sc.att = sc.att[:0]
 	off, soff := 0, H*many
