@@ -166,12 +166,12 @@ func (t *attShared) head(hh, e0, e1 int, s []float32) {
 	sc, part := s[:rows*ld], s[rows*ld:rows*(ld+d)]
 	q, y := a.Q[r0*a.LDQ+hh*d:], a.Y[r0*qd+hh*d:]
 	if a.Pre > 0 {
-		GemmSerial(false, false, rows, a.Pre, d, t.scale, q, a.LDQ, a.KT[kv*a.LDK:], a.LDK, 0, sc, ld)
+		sharedProduct(rows, a.Pre, d, t.scale, q, a.LDQ, a.KT[kv*a.LDK:], a.LDK, 0, sc, ld)
 	}
 	for i := e0; i < e1; i++ {
 		e, r := a.Own[i], a.off[i]-r0
 		tk := e.Past + e.N
-		GemmSerial(false, false, e.N, tk-a.Pre, d, t.scale, q[r*a.LDQ:], a.LDQ, e.KT[kv*e.LDK+a.Pre:], e.LDK, 0, sc[r*ld+a.Pre:], ld)
+		sharedProduct(e.N, tk-a.Pre, d, t.scale, q[r*a.LDQ:], a.LDQ, e.KT[kv*e.LDK+a.Pre:], e.LDK, 0, sc[r*ld+a.Pre:], ld)
 		for j := 0; j < e.N; j++ {
 			causalSoftmaxRow(sc[(r+j)*ld:(r+j)*ld+tk], e.Past+j)
 		}
@@ -182,10 +182,10 @@ func (t *attShared) head(hh, e0, e1 int, s []float32) {
 	kc := gemmCur.Load().kc
 	kb := a.Pre / kc * kc
 	if kb > 0 {
-		GemmSerial(false, false, rows, d, kb, 1, sc, ld, a.V[kv:], kvd, 0, y, qd)
+		sharedProduct(rows, d, kb, 1, sc, ld, a.V[kv:], kvd, 0, y, qd)
 	}
 	if a.Pre > kb {
-		GemmSerial(false, false, rows, d, a.Pre-kb, 1, sc[kb:], ld, a.V[kb*kvd+kv:], kvd, 0, part, d)
+		sharedProduct(rows, d, a.Pre-kb, 1, sc[kb:], ld, a.V[kb*kvd+kv:], kvd, 0, part, d)
 	}
 	row := gemmCur.Load().row
 	for i := e0; i < e1; i++ {
@@ -211,13 +211,31 @@ func (t *attShared) head(hh, e0, e1 int, s []float32) {
 			if kb > 0 {
 				beta = 1
 			}
-			GemmSerial(false, false, e.N, d, end-kb, 1, sc[r*ld+kb:], ld, e.V[kb*kvd+kv:], kvd, beta, ye, qd)
+			sharedProduct(e.N, d, end-kb, 1, sc[r*ld+kb:], ld, e.V[kb*kvd+kv:], kvd, beta, ye, qd)
 		}
 		if end < tk {
-			GemmSerial(false, false, e.N, d, tk-end, 1, sc[r*ld+end:], ld, e.V[end*kvd+kv:], kvd, 1, ye, qd)
+			sharedProduct(e.N, d, tk-end, 1, sc[r*ld+end:], ld, e.V[end*kvd+kv:], kvd, 1, ye, qd)
 		}
 	}
 }
+
+// sharedProduct is GemmSerial(false, false, rows, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
+// bitwise; below sharedGemmRows rows it runs a row kernel per row instead, reading B (one head's keys
+// or values, small enough to stay in cache) in place rather than packing it for a handful of rows
+// (decoding steps).
+func sharedProduct(rows, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if rows >= sharedGemmRows {
+		GemmSerial(false, false, rows, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	for i := 0; i < rows; i++ {
+		gemmRowBeta(n, k, alpha, a[i*lda:], b, ldb, beta, c[i*ldc:])
+	}
+}
+
+// sharedGemmRows is where sharedProduct switches to GEMM: packing B pays off from about two
+// micro-tiles of rows.
+const sharedGemmRows = 24
 
 // causalSoftmaxRow turns the scores row[:last+1] into probabilities and zeroes the rest of the row,
 // as AttentionCached does.

@@ -20,17 +20,21 @@ type gemmRowFunc func(kc int, a, b *float32, ldb int, c *float32, n int, alpha, 
 // goroutine. Backends without a row kernel (bf16, external libraries) run GemmSerial itself.
 // Shapes: a [k], b [k rows, ldb ≥ n], c [n].
 func GemmRow(n, k int, alpha float32, a, b []float32, ldb int, c []float32) {
+	gemmRowBeta(n, k, alpha, a, b, ldb, 0, c)
+}
+
+// gemmRowBeta is GemmRow with C = alpha·a·B + beta·C: bitwise the one-row GemmSerial with beta.
+func gemmRowBeta(n, k int, alpha float32, a, b []float32, ldb int, beta float32, c []float32) {
 	gemmCheck("GemmRow", false, false, 1, n, k, a, k, b, ldb, c, n)
-	if gemmTrivial(1, n, k, alpha, 0, c, n) {
+	if gemmTrivial(1, n, k, alpha, beta, c, n) {
 		return
 	}
 	be := gemmCur.Load()
 	if be.row == nil {
-		gemmRun(false, false, false, 1, n, k, alpha, a, k, b, ldb, 0, c, n)
+		gemmRun(false, false, false, 1, n, k, alpha, a, k, b, ldb, beta, c, n)
 		return
 	}
-	var beta float32 // as Gemm: beta for the first K block, 1 after
-	for pc := 0; pc < k; pc += be.kc {
+	for pc := 0; pc < k; pc += be.kc { // as Gemm: beta for the first K block, 1 after
 		be.row(min(be.kc, k-pc), &a[pc], &b[pc*ldb], ldb, &c[0], n, alpha, beta, false)
 		beta = 1
 	}
