@@ -1,9 +1,12 @@
 package eval
 
 import (
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"midas/internal/ckpt"
 	"midas/internal/data"
@@ -86,11 +89,7 @@ func Final(dir string, o FinalOptions) (Report, error) {
 			return Report{}, err
 		}
 	}
-	tk, err := tok.Load(filepath.Join(dir, train.FileTokenizer))
-	if err != nil {
-		return Report{}, err
-	}
-	val, world, err := train.PrepareVal(st.Options, tk)
+	val, world, tk, err := validation(dir, st.Options)
 	if err != nil {
 		return Report{}, err
 	}
@@ -126,4 +125,53 @@ func cached(dir string, o FinalOptions, st train.State) (Report, bool) {
 		return Report{}, false
 	}
 	return c.Report, true
+}
+
+// valMemo keeps the validation tokens (and world) of the last few runs evaluated in this process,
+// keyed by all they are made from: the run's data options and its tokenizer's bytes. The runs of a
+// comparison share their data (the arms of one seed, exactly), and reading and tokenizing it again
+// was ~7% of each run's final evaluation.
+var valMemo struct {
+	sync.Mutex
+	keys []string
+	vals []memoVal
+}
+
+type memoVal struct {
+	tokens []int32
+	world  *data.World
+}
+
+// valMemoSize bounds valMemo: a comparison evaluates its arms one seed after another or one arm's
+// seeds after another, so a few entries catch both orders.
+const valMemoSize = 8
+
+// validation loads the tokenizer of the run in dir and tokenizes its validation split
+// (train.PrepareVal), reusing valMemo's copy when it holds the same one.
+func validation(dir string, opt train.Options) ([]int32, *data.World, *tok.Tokenizer, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, train.FileTokenizer))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tk, err := tok.Load(filepath.Join(dir, train.FileTokenizer))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	key := fmt.Sprintf("%q %d %d %v %d %x", opt.Data, opt.DataBytes, opt.SyntheticBytes, opt.ValFrac, opt.TextSeed(), sha256.Sum256(raw))
+	valMemo.Lock()
+	defer valMemo.Unlock()
+	for i, k := range valMemo.keys {
+		if k == key {
+			return valMemo.vals[i].tokens, valMemo.vals[i].world, tk, nil
+		}
+	}
+	val, world, err := train.PrepareVal(opt, tk)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(valMemo.keys) == valMemoSize {
+		valMemo.keys, valMemo.vals = valMemo.keys[1:], valMemo.vals[1:]
+	}
+	valMemo.keys, valMemo.vals = append(valMemo.keys, key), append(valMemo.vals, memoVal{val, world})
+	return val, world, tk, nil
 }
