@@ -157,16 +157,23 @@ func (t *attShared) Run(lo, hi int) {
 // head computes query head hh of the entries [e0, e1).
 func (t *attShared) head(hh, e0, e1 int, s []float32) {
 	a, d := t.a, t.d
-	qd, kvd, kv := t.h*d, t.hkv*d, (hh/(t.h/t.hkv))*d
-	r0, rows := a.off[e0], a.off[e1]-a.off[e0]
+	rows := a.off[e1] - a.off[e0]
 	ld := 0
 	for _, e := range a.Own[e0:e1] {
 		ld = max(ld, e.Past+e.N)
 	}
-	sc, part := s[:rows*ld], s[rows*ld:rows*(ld+d)]
-	q, y := a.Q[r0*a.LDQ+hh*d:], a.Y[r0*qd+hh*d:]
+	sc := s[:rows*ld]
+	t.scores(hh, e0, e1, sc, ld)
+	t.values(hh, e0, e1, sc, s[rows*ld:rows*(ld+d)], ld)
+}
+
+// scores writes head hh's probabilities of the entries [e0, e1) to sc (row stride ld).
+func (t *attShared) scores(hh, e0, e1 int, sc []float32, ld int) {
+	a, d := t.a, t.d
+	kv, r0 := (hh/(t.h/t.hkv))*d, a.off[e0]
+	q := a.Q[r0*a.LDQ+hh*d:]
 	if a.Pre > 0 {
-		sharedProduct(rows, a.Pre, d, t.scale, q, a.LDQ, a.KT[kv*a.LDK:], a.LDK, 0, sc, ld)
+		sharedProduct(a.off[e1]-r0, a.Pre, d, t.scale, q, a.LDQ, a.KT[kv*a.LDK:], a.LDK, 0, sc, ld)
 	}
 	for i := e0; i < e1; i++ {
 		e, r := a.Own[i], a.off[i]-r0
@@ -176,6 +183,15 @@ func (t *attShared) head(hh, e0, e1 int, s []float32) {
 			causalSoftmaxRow(sc[(r+j)*ld:(r+j)*ld+tk], e.Past+j)
 		}
 	}
+}
+
+// values writes head hh's outputs of the entries [e0, e1) from their probabilities sc (row stride
+// ld), with part as scratch for a row block of partial sums.
+func (t *attShared) values(hh, e0, e1 int, sc, part []float32, ld int) {
+	a, d := t.a, t.d
+	qd, kvd, kv := t.h*d, t.hkv*d, (hh/(t.h/t.hkv))*d
+	r0, rows := a.off[e0], a.off[e1]-a.off[e0]
+	y := a.Y[r0*qd+hh*d:]
 	// The value sums: K blocks [0, kb) hold only shared positions (one product for all rows); the
 	// block holding position Pre starts in the shared values (one product, from zero) and goes on in
 	// each entry's own; the blocks after hold only own positions.
