@@ -107,13 +107,7 @@ func maskedSoftmaxRows(s []float32, t, i0, i1, prefix int) {
 	for i := i0; i < i1; i++ {
 		n := max(i, prefix-1) + 1
 		row := s[i*t : i*t+t]
-		mx := row[0]
-		for _, x := range row[1:n] {
-			if x > mx {
-				mx = x
-			}
-		}
-		expNormalize(row[:n], mx)
+		expNormalize(row[:n], maxGT(row[:n]))
 		clear(row[n:])
 	}
 }

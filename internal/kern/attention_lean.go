@@ -57,12 +57,7 @@ func (a *attLeanFwd) Run(lo, hi int) {
 			for i := i0; i < i1; i++ {
 				n := max(i, pre-1) + 1
 				row := p[(i-i0)*t : (i-i0)*t+t]
-				mx := row[0]
-				for _, x := range row[1:n] {
-					if x > mx {
-						mx = x
-					}
-				}
+				mx := maxGT(row[:n])
 				expSub(row[:n], row[:n], mx)
 				inv := 1 / sum(row[:n])
 				scaleRow(row[:n], inv)

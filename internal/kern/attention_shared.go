@@ -256,11 +256,7 @@ const sharedGemmRows = 24
 // causalSoftmaxRow turns the scores row[:last+1] into probabilities and zeroes the rest of the row,
 // as AttentionCached does.
 func causalSoftmaxRow(row []float32, last int) {
-	mx := row[0]
-	for _, x := range row[1 : last+1] {
-		mx = max(mx, x)
-	}
-	expNormalize(row[:last+1], mx)
+	expNormalize(row[:last+1], maxGo(row[:last+1]))
 	clear(row[last+1:])
 }
 

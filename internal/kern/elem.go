@@ -187,6 +187,54 @@ func sum(x []float32) float32 {
 	return reduceLanes(&p)
 }
 
+// rowMax returns the largest element of x when every element is a number and the largest is not
+// ±0 — then every maximum loop returns those same bits, whatever its NaN and signed-zero rules (Go's
+// max, or x > m from x[0]) — and false otherwise, or when there is no vector maximum or x is short:
+// the caller then runs its own scalar loop. Vectorized on amd64 (AVX2).
+func rowMax(x []float32) (float32, bool) {
+	if !haveMaxVec || elemLanes == 0 || len(x) < 32 {
+		return 0, false
+	}
+	full := len(x) &^ 7
+	m, nan := maxVec(&x[0], full)
+	for _, v := range x[full:] {
+		nan = nan || v != v
+		m = max(m, v)
+	}
+	if nan || m == 0 {
+		return 0, false
+	}
+	return m, true
+}
+
+// maxGT is the largest element of x found by x[j] > m from m = x[0] (a NaN is passed over, except
+// as x[0]; the first of equal zeros is kept), through rowMax when it answers. x is not empty.
+func maxGT(x []float32) float32 {
+	if m, ok := rowMax(x); ok {
+		return m
+	}
+	m := x[0]
+	for _, v := range x[1:] {
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
+
+// maxGo is Go's max over x (a NaN wins, +0 over −0), through rowMax when it answers. x is not
+// empty.
+func maxGo(x []float32) float32 {
+	if m, ok := rowMax(x); ok {
+		return m
+	}
+	m := x[0]
+	for _, v := range x[1:] {
+		m = max(m, v)
+	}
+	return m
+}
+
 // sumGo is the reference loop of sum.
 func sumGo(x []float32) float32 {
 	var p [sumLanes]float32

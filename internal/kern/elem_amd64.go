@@ -208,3 +208,12 @@ func swigluGradVec(dg, du, d, g, u *float32, n int) {
 		swigluGradAVX2(dg, du, d, g, u, n)
 	}
 }
+
+// maxAVX2 serves rowMax on both AVX backends (a maximum has one answer: no lane-order question).
+//
+//go:noescape
+func maxAVX2(x *float32, n int) (m float32, nan bool)
+
+const haveMaxVec = true
+
+func maxVec(x *float32, n int) (float32, bool) { return maxAVX2(x, n) }

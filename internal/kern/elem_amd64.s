@@ -990,3 +990,66 @@ softmaxBwd256Loop:
 softmaxBwd256Done:
 	VZEROUPPER
 	RET
+
+// func maxAVX2(x *float32, n int) (m float32, nan bool)
+// m = the largest of x[0:n] (n a multiple of 8, at least 8) that are numbers; nan reports whether
+// any is a NaN. Four 8-lane maxima, 32 elements a step, then 8 at a time.
+TEXT ·maxAVX2(SB), NOSPLIT, $0-21
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VMOVUPS (SI), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VXORPS  Y4, Y4, Y4
+	MOVQ CX, DX
+	SHRQ $5, DX
+	JZ   max8
+max32:
+	VMOVUPS (SI), Y5
+	VMOVUPS 32(SI), Y6
+	VMOVUPS 64(SI), Y7
+	VMOVUPS 96(SI), Y8
+	VCMPPS  $3, Y5, Y5, Y9
+	VCMPPS  $3, Y6, Y6, Y10
+	VCMPPS  $3, Y7, Y7, Y11
+	VCMPPS  $3, Y8, Y8, Y12
+	VORPS   Y9, Y4, Y4
+	VORPS   Y10, Y4, Y4
+	VORPS   Y11, Y4, Y4
+	VORPS   Y12, Y4, Y4
+	VMAXPS  Y5, Y0, Y0
+	VMAXPS  Y6, Y1, Y1
+	VMAXPS  Y7, Y2, Y2
+	VMAXPS  Y8, Y3, Y3
+	ADDQ    $128, SI
+	DECQ    DX
+	JNZ     max32
+max8:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ   maxReduce
+max8Loop:
+	VMOVUPS (SI), Y5
+	VCMPPS  $3, Y5, Y5, Y9
+	VORPS   Y9, Y4, Y4
+	VMAXPS  Y5, Y0, Y0
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     max8Loop
+maxReduce:
+	VMAXPS       Y1, Y0, Y0
+	VMAXPS       Y3, Y2, Y2
+	VMAXPS       Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4E, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xB1, X0, X1
+	VMAXPS       X1, X0, X0
+	VMOVSS       X0, m+16(FP)
+	VMOVMSKPS    Y4, AX
+	TESTL        AX, AX
+	SETNE        nan+20(FP)
+	VZEROUPPER
+	RET

@@ -48,3 +48,8 @@ func scaleRowVec(x *float32, n int, s float32)
 
 //go:noescape
 func softmaxBwdVec(dr, p *float32, n int, dot, scale float32)
+
+// No vector maximum here: rowMax leaves every maximum to its caller's scalar loop.
+const haveMaxVec = false
+
+func maxVec(x *float32, n int) (float32, bool) { panic("kern: no vector maximum") }

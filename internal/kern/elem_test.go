@@ -421,3 +421,89 @@ func TestSoftmaxSweepsMatchGo(t *testing.T) {
 		}
 	})
 }
+
+// TestRowMax: when rowMax answers, its maximum has the bits of both scalar loops the kernels use
+// (Go's max from x[0], and x > m from x[0]); it declines exactly when an element is a NaN or the
+// maximum is ±0 (or the row is short, or there is no vector maximum); maxGo and maxGT always have
+// their loop's bits. Rows of every length to 100
+// and 2048, with NaNs, ±0, ±Inf and repeated maxima planted anywhere.
+func TestRowMax(t *testing.T) {
+	withLanes(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		special := []float32{float32(math.NaN()), 0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), 7.5}
+		for n := 1; n <= 2048; n++ {
+			if n > 100 && n != 2048 {
+				continue
+			}
+			for trial := 0; trial < 8; trial++ {
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = float32(r.NormFloat64())
+					if trial >= 4 {
+						x[i] = -float32(math.Abs(float64(x[i]))) // maxima at or below zero
+					}
+				}
+				if trial%2 == 1 {
+					for k := 0; k < 1+r.IntN(3); k++ {
+						x[r.IntN(n)] = special[r.IntN(len(special))]
+					}
+				}
+				checkRowMax(t, x)
+			}
+		}
+	})
+}
+
+func checkRowMax(t *testing.T, x []float32) {
+	t.Helper()
+	goMax, gt := x[0], x[0]
+	nan := false
+	for _, v := range x {
+		goMax = max(goMax, v)
+		if v > gt {
+			gt = v
+		}
+		nan = nan || v != v
+	}
+	m, ok := rowMax(x)
+	want := haveMaxVec && elemLanes > 0 && len(x) >= 32 && !nan && goMax != 0
+	if ok != want {
+		t.Fatalf("n %d: rowMax answered %v, want %v (NaN %v, max %v)", len(x), ok, want, nan, goMax)
+	}
+	if ok && (math.Float32bits(m) != math.Float32bits(goMax) || math.Float32bits(m) != math.Float32bits(gt)) {
+		t.Fatalf("n %d: rowMax %v, loops %v and %v", len(x), m, goMax, gt)
+	}
+	if a, b := maxGo(x), maxGT(x); math.Float32bits(a) != math.Float32bits(goMax) || math.Float32bits(b) != math.Float32bits(gt) {
+		t.Fatalf("n %d: maxGo %v, maxGT %v; loops %v and %v", len(x), a, b, goMax, gt)
+	}
+}
+
+// BenchmarkRowMax: maxGT (the vector maximum where there is one) against its scalar loop, on a
+// causal attention row (256) and a vocabulary row (2048).
+func BenchmarkRowMax(b *testing.B) {
+	for _, n := range []int{256, 2048} {
+		x := make([]float32, n)
+		r := rand.New(rand.NewPCG(1, 2))
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+		var sink float32
+		b.Run("vector/n="+itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				sink += maxGT(x)
+			}
+		})
+		b.Run("scalar/n="+itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				m := x[0]
+				for _, v := range x[1:] {
+					if v > m {
+						m = v
+					}
+				}
+				sink += m
+			}
+		})
+		_ = sink
+	}
+}

@@ -47,12 +47,7 @@ func (a *xentArgs) Run(lo, hi int) {
 		if tgt >= v {
 			panic("kern: SoftmaxCrossEntropy: target " + itoa(tgt) + " out of vocabulary " + itoa(v))
 		}
-		mx := row[0]
-		for _, x := range row[1:] {
-			if x > mx {
-				mx = x
-			}
-		}
+		mx := maxGT(row)
 		xt := row[tgt] // read first: d may alias row
 		var sum float64
 		var d []float32
