@@ -86,6 +86,9 @@ func (c *Cache) Truncate(n int) {
 	if n < c.shared {
 		c.shared = n
 	}
+	if c.shared == 0 {
+		c.base = nil
+	}
 }
 
 // Max is the cache's capacity in positions.
@@ -135,10 +138,13 @@ func (c *Cache) copyRange(src *Cache, lo, hi int) {
 // (kern.AttentionShared), bitwise as if each held a copy. src must keep those positions unchanged
 // (not be truncated below n and extended again) while c uses them, and must not share itself.
 func (c *Cache) Share(src *Cache, n int) {
-	if n < 0 || n > src.Len || !c.fits(src, n) || src.base != nil || src == c {
+	if n < 0 || n > src.Len || !c.fits(src, n) || src.shared > 0 || src == c {
 		panic("model: Cache.Share out of range, or from a cache that shares")
 	}
 	c.Len, c.base, c.shared = n, src, n
+	if n == 0 {
+		c.base = nil
+	}
 }
 
 // Extend runs the model on n new tokens at positions Len..Len+n−1, appends their keys and values to the

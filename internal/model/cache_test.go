@@ -127,3 +127,42 @@ func TestExtendBatchBitwise(t *testing.T) {
 		}
 	}
 }
+
+// TestShareTruncate: a cache that shares a prefix (Share) behaves as one holding a copy through a
+// Truncate below the shared positions and after it, and a CopyPrefix from it copies the shared
+// positions too: the logits are bitwise those of the copy.
+func TestShareTruncate(t *testing.T) {
+	cfg := Presets["tiny"]
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.InitWeights(7)
+	r := NewRNG(3)
+	toks := make([]int32, 30)
+	for i := range toks {
+		toks[i] = int32(r.Next() % uint64(cfg.VocabSize))
+	}
+	base := m.NewCache(cfg.SeqLen)
+	m.Extend(base, toks[:9])
+	shared, copied := m.NewCache(cfg.SeqLen), m.NewCache(cfg.SeqLen)
+	shared.Share(base, 9)
+	copied.CopyPrefix(base, 9)
+	same := func(what string, a, b []float32) {
+		t.Helper()
+		if !slices.Equal(a, b) {
+			t.Fatalf("%s: the sharing cache's logits differ from the copy's", what)
+		}
+	}
+	var sc DecodeScratch
+	ext := func(c *Cache, tk []int32) []float32 {
+		return slices.Clone(m.ExtendBatch(&sc, []*Cache{c}, [][]int32{tk})[0])
+	}
+	same("after the shared prefix", ext(shared, toks[9:12]), ext(copied, toks[9:12]))
+	shared.Truncate(5)
+	copied.Truncate(5)
+	same("after a truncate into the shared positions", ext(shared, toks[12:16]), ext(copied, toks[12:16]))
+	again := m.NewCache(cfg.SeqLen)
+	again.CopyPrefix(shared, shared.Len)
+	same("copied from the sharing cache", ext(again, toks[16:18]), ext(copied, toks[16:18]))
+}
