@@ -97,9 +97,11 @@ func argmax(x []float32) int32 {
 }
 
 // groupBytes bounds the memory of CompleteBatch's per-prompt caches; groupMax bounds their number.
+// Since the caches share the group's prefix, 64 decode a study checkpoint's k-shot prompts ~9% faster
+// than 32 (128 no faster again): a decoding step's projections get more rows for the same weights.
 const (
 	groupBytes = 256 << 20
-	groupMax   = 32
+	groupMax   = 64
 )
 
 // CompleteBatch returns Complete(prompts[i], maxNew) for every prompt, bit for bit, with the work
@@ -108,7 +110,8 @@ const (
 // the prompts' own tokens and every generated token go through the model together (ExtendBatch, one
 // GEMM per projection for the whole group). The prompts are grouped in sorted token order, so that
 // prompts sharing a prefix (the same shots, whatever the order they came in) share a group; groups
-// hold up to 32 prompts, fewer when their caches would need more than 256 MB.
+// hold up to 64 prompts, fewer when their caches would need more than 256 MB; their prompts' own
+// tokens go through the model at most extendMaxRows at a time.
 //
 // The first call packs the model's weights for the GEMMs (model.DecodeScratch.Pack): the model must
 // not change during the decoder's life (as for its cache).
@@ -182,12 +185,13 @@ func (d *Decoder) completeGroup(prompts [][]int32, maxNew int, out []string) {
 		act = append(act, &live{i: i})
 		caches, feed = append(caches, d.group[i]), append(feed, p[pre:])
 	}
+	nexts := make([]int32, len(ids))
 	for len(act) > 0 {
-		logits := d.M.ExtendBatch(&d.sc, caches, feed)
+		d.extendRows(caches, feed, func(k int, logits []float32) { nexts[k] = argmax(logits) })
 		keep := act[:0]
 		caches, feed = caches[:0], feed[:0]
 		for k, a := range act {
-			next := argmax(logits[k])
+			next := nexts[k]
 			if next == d.Tok.EOT() {
 				continue
 			}
@@ -209,6 +213,28 @@ func (d *Decoder) completeGroup(prompts [][]int32, maxNew int, out []string) {
 		act = keep
 	}
 }
+
+// extendRows runs ExtendBatch over the caches in runs of at most extendMaxRows new tokens (at least
+// one cache a run), so that the working memory of a group's prefill stays bounded whatever the group
+// and its prompts, and hands fn each cache's logits in order (valid during the call).
+func (d *Decoder) extendRows(caches []*model.Cache, feed [][]int32, fn func(k int, logits []float32)) {
+	for lo := 0; lo < len(caches); {
+		hi, rows := lo, 0
+		for hi < len(caches) && (hi == lo || rows+len(feed[hi]) <= extendMaxRows) {
+			rows += len(feed[hi])
+			hi++
+		}
+		for k, l := range d.M.ExtendBatch(&d.sc, caches[lo:hi], feed[lo:hi]) {
+			fn(lo+k, l)
+		}
+		lo = hi
+	}
+}
+
+// extendMaxRows bounds the rows of one ExtendBatch of CompleteBatch: enough for the projections'
+// GEMMs to run at full speed (and a group's decoding steps are far fewer), few enough that their
+// scratch stays some tens of MB (rows × (q, k, v, gate, up, activation, …) floats).
+const extendMaxRows = 2048
 
 // hold makes the decoder's cache hold exactly ids, computing only what it does not hold already.
 func (d *Decoder) hold(ids []int32) {

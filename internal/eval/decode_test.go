@@ -39,8 +39,9 @@ func noisyDecoder(t *testing.T, seqLen int) *Decoder {
 
 // TestCompleteBatchBitwise: CompleteBatch answers every prompt exactly as Complete does — few-shot
 // prompts sharing their shots, unrelated prompts, prompts longer than the context, newlines and EOT
-// ending a completion, every maxNew from 0 — on every exact GEMM backend, and FewShot's hits are those
-// of one-at-a-time decoding.
+// ending a completion, every maxNew from 0, a group whose prefill runs in several ExtendBatch calls
+// (over extendMaxRows rows) — on every exact GEMM backend, and FewShot's hits are those of
+// one-at-a-time decoding.
 func TestCompleteBatchBitwise(t *testing.T) {
 	prevB := kern.Backend()
 	defer kern.SetBackend(prevB)
