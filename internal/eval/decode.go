@@ -15,8 +15,9 @@ type Decoder struct {
 	Tok   *tok.Tokenizer
 	cache *model.Cache
 	toks  []int32 // tokens whose keys/values the cache holds
-	// CompleteBatch's per-prompt caches and scratch, made on first use
+	// CompleteBatch's per-prompt caches, its groups' prefix caches and its scratch, made on first use
 	group  []*model.Cache
+	bases  []*prefixCache
 	sc     model.DecodeScratch
 	packed bool // sc holds the weights packed (on CompleteBatch's first call)
 	// Rank's scratch (every position's logits) and whether it holds the packed weights
@@ -96,22 +97,22 @@ func argmax(x []float32) int32 {
 	return int32(best)
 }
 
-// groupBytes bounds the memory of CompleteBatch's per-prompt caches; groupMax bounds their number.
-// Since the caches share the group's prefix, 64 decode a study checkpoint's k-shot prompts ~9% faster
-// than 32 (128 no faster again): a decoding step's projections get more rows for the same weights.
+// groupBytes bounds the memory of a CompleteBatch batch's caches; groupMax bounds their number.
+// Since the caches share their prefixes, 64 decode a study checkpoint's k-shot prompts ~9% faster
+// than 32: a decoding step's projections get more rows for the same weights.
 const (
 	groupBytes = 256 << 20
 	groupMax   = 64
 )
 
 // CompleteBatch returns Complete(prompts[i], maxNew) for every prompt, bit for bit, with the work
-// batched: a group's longest common token prefix (the shots of a few-shot prompt) runs once through
-// the decoder's cache, each prompt of the group continues in a cache of its own copied from it, and
-// the prompts' own tokens and every generated token go through the model together (ExtendBatch, one
-// GEMM per projection for the whole group). The prompts are grouped in sorted token order, so that
-// prompts sharing a prefix (the same shots, whatever the order they came in) share a group; groups
-// hold up to 64 prompts, fewer when their caches would need more than 256 MB; their prompts' own
-// tokens go through the model at most extendMaxRows at a time.
+// batched. The prompts, in sorted token order, are cut into groups that share a prefix (the shots of
+// a few-shot prompt, whatever order the prompts came in), the cut chosen to compute the fewest
+// tokens (prefixGroups); a group's common prefix runs once, in a cache of its own, and every prompt
+// of the group continues in a cache that shares it (model.Cache.Share). Consecutive groups are
+// decoded together in batches of up to 64 caches (fewer when they would need more than 256 MB): the
+// prompts' own tokens and every generated token go through the model together (ExtendBatch, one GEMM
+// per projection for the whole batch, at most extendMaxRows rows at a time).
 //
 // The first call packs the model's weights for the GEMMs (model.DecodeScratch.Pack): the model must
 // not change during the decoder's life (as for its cache).
@@ -121,39 +122,9 @@ func (d *Decoder) CompleteBatch(prompts [][]int32, maxNew int) []string {
 		d.packed = true
 	}
 	out := make([]string, len(prompts))
-	order := make([]int, len(prompts))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(i, j int) int { return slices.Compare(prompts[i], prompts[j]) })
-	g := d.groupSize()
-	ids, res := make([][]int32, 0, g), make([]string, g)
-	for lo := 0; lo < len(order); lo += g {
-		ids = ids[:0]
-		for _, i := range order[lo:min(lo+g, len(order))] {
-			ids = append(ids, prompts[i])
-		}
-		clear(res)
-		d.completeGroup(ids, maxNew, res[:len(ids)])
-		for k, i := range order[lo : lo+len(ids)] {
-			out[i] = res[k]
-		}
-	}
-	return out
-}
-
-// groupSize is how many prompts CompleteBatch decodes together.
-func (d *Decoder) groupSize() int {
-	cfg := d.M.Cfg
-	per := 2 * 4 * d.M.Layout.Depth() * d.cache.Max() * cfg.KVDim()
-	return max(1, min(groupMax, groupBytes/max(per, 1)))
-}
-
-// completeGroup decodes one group of prompts (at most groupSize) into out.
-func (d *Decoder) completeGroup(prompts [][]int32, maxNew int, out []string) {
 	maxNew = min(maxNew, d.cache.Max()-1)
 	if maxNew <= 0 {
-		return // as Complete: nothing generated
+		return out // as Complete: nothing generated
 	}
 	room := d.cache.Max() - maxNew
 	ids := make([][]int32, len(prompts))
@@ -163,29 +134,117 @@ func (d *Decoder) completeGroup(prompts [][]int32, maxNew int, out []string) {
 			ids[i] = p[len(p)-room:]
 		}
 	}
-	// The common prefix, leaving every prompt at least one token of its own (for its logits).
-	pre := len(ids[0]) - 1
-	for _, p := range ids[1:] {
-		pre = min(pre, commonPrefix(ids[0], p), len(p)-1)
+	order := make([]int, len(prompts))
+	for i := range order {
+		order[i] = i
 	}
-	d.hold(ids[0][:pre])
-	for len(d.group) < len(ids) {
-		d.group = append(d.group, d.M.NewCache(d.cache.Max()))
+	slices.SortStableFunc(order, func(i, j int) int { return slices.Compare(ids[i], ids[j]) })
+	g := d.groupSize()
+	groups := prefixGroups(ids, order, max(1, g-1))
+	for lo := 0; lo < len(groups); {
+		hi, n := lo, 0
+		for hi < len(groups) && (hi == lo || n+groupCaches(groups[hi]) <= g) {
+			n += groupCaches(groups[hi])
+			hi++
+		}
+		d.completeGroups(ids, groups[lo:hi], maxNew, out)
+		lo = hi
 	}
+	return out
+}
+
+// groupCaches is the caches a group of prompts decodes with: one each, and one for their shared
+// prefix when they are several.
+func groupCaches(g []int) int {
+	if len(g) > 1 {
+		return len(g) + 1
+	}
+	return 1
+}
+
+// prefixGroups cuts the prompts ids[order[…]] (in sorted order) into runs of at most most prompts
+// that minimise the tokens computed: a run of n prompts with common prefix p (at most the shortest
+// minus one: each keeps a token of its own) computes p once and each prompt's rest, Σ len − (n−1)·p.
+// Dynamic programming over the cut points; ties go to the longer run.
+func prefixGroups(ids [][]int32, order []int, most int) [][]int {
+	n := len(order)
+	best, from := make([]int, n+1), make([]int, n+1)
+	for b := 1; b <= n; b++ { // best[b]: the cheapest cut of order[:b], its last run order[from[b]:b]
+		best[b] = -1
+		pre, total, short := 0, 0, 0
+		for a := b - 1; a >= max(0, b-most); a-- {
+			l := len(ids[order[a]])
+			total += l
+			if a == b-1 {
+				pre, short = l, l
+			} else {
+				pre = min(pre, commonPrefix(ids[order[a]], ids[order[a+1]]))
+				short = min(short, l)
+			}
+			p := min(pre, short-1)
+			if cost := best[a] + total - (b-a-1)*p; best[b] < 0 || cost <= best[b] {
+				best[b], from[b] = cost, a
+			}
+		}
+	}
+	var groups [][]int
+	for b := n; b > 0; b = from[b] {
+		groups = append(groups, order[from[b]:b])
+	}
+	slices.Reverse(groups)
+	return groups
+}
+
+// groupSize is how many caches CompleteBatch decodes together.
+func (d *Decoder) groupSize() int {
+	cfg := d.M.Cfg
+	per := 2 * 4 * d.M.Layout.Depth() * d.cache.Max() * cfg.KVDim()
+	return max(1, min(groupMax, groupBytes/max(per, 1)))
+}
+
+// completeGroups decodes the groups of prompts ids[groups[…][…]] (already cut to leave room for
+// maxNew ≥ 1 tokens) together into out.
+func (d *Decoder) completeGroups(ids [][]int32, groups [][]int, maxNew int, out []string) {
 	type live struct {
 		i    int
+		c    *model.Cache
 		gen  []int32
 		next []int32
 	}
 	var act []*live
 	var caches []*model.Cache
 	var feed [][]int32
-	for i, p := range ids {
-		d.group[i].Share(d.cache, pre)
-		act = append(act, &live{i: i})
-		caches, feed = append(caches, d.group[i]), append(feed, p[pre:])
+	nb := 0
+	for _, grp := range groups {
+		pre := 0
+		if len(grp) > 1 { // the common prefix, leaving every prompt at least one token of its own
+			pre = len(ids[grp[0]]) - 1
+			for _, i := range grp[1:] {
+				pre = min(pre, commonPrefix(ids[grp[0]], ids[i]), len(ids[i])-1)
+			}
+			for len(d.bases) <= nb {
+				d.bases = append(d.bases, &prefixCache{c: d.M.NewCache(d.cache.Max())})
+			}
+			d.bases[nb].hold(d.M, ids[grp[0]][:pre])
+		}
+		for _, i := range grp {
+			if len(act) == len(d.group) {
+				d.group = append(d.group, d.M.NewCache(d.cache.Max()))
+			}
+			c := d.group[len(act)]
+			if pre > 0 {
+				c.Share(d.bases[nb].c, pre)
+			} else {
+				c.Truncate(0)
+			}
+			act = append(act, &live{i: i, c: c})
+			caches, feed = append(caches, c), append(feed, ids[i][pre:])
+		}
+		if len(grp) > 1 {
+			nb++
+		}
 	}
-	nexts := make([]int32, len(ids))
+	nexts := make([]int32, len(act))
 	for len(act) > 0 {
 		d.extendRows(caches, feed, func(k int, logits []float32) { nexts[k] = argmax(logits) })
 		keep := act[:0]
@@ -202,13 +261,12 @@ func (d *Decoder) completeGroup(prompts [][]int32, maxNew int, out []string) {
 				out[a.i] = text[:i]
 				continue
 			}
-			c := d.group[a.i]
-			if len(a.gen) >= maxNew || c.Len >= c.Max() {
+			if len(a.gen) >= maxNew || a.c.Len >= a.c.Max() {
 				continue
 			}
 			a.next = append(a.next[:0], next)
 			keep = append(keep, a)
-			caches, feed = append(caches, c), append(feed, a.next)
+			caches, feed = append(caches, a.c), append(feed, a.next)
 		}
 		act = keep
 	}
@@ -237,12 +295,24 @@ func (d *Decoder) extendRows(caches []*model.Cache, feed [][]int32, fn func(k in
 const extendMaxRows = 2048
 
 // hold makes the decoder's cache hold exactly ids, computing only what it does not hold already.
-func (d *Decoder) hold(ids []int32) {
-	k := min(commonPrefix(ids, d.toks), d.cache.Len)
-	d.cache.Truncate(k)
-	d.toks = append(d.toks[:k], ids[k:]...)
+func (d *Decoder) hold(ids []int32) { holdIn(d.M, d.cache, &d.toks, ids) }
+
+// prefixCache is a cache holding a group's shared prefix (CompleteBatch), with its tokens.
+type prefixCache struct {
+	c    *model.Cache
+	toks []int32
+}
+
+// hold makes p hold exactly ids, computing only what it does not hold already.
+func (p *prefixCache) hold(m *model.Model, ids []int32) { holdIn(m, p.c, &p.toks, ids) }
+
+// holdIn makes c, which holds *toks, hold exactly ids, computing only what it does not hold already.
+func holdIn(m *model.Model, c *model.Cache, toks *[]int32, ids []int32) {
+	k := min(commonPrefix(ids, *toks), c.Len)
+	c.Truncate(k)
+	*toks = append((*toks)[:k], ids[k:]...)
 	if k < len(ids) {
-		d.M.Extend(d.cache, ids[k:])
+		m.Extend(c, ids[k:])
 	}
 }
 

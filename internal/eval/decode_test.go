@@ -141,3 +141,67 @@ func TestRank(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefixGroups: prefixGroups' cut of sorted prompts computes no more tokens than any other cut
+// into runs of at most `most` (every cut enumerated, random prompts over a tiny alphabet so that
+// prefixes overlap), keeps the order, and separates two tasks' prompts that share only their first
+// token.
+func TestPrefixGroups(t *testing.T) {
+	cost := func(ids [][]int32, run []int) int {
+		total, pre, short := 0, len(ids[run[0]]), len(ids[run[0]])
+		for k, i := range run {
+			total += len(ids[i])
+			short = min(short, len(ids[i]))
+			if k > 0 {
+				pre = min(pre, commonPrefix(ids[run[k-1]], ids[i]))
+			}
+		}
+		return total - (len(run)-1)*min(pre, short-1)
+	}
+	r := model.NewRNG(5)
+	for trial := 0; trial < 300; trial++ {
+		n, most := 1+int(r.Next()%9), 1+int(r.Next()%4)
+		ids := make([][]int32, n)
+		for i := range ids {
+			ids[i] = make([]int32, 1+r.Next()%6)
+			for j := range ids[i] {
+				ids[i][j] = int32(r.Next() % 2)
+			}
+		}
+		order := make([]int, n)
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(i, j int) int { return slices.Compare(ids[i], ids[j]) })
+		got, flat := 0, []int{}
+		for _, g := range prefixGroups(ids, order, most) {
+			if len(g) > most {
+				t.Fatalf("a run of %d > %d", len(g), most)
+			}
+			got += cost(ids, g)
+			flat = append(flat, g...)
+		}
+		if !slices.Equal(flat, order) {
+			t.Fatalf("runs %v do not keep the order %v", flat, order)
+		}
+		for mask := 0; mask < 1<<(n-1); mask++ { // bit k: a cut after position k
+			c, lo := 0, 0
+			ok := true
+			for k := 0; k < n; k++ {
+				if k == n-1 || mask&(1<<k) != 0 {
+					ok = ok && k+1-lo <= most
+					c += cost(ids, order[lo:k+1])
+					lo = k + 1
+				}
+			}
+			if ok && c < got {
+				t.Fatalf("trial %d: a cut computing %d tokens beats prefixGroups' %d", trial, c, got)
+			}
+		}
+	}
+	a, b := []int32{0, 1, 1, 1, 1, 1, 1, 2}, []int32{0, 2, 2, 2, 2, 2, 2, 3}
+	ids := [][]int32{append(a, 5), append(a, 6), append(a, 7), append(b, 5), append(b, 6)}
+	if g := prefixGroups(ids, []int{0, 1, 2, 3, 4}, 64); len(g) != 2 || len(g[0]) != 3 {
+		t.Fatalf("two tasks' prompts cut as %v", g)
+	}
+}
