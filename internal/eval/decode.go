@@ -202,16 +202,19 @@ func (d *Decoder) groupSize() int {
 	return max(1, min(groupMax, groupBytes/max(per, 1)))
 }
 
-// completeGroups decodes the groups of prompts ids[groups[…][…]] (already cut to leave room for
-// maxNew ≥ 1 tokens) together into out.
-func (d *Decoder) completeGroups(ids [][]int32, groups [][]int, maxNew int, out []string) {
-	type live struct {
-		i    int
-		c    *model.Cache
-		gen  []int32
-		next []int32
-	}
-	var act []*live
+// livePrompt is a prompt being decoded by completeGroups: its index, cache, tokens generated so far
+// and its next input.
+type livePrompt struct {
+	i    int
+	c    *model.Cache
+	gen  []int32
+	next []int32
+}
+
+// startGroups gives every prompt of the groups a cache — sharing its group's prefix, computed in one
+// of d.bases, when the group has several — and returns them with the tokens each must take first.
+func (d *Decoder) startGroups(ids [][]int32, groups [][]int) ([]*livePrompt, []*model.Cache, [][]int32) {
+	var act []*livePrompt
 	var caches []*model.Cache
 	var feed [][]int32
 	nb := 0
@@ -226,6 +229,7 @@ func (d *Decoder) completeGroups(ids [][]int32, groups [][]int, maxNew int, out 
 				d.bases = append(d.bases, &prefixCache{c: d.M.NewCache(d.cache.Max())})
 			}
 			d.bases[nb].hold(d.M, ids[grp[0]][:pre])
+			nb++
 		}
 		for _, i := range grp {
 			if len(act) == len(d.group) {
@@ -233,17 +237,21 @@ func (d *Decoder) completeGroups(ids [][]int32, groups [][]int, maxNew int, out 
 			}
 			c := d.group[len(act)]
 			if pre > 0 {
-				c.Share(d.bases[nb].c, pre)
+				c.Share(d.bases[nb-1].c, pre)
 			} else {
 				c.Truncate(0)
 			}
-			act = append(act, &live{i: i, c: c})
+			act = append(act, &livePrompt{i: i, c: c})
 			caches, feed = append(caches, c), append(feed, ids[i][pre:])
 		}
-		if len(grp) > 1 {
-			nb++
-		}
 	}
+	return act, caches, feed
+}
+
+// completeGroups decodes the groups of prompts ids[groups[…][…]] (already cut to leave room for
+// maxNew ≥ 1 tokens) together into out.
+func (d *Decoder) completeGroups(ids [][]int32, groups [][]int, maxNew int, out []string) {
+	act, caches, feed := d.startGroups(ids, groups)
 	nexts := make([]int32, len(act))
 	for len(act) > 0 {
 		d.extendRows(caches, feed, func(k int, logits []float32) { nexts[k] = argmax(logits) })
