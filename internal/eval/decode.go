@@ -217,7 +217,14 @@ func (d *Decoder) startGroups(ids [][]int32, groups [][]int) ([]*livePrompt, []*
 	var act []*livePrompt
 	var caches []*model.Cache
 	var feed [][]int32
-	nb := 0
+	np, nb := 0, 0
+	for _, grp := range groups {
+		np, nb = np+len(grp), nb+groupCaches(grp)-len(grp)
+	}
+	if len(d.group)+len(d.bases) > d.groupSize() { // the pools stay within one batch's caches
+		d.group, d.bases = d.group[:min(np, len(d.group))], d.bases[:min(nb, len(d.bases))]
+	}
+	nb = 0
 	for _, grp := range groups {
 		pre := 0
 		if len(grp) > 1 { // the common prefix, leaving every prompt at least one token of its own
