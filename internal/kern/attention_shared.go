@@ -18,7 +18,8 @@ type SharedAttention struct {
 	// their absolute positions: KT[r·LDK + t], V[t·hkv·d + r]) and N new rows at Past..Past+N−1.
 	Own []SharedEntry
 
-	off []int // entry e's rows start at off[e] (off[len(Own)] = rows)
+	off    []int // entry e's rows start at off[e] (off[len(Own)] = rows)
+	starts []int // chunk c is the entries [starts[c], starts[c+1])
 }
 
 // SharedEntry is one cache of a SharedAttention.
@@ -68,9 +69,9 @@ func (a *SharedAttention) layout(h, hkv, d int) int {
 	}
 	need("AttentionShared", "kt", a.KT, (kvd-1)*a.LDK+a.Pre)
 	need("AttentionShared", "v", a.V, a.Pre*kvd)
-	a.off = append(a.off[:0], 0)
-	chunks, rows := 0, 0
-	for _, e := range a.Own {
+	a.off, a.starts = append(a.off[:0], 0), a.starts[:0]
+	rows := 0
+	for i, e := range a.Own {
 		tk := e.Past + e.N
 		if e.N < 1 || e.Past < a.Pre || e.LDK < tk {
 			panic(fmt.Sprintf("kern: AttentionShared: an entry of %d rows after %d positions (ldk %d, %d shared)", e.N, e.Past, e.LDK, a.Pre))
@@ -78,7 +79,7 @@ func (a *SharedAttention) layout(h, hkv, d int) int {
 		need("AttentionShared", "entry kt", e.KT, (kvd-1)*e.LDK+tk)
 		need("AttentionShared", "entry v", e.V, tk*kvd)
 		if rows == 0 {
-			chunks++
+			a.starts = append(a.starts, i)
 		}
 		rows += e.N
 		if rows >= sharedRows {
@@ -89,23 +90,13 @@ func (a *SharedAttention) layout(h, hkv, d int) int {
 	n := a.off[len(a.Own)]
 	need("AttentionShared", "q", a.Q, (n-1)*a.LDQ+qd)
 	need("AttentionShared", "y", a.Y, n*qd)
+	chunks := len(a.starts)
+	a.starts = append(a.starts, len(a.Own))
 	return chunks * h
 }
 
 // chunk returns the entries [e0, e1) of chunk c (layout's grouping).
-func (a *SharedAttention) chunk(c int) (e0, e1 int) {
-	for e := 0; e < len(a.Own); e = e1 {
-		e1 = e
-		for e1 < len(a.Own) && a.off[e1]-a.off[e] < sharedRows {
-			e1++
-		}
-		if c == 0 {
-			return e, e1
-		}
-		c--
-	}
-	panic("kern: AttentionShared: chunk out of range")
-}
+func (a *SharedAttention) chunk(c int) (e0, e1 int) { return a.starts[c], a.starts[c+1] }
 
 // laneFloats is one worker's scratch: the scores of a chunk's rows (row stride the longest entry) and
 // their partial value sums; without a row kernel, one entry's gathered keys and values and scores.
@@ -115,12 +106,9 @@ func (a *SharedAttention) laneFloats(h, hkv, d int) int {
 		ld = max(ld, a.Own[e].Past+a.Own[e].N)
 		most = max(most, a.Own[e].N)
 	}
-	for c := 0; ; c++ {
+	for c := 0; c+1 < len(a.starts); c++ {
 		e0, e1 := a.chunk(c)
 		rows = max(rows, a.off[e1]-a.off[e0])
-		if e1 == len(a.Own) {
-			break
-		}
 	}
 	if gemmCur.Load().row == nil {
 		return 2*ld*hkv*d + most*ld
@@ -261,20 +249,26 @@ func causalSoftmaxRow(row []float32, last int) {
 }
 
 // gathered is head for a backend without a row kernel: each entry's shared and own keys and values
-// gathered into one cache-shaped buffer, then AttentionCached's head on it.
+// of the head's key/value head gathered into one cache-shaped buffer (the other heads' parts are
+// not read), then AttentionCached's head on it.
 func (t *attShared) gathered(hh, e0, e1 int, s []float32) {
 	a, d := t.a, t.d
-	kvd := t.hkv * d
+	kvd, kv := t.hkv*d, (hh/(t.h/t.hkv))*d
 	for i := e0; i < e1; i++ {
 		e := a.Own[i]
 		tk := e.Past + e.N
 		kt, v, sc := s[:kvd*tk], s[kvd*tk:2*kvd*tk], s[2*kvd*tk:2*kvd*tk+e.N*tk]
-		for r := 0; r < kvd; r++ {
+		for r := kv; r < kv+d; r++ {
 			copy(kt[r*tk:r*tk+a.Pre], a.KT[r*a.LDK:])
 			copy(kt[r*tk+a.Pre:r*tk+tk], e.KT[r*e.LDK+a.Pre:])
 		}
-		copy(v, a.V[:a.Pre*kvd])
-		copy(v[a.Pre*kvd:], e.V[a.Pre*kvd:tk*kvd])
+		for p := 0; p < tk; p++ {
+			src := a.V
+			if p >= a.Pre {
+				src = e.V
+			}
+			copy(v[p*kvd+kv:p*kvd+kv+d], src[p*kvd+kv:])
+		}
 		ce := CachedAttention{Y: a.Y[a.off[i]*t.h*d:], Q: a.Q[a.off[i]*a.LDQ:], LDQ: a.LDQ,
 			KT: kt, LDK: tk, V: v, N: e.N, Past: e.Past}
 		ce.headIn(hh, t.h, t.hkv, d, t.scale, sc)
