@@ -24,6 +24,7 @@ type DecodeScratch struct {
 	out                              [][]float32
 	att                              []kern.CachedAttention // one layer's attention, cache by cache
 	rows                             []int                  // cache b's new rows start at rows[b]
+	last                             [][]int32              // each cache's last new token (attendLast)
 	sh                               kern.SharedAttention   // one group of caches sharing a prefix
 	shs                              []float32              // its scratch
 	packs                            map[int]*kern.PackedB  // by tensor offset (Pack)
@@ -168,7 +169,9 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 	// Attention scratch of the caches that do not share a prefix: one shared by those with several
 	// new tokens (they run one after the other), then a row of scores for each with one (they run
 	// together; attendCached). Groups sharing a prefix have their own (sc.shs).
-	n, many, one := 0, 0, 0
+	// In the last layer only each cache's last new row goes on when only its logits are asked for
+	// (attendLast): every cache's that does not share has a row of scores then.
+	n, many, one, last := 0, 0, 0, 0
 	for b, c := range caches {
 		k := len(tokens[b])
 		if k == 0 || c.Len+k > c.max {
@@ -182,8 +185,15 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 		default:
 			many = max(many, k*(c.Len+k))
 		}
+		if c.shared == 0 {
+			last += c.Len + k
+		}
 	}
+	prune := !sc.All && n > len(caches)
 	att := many + one
+	if prune {
+		att = max(att, last)
+	}
 	C, F, H, V := cfg.Dim, cfg.FFNDim, cfg.NumHeads, cfg.VocabSize
 	Q, W := cfg.QDim(), cfg.QKVDim()
 	eps := float32(cfg.NormEps)
@@ -203,12 +213,18 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 			i++
 		}
 	}
-	for l := 0; l < m.Layout.Depth(); l++ {
+	depth := m.Layout.Depth()
+	for l := 0; l < depth; l++ {
 		lay := func(k, size int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+size] }
 		at := func(k int) int { return m.Layout.layerTensor(l, k).Offset }
 		kern.RMSNormForward(sc.h, sc.rstd, x, lay(tLN1, C), n, C, eps)
 		sc.gemmW(P, at(tQ), n, W, C, sc.h, 0, sc.qkv)
-		m.attendCached(sc, caches, tokens, l, many)
+		m.storeKV(sc, caches, tokens, l)
+		if l == depth-1 && prune {
+			n = m.attendLast(sc, caches, tokens, l)
+		} else {
+			m.attend(sc, caches, tokens, l, many)
+		}
 		sc.gemmW(P, at(tO), n, C, Q, sc.y, 1, x)
 		kern.RMSNormForward(sc.h, sc.rstd, x, lay(tLN2, C), n, C, eps)
 		sc.gemmW(P, at(tGate), n, 2*F, C, sc.h, 0, sc.gu)
@@ -217,6 +233,9 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 	}
 	for b, c := range caches {
 		c.Len += len(tokens[b])
+	}
+	if prune {
+		tokens = sc.last
 	}
 	return m.headLogits(sc, tokens, n)
 }
@@ -258,15 +277,11 @@ func (m *Model) headLogits(sc *DecodeScratch, tokens [][]int32, n int) [][]float
 	return sc.out
 }
 
-// attendCached rotates the new rows of every cache (in order in sc.qkv), appends their keys and
-// values to the caches' layer l, and writes their attention outputs to sc.y. Consecutive caches that
-// share one prefix run together (attendShared). Of the others, a cache with several new tokens runs
-// at once (its heads in parallel, in the scratch they all share: sc.s[:H·many]); the caches with one
-// (decoding steps) run together after, all their heads in one parallel loop, each with its own row
-// of scores.
-func (m *Model) attendCached(sc *DecodeScratch, caches []*Cache, tokens [][]int32, l, many int) {
+// storeKV rotates the new rows of every cache (in order in sc.qkv, from row sc.rows[b] for cache b)
+// and appends their keys and values to the caches' layer l.
+func (m *Model) storeKV(sc *DecodeScratch, caches []*Cache, tokens [][]int32, l int) {
 	cfg := m.Cfg
-	H, Hkv, D, Q, KV, W := cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim(), cfg.QDim(), cfg.KVDim(), cfg.QKVDim()
+	H, Hkv, Q, KV, W := cfg.NumHeads, cfg.KVHeads(), cfg.QDim(), cfg.KVDim(), cfg.QKVDim()
 	sc.rows = append(sc.rows[:0], 0)
 	for b := range caches {
 		sc.rows = append(sc.rows, sc.rows[b]+len(tokens[b]))
@@ -291,6 +306,16 @@ func (m *Model) attendCached(sc *DecodeScratch, caches []*Cache, tokens [][]int3
 	} else {
 		store(0, len(caches))
 	}
+}
+
+// attend writes the attention outputs of the new rows of every cache (rotated and stored: storeKV)
+// to sc.y. Consecutive caches that share one prefix run together (attendShared). Of the others, a
+// cache with several new tokens runs at once (its heads in parallel, in the scratch they all share:
+// sc.s[:H·many]); the caches with one (decoding steps) run together after, all their heads in one
+// parallel loop, each with its own row of scores.
+func (m *Model) attend(sc *DecodeScratch, caches []*Cache, tokens [][]int32, l, many int) {
+	cfg := m.Cfg
+	H, Hkv, D, Q, W := cfg.NumHeads, cfg.KVHeads(), cfg.HeadDim(), cfg.QDim(), cfg.QKVDim()
 	sc.att = sc.att[:0]
 	off, soff := 0, H*many
 	for b := 0; b < len(caches); {
@@ -316,6 +341,28 @@ func (m *Model) attendCached(sc *DecodeScratch, caches []*Cache, tokens [][]int3
 		kern.AttentionCachedBatch(sc.att, H, Hkv, D)
 	}
 	clear(sc.att) // drop the references to the caches
+}
+
+// attendLast is layer l's attention (after storeKV) when only each cache's last new row goes on to
+// the head — the last layer, when ExtendBatch returns the last position's logits alone: it moves each
+// cache b's last row of sc.qkv and sc.x to row b and attends for those rows alone, each a query at its
+// cache's last position, into sc.y's rows 0..B−1 — bitwise what the whole layer computes for them
+// (TestExtendBatchBitwise). It returns the rows left, B; the others' outputs would feed nothing.
+func (m *Model) attendLast(sc *DecodeScratch, caches []*Cache, tokens [][]int32, l int) int {
+	C, W := m.Cfg.Dim, m.Cfg.QKVDim()
+	sc.last = sc.last[:0]
+	for b, c := range caches {
+		r, k := sc.rows[b+1]-1, len(tokens[b])
+		copy(sc.qkv[b*W:(b+1)*W], sc.qkv[r*W:(r+1)*W]) // r ≥ b: no later cache's row is overwritten
+		copy(sc.x[b*C:(b+1)*C], sc.x[r*C:(r+1)*C])
+		sc.last = append(sc.last, tokens[b][k-1:])
+		c.Len += k - 1 // its other new positions are stored: the query comes after them
+	}
+	m.attend(sc, caches, sc.last, l, 0)
+	for b, c := range caches {
+		c.Len -= len(tokens[b]) - 1
+	}
+	return len(caches)
 }
 
 // attendShared runs layer l's attention for caches[b:e], the longest run from b of caches sharing

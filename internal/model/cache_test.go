@@ -61,7 +61,8 @@ func TestExtendMatchesForward(t *testing.T) {
 // prefix, copied or shared: two sharing 9 positions, one 7) gives, bit for bit, the logits and the
 // later logits of Extend on each cache alone (with a copy of the prefix), on every GEMM backend and
 // thread count, with the weights packed in advance or not, also with grouped-query attention and tied
-// embeddings.
+// embeddings; and the last position's logits are bitwise those of ExtendBatch with All, whose last
+// layer runs every new row (without All it runs only each cache's last: attendLast).
 func TestExtendBatchBitwise(t *testing.T) {
 	gqa := Presets["small"]
 	gqa.NumKVHeads, gqa.SeqLen = 2, 96
@@ -99,27 +100,36 @@ func TestExtendBatchBitwise(t *testing.T) {
 				packed := th >= 3 // the weights packed in advance (Pack)
 				base := m.NewCache(cfg.SeqLen)
 				m.Extend(base, prefix)
-				var alone, batch []*Cache
+				var alone, batch, whole []*Cache
 				for _, n := range []int{0, 9, 9, 7} { // the prefix positions each cache starts from
-					a, b := m.NewCache(cfg.SeqLen), m.NewCache(cfg.SeqLen)
+					a, b, w := m.NewCache(cfg.SeqLen), m.NewCache(cfg.SeqLen), m.NewCache(cfg.SeqLen)
 					a.CopyPrefix(base, n)
 					if share && n > 0 {
 						b.Share(base, n)
+						w.Share(base, n)
 					} else {
 						b.CopyPrefix(base, n)
+						w.CopyPrefix(base, n)
 					}
-					alone, batch = append(alone, a), append(batch, b)
+					alone, batch, whole = append(alone, a), append(batch, b), append(whole, w)
 				}
 				var sc DecodeScratch
+				sa := DecodeScratch{All: true} // every row through every layer
 				if packed {
 					sc.Pack(m)
+					sa.Pack(m)
 				}
+				V := cfg.VocabSize
 				for k, toks := range rounds {
 					got := m.ExtendBatch(&sc, batch, toks)
+					all := m.ExtendBatch(&sa, whole, toks)
 					for i := range alone {
 						want := m.Extend(alone[i], toks[i])
 						if !slices.Equal(got[i], want) || alone[i].Len != batch[i].Len {
 							t.Fatalf("%s %s threads %d shared %v: round %d cache %d: batched logits differ from Extend's", name, be, th, share, k, i)
+						}
+						if !slices.Equal(got[i], all[i][(len(toks[i])-1)*V:]) || whole[i].Len != batch[i].Len {
+							t.Fatalf("%s %s threads %d shared %v: round %d cache %d: the last position's logits differ from those of the whole last layer (All)", name, be, th, share, k, i)
 						}
 					}
 				}
