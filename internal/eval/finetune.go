@@ -123,6 +123,8 @@ func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o Fine
 		sched = optim.Schedule{Kind: optim.Cosine, Peak: o.LR, Min: o.LR / 10, Warmup: min(o.Warmup, total), Total: max(total, 1)}
 	}
 	var bt objective.Batch
+	// The weights are fixed between two updates: every example of a step reuses one packing of them.
+	defer c.DropPacks()
 	for e := 0; e < o.Epochs; e++ {
 		order := make([]int, len(seqs))
 		for i := range order {
@@ -132,6 +134,7 @@ func finetuneCopy(c *model.Model, tk *tok.Tokenizer, exs []tasks.Example, o Fine
 		for lo := 0; lo < len(order); lo += o.Batch {
 			batch := order[lo:min(lo+o.Batch, len(order))]
 			c.ZeroGrads()
+			c.PackWeights(true)
 			for _, i := range batch {
 				s := seqs[i]
 				objective.Causal{}.Make(&bt, s.window, 1, len(s.window)-1, uint64(i))

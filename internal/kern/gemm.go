@@ -118,6 +118,23 @@ func PackB(transB bool, n, k int, b []float32, ldb int) *PackedB {
 	return pb
 }
 
+// Repack packs op(B) again from the matrix PackB was given, after it changed in place: into the same
+// panels when the backend in use is the one they were made for, else anew for the one in use.
+func (pb *PackedB) Repack() {
+	be := gemmCur.Load()
+	if be != pb.be {
+		*pb = *PackB(pb.transB, pb.n, pb.k, pb.b, pb.ldb)
+		return
+	}
+	if pb.blocks == nil {
+		return
+	}
+	j := gemmJob{be: be, transB: pb.transB, n: pb.n, k: pb.k, b: pb.b, ldb: pb.ldb}
+	for i, pc := 0, 0; pc < pb.k; i, pc = i+1, pc+be.kc {
+		gemmPackB(pb.blocks[i], &j, be.nr, 0, pb.n, pc, min(be.kc, pb.k-pc))
+	}
+}
+
 // GemmPacked is Gemm(transA, pb.transB, m, pb.n, pb.k, alpha, a, lda, B, ldb, beta, c, ldc) with the
 // packing made by PackB: bitwise the same result (the same panels go through the same micro-kernels),
 // without packing B again. When the backend in use is not the one PackB packed for, it is plain Gemm.

@@ -354,8 +354,8 @@ func TestGemmRandomShapes(t *testing.T) {
 }
 
 // TestGemmPacked: GemmPacked with PackB's panels is bitwise Gemm for every backend, thread count,
-// transposition, several K blocks and edge tiles, with beta 0 and 1; a packing made for another
-// backend falls back to Gemm.
+// transposition, several K blocks and edge tiles, with beta 0 and 1, also after B changed in place and
+// Repack; a packing made for another backend falls back to Gemm, and Repack packs it for the one in use.
 func TestGemmPacked(t *testing.T) {
 	prevB, prevT := Backend(), Threads()
 	defer func() { SetBackend(prevB); SetThreads(prevT) }()
@@ -385,6 +385,14 @@ func TestGemmPacked(t *testing.T) {
 							t.Fatalf("%s threads %d %v trans %v beta %v: packed differs from Gemm", be, th, sh, tr, beta)
 						}
 					}
+					copy(b, fill(n*k)) // B changes in place: Repack follows it
+					pb.Repack()
+					want, got := fill(m*n), make([]float32, m*n)
+					Gemm(tr[0], tr[1], m, n, k, 1, a, lda, b, ldb, 0, want, n)
+					GemmPacked(tr[0], m, 1, a, lda, pb, 0, got, n)
+					if !slices.Equal(got, want) {
+						t.Fatalf("%s threads %d %v trans %v: repacked differs from Gemm", be, th, sh, tr)
+					}
 				}
 			}
 		}
@@ -397,6 +405,11 @@ func TestGemmPacked(t *testing.T) {
 		Gemm(false, true, 8, 8, 8, 1, a, 8, pb.b, 8, 0, c2, 8)
 		if !slices.Equal(c1, c2) {
 			t.Fatal("a packing for another backend is not plain Gemm")
+		}
+		pb.Repack() // now packs for the backend in use
+		GemmPacked(false, 8, 1, a, 8, pb, 0, c1, 8)
+		if pb.be != gemmCur.Load() || !slices.Equal(c1, c2) {
+			t.Fatal("Repack under another backend does not pack for it")
 		}
 	}
 }

@@ -33,6 +33,7 @@ type Model struct {
 	hasLoss  bool
 	valid    int
 	lossMean float32
+	packs    *weightPacks // PackWeights; nil: the GEMMs pack the weights on every call
 }
 
 // activations are sized for the largest B·T seen so far and reused, so steady-state steps allocate nothing.
@@ -303,7 +304,7 @@ func (m *Model) forward(tokens []int32, prefix []int, b, t int) {
 	}
 	last := a.res[L][:n*c]
 	kern.RMSNormForward(a.hF, a.rstdF, last, P[norm.Offset:norm.Offset+c], n, c, eps)
-	kern.Gemm(false, true, n, cfg.VocabSize, c, 1, a.hF, c, P[head.Offset:head.Offset+head.Size], c, 0, a.logit, cfg.VocabSize)
+	m.gemmFwd(n, a.hF, head.Offset, cfg.VocabSize, c, 0, a.logit)
 }
 
 // layerForward runs layer l of the last forward pass (m.b, m.t, m.prefix) from its input a.res[l];
@@ -316,9 +317,10 @@ func (m *Model) layerForward(l int, out bool) {
 	n, eps := b*t, float32(cfg.NormEps)
 	// lay(k, n) is the n floats of layer l starting at tensor k (n spans fused tensors: q|k|v, gate|up).
 	lay := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+n] }
+	at := func(k int) int { return m.Layout.layerTensor(l, k).Offset }
 	in, mid := a.res[l][:n*c], a.res2[l][:n*c]
 	kern.RMSNormForward(a.h1[l], a.rstd1[l], in, lay(tLN1, c), n, c, eps)
-	kern.Gemm(false, true, n, w, c, 1, a.h1[l], c, lay(tQ, w*c), c, 0, a.qkv[l], w)
+	m.gemmFwd(n, a.h1[l], at(tQ), w, c, 0, a.qkv[l])
 	kern.RoPEForward(a.qkv[l], m.rope, b, t, h+hkv, w, 0)
 	if m.leanAttention(b, t) {
 		kern.AttentionForwardLean(a.y[l], a.att[l], a.qkv[l], m.prefix, b, t, h, hkv, d)
@@ -326,14 +328,14 @@ func (m *Model) layerForward(l int, out bool) {
 		kern.AttentionForward(a.y[l], a.att[l], a.qkv[l], m.prefix, b, t, h, hkv, d)
 	}
 	copy(mid, in)
-	kern.Gemm(false, true, n, c, q, 1, a.y[l], q, lay(tO, c*q), q, 1, mid, c)
+	m.gemmFwd(n, a.y[l], at(tO), c, q, 1, mid)
 	kern.RMSNormForward(a.h2[l], a.rstd2[l], mid, lay(tLN2, c), n, c, eps)
-	kern.Gemm(false, true, n, 2*f, c, 1, a.h2[l], c, lay(tGate, 2*f*c), c, 0, a.gu[l], 2*f)
+	m.gemmFwd(n, a.h2[l], at(tGate), 2*f, c, 0, a.gu[l])
 	kern.SwiGLUForward(a.act[l], a.gu[l], n, f)
 	if out {
 		res := a.res[l+1][:n*c]
 		copy(res, mid)
-		kern.Gemm(false, true, n, c, f, 1, a.act[l], f, lay(tDown, c*f), f, 1, res, c)
+		m.gemmFwd(n, a.act[l], at(tDown), c, f, 1, res)
 	}
 }
 
@@ -356,7 +358,7 @@ func (m *Model) Backward(scale float32) {
 	dlog := a.logit[:n*v]
 	kern.Gemm(true, false, v, c, n, 1, dlog, v, a.hF, c, 1, G[head.Offset:head.Offset+head.Size], c)
 	dh, dres := a.dh[:n*c], a.dres[:n*c]
-	kern.Gemm(false, false, n, c, v, 1, dlog, v, P[head.Offset:head.Offset+head.Size], c, 0, dh, c)
+	m.gemmBwd(n, dlog, head.Offset, c, v, dh)
 	clear(dres)
 	L := m.Layout.Depth()
 	kern.RMSNormBackward(dres, G[norm.Offset:norm.Offset+c], dh, a.res[L], P[norm.Offset:norm.Offset+c], a.rstdF, n, c)
@@ -364,18 +366,19 @@ func (m *Model) Backward(scale float32) {
 		// pw/gw(k, n): the n floats of params/grads of layer l from tensor k on (n may span fused tensors).
 		pw := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return P[t.Offset : t.Offset+n] }
 		gw := func(k, n int) []float32 { t := m.Layout.layerTensor(l, k); return G[t.Offset : t.Offset+n] }
+		at := func(k int) int { return m.Layout.layerTensor(l, k).Offset }
 		if a.one && l < L-1 { // shared buffers (Recompute at the forward pass) hold its last layer only
 			m.layerForward(l, false)
 		}
 		// MLP branch: out = mid + act·Wdownᵀ
-		kern.Gemm(false, false, n, f, c, 1, dres, c, pw(tDown, c*f), f, 0, a.dact, f)
+		m.gemmBwd(n, dres, at(tDown), f, c, a.dact)
 		kern.Gemm(true, false, c, f, n, 1, dres, c, a.act[l], f, 1, gw(tDown, c*f), f)
 		kern.SwiGLUBackward(a.dgu, a.dact, a.gu[l], n, f)
 		kern.Gemm(true, false, 2*f, c, n, 1, a.dgu, 2*f, a.h2[l], c, 1, gw(tGate, 2*f*c), c)
-		kern.Gemm(false, false, n, c, 2*f, 1, a.dgu, 2*f, pw(tGate, 2*f*c), c, 0, dh, c)
+		m.gemmBwd(n, a.dgu, at(tGate), c, 2*f, dh)
 		kern.RMSNormBackward(dres, gw(tLN2, c), dh, a.res2[l], pw(tLN2, c), a.rstd2[l], n, c)
 		// Attention branch: mid = in + y·Woᵀ
-		kern.Gemm(false, false, n, q, c, 1, dres, c, pw(tO, c*q), q, 0, a.dy, q)
+		m.gemmBwd(n, dres, at(tO), q, c, a.dy)
 		kern.Gemm(true, false, c, q, n, 1, dres, c, a.y[l], q, 1, gw(tO, c*q), q)
 		if m.leanAttention(b, t) {
 			kern.AttentionBackwardLean(a.dqkv, a.dy, a.qkv[l], a.att[l], m.prefix, b, t, h, hkv, d)
@@ -384,7 +387,7 @@ func (m *Model) Backward(scale float32) {
 		}
 		kern.RoPEBackward(a.dqkv, m.rope, b, t, h+hkv, w, 0)
 		kern.Gemm(true, false, w, c, n, 1, a.dqkv, w, a.h1[l], c, 1, gw(tQ, w*c), c)
-		kern.Gemm(false, false, n, c, w, 1, a.dqkv, w, pw(tQ, w*c), c, 0, dh, c)
+		m.gemmBwd(n, a.dqkv, at(tQ), c, w, dh)
 		kern.RMSNormBackward(dres, gw(tLN1, c), dh, a.res[l], pw(tLN1, c), a.rstd1[l], n, c)
 	}
 	// Embedding: scatter-add rows; split over columns so the row order (and the result) is fixed.
