@@ -76,3 +76,28 @@ func BenchmarkAdamWStep(b *testing.B) {
 		})
 	}
 }
+
+// sqrt64 is math.Sqrt behind a call, so that the compiler cannot turn float32(sqrt64(float64(x)))
+// into a float32 square root.
+//
+//go:noinline
+func sqrt64(x float64) float64 { return math.Sqrt(x) }
+
+// TestSqrtRounding: the float64 square root of a float32 rounded to float32 is the float32 square
+// root (the AVX2 AdamW loop takes the root in float32; adamwGo in float64), checked on every 64th bit
+// pattern of the non-negative floats (subnormals, normals, +Inf, NaN) from a random offset.
+func TestSqrtRounding(t *testing.T) {
+	step := uint32(64)
+	if testing.Short() {
+		step = 4096
+	}
+	off := uint32(rand.New(rand.NewSource(9)).Intn(int(step)))
+	for b := off; b < 0x7fc00000; b += step {
+		x := math.Float32frombits(b)
+		got := math.Float32bits(float32(math.Sqrt(float64(x)))) // the compiler's SQRTSS
+		want := math.Float32bits(float32(sqrt64(float64(x))))
+		if got != want {
+			t.Fatalf("√%v (bits %#x): float32 root %#x, float64 root rounded %#x", x, b, got, want)
+		}
+	}
+}
