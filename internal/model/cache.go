@@ -37,22 +37,10 @@ type DecodeScratch struct {
 // decoding does not pack them again on every call: bitwise the same results, faster at small
 // batches. The packing is a copy: it must be redone (or sc dropped) when m's weights change.
 func (sc *DecodeScratch) Pack(m *Model) {
-	cfg := m.Cfg
-	C, F, Q, W := cfg.Dim, cfg.FFNDim, cfg.QDim(), cfg.QKVDim()
 	sc.packs = map[int]*kern.PackedB{}
-	pack := func(t Tensor, n, k int) {
-		if _, ok := sc.packs[t.Offset]; !ok {
-			sc.packs[t.Offset] = kern.PackB(true, n, k, m.Params[t.Offset:t.Offset+n*k], k)
-		}
+	for _, w := range m.projWeights() {
+		sc.packs[w.off] = kern.PackB(true, w.rows, w.cols, m.Params[w.off:w.off+w.rows*w.cols], w.cols)
 	}
-	for l := 0; l < m.Layout.Depth(); l++ {
-		pack(m.Layout.layerTensor(l, tQ), W, C)
-		pack(m.Layout.layerTensor(l, tO), C, Q)
-		pack(m.Layout.layerTensor(l, tGate), 2*F, C)
-		pack(m.Layout.layerTensor(l, tDown), C, F)
-	}
-	_, _, head := m.Layout.global()
-	pack(head, cfg.VocabSize, C)
 }
 
 // gemmW is C = act·Wᵀ (+ C when beta is 1) for the weight tensor at offset off (n×k): packed when
@@ -170,7 +158,7 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 	// new tokens (they run one after the other), then a row of scores for each with one (they run
 	// together; attendCached). Groups sharing a prefix have their own (sc.shs).
 	// In the last layer only each cache's last new row goes on when only its logits are asked for
-	// (attendLast): every cache's that does not share has a row of scores then.
+	// (attendLast): every cache that does not share has a row of scores then.
 	n, many, one, last := 0, 0, 0, 0
 	for b, c := range caches {
 		k := len(tokens[b])
@@ -234,10 +222,12 @@ func (m *Model) ExtendBatch(sc *DecodeScratch, caches []*Cache, tokens [][]int32
 	for b, c := range caches {
 		c.Len += len(tokens[b])
 	}
-	if prune {
-		tokens = sc.last
+	if !prune {
+		return m.headLogits(sc, tokens, n)
 	}
-	return m.headLogits(sc, tokens, n)
+	out := m.headLogits(sc, sc.last, n)
+	clear(sc.last) // drop the references to the callers' tokens
+	return out
 }
 
 // headLogits puts the last new row of every cache (every new row with All) of sc.x through the final

@@ -38,15 +38,33 @@ func (m *Model) PackWeights(backward bool) {
 	if backward {
 		p.bwd = map[int]*kern.PackedB{}
 	}
+	for _, w := range m.projWeights() {
+		b := m.Params[w.off : w.off+w.rows*w.cols]
+		p.fwd[w.off] = kern.PackB(true, w.rows, w.cols, b, w.cols)
+		p.all = append(p.all, p.fwd[w.off])
+		if backward {
+			p.bwd[w.off] = kern.PackB(false, w.cols, w.rows, b, w.cols)
+			p.all = append(p.all, p.bwd[w.off])
+		}
+	}
+	m.packs = p
+}
+
+// projWeight is a projection or head weight: its offset in Params and its stored shape (rows = out
+// features, cols = in).
+type projWeight struct{ off, rows, cols int }
+
+// projWeights lists m's projection weights — every layer's q|k|v, o, gate|up and down, those a looped
+// model's layers share once — and the head (the embedding when tied).
+func (m *Model) projWeights() []projWeight {
 	cfg := m.Cfg
 	C, F, Q, W := cfg.Dim, cfg.FFNDim, cfg.QDim(), cfg.QKVDim()
-	type weight struct{ off, rows, cols int } // stored rows × cols (out × in)
-	var ws []weight
+	var ws []projWeight
 	seen := map[int]bool{}
 	add := func(t Tensor, rows, cols int) {
-		if !seen[t.Offset] { // a looped model's layers share tensors
+		if !seen[t.Offset] {
 			seen[t.Offset] = true
-			ws = append(ws, weight{t.Offset, rows, cols})
+			ws = append(ws, projWeight{t.Offset, rows, cols})
 		}
 	}
 	for l := 0; l < m.Layout.Depth(); l++ {
@@ -57,16 +75,7 @@ func (m *Model) PackWeights(backward bool) {
 	}
 	_, _, head := m.Layout.global()
 	add(head, cfg.VocabSize, C)
-	for _, w := range ws {
-		b := m.Params[w.off : w.off+w.rows*w.cols]
-		p.fwd[w.off] = kern.PackB(true, w.rows, w.cols, b, w.cols)
-		p.all = append(p.all, p.fwd[w.off])
-		if backward {
-			p.bwd[w.off] = kern.PackB(false, w.cols, w.rows, b, w.cols)
-			p.all = append(p.all, p.bwd[w.off])
-		}
-	}
-	m.packs = p
+	return ws
 }
 
 // DropPacks forgets PackWeights' packing: the GEMMs pack the weights on every call again.
