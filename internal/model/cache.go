@@ -282,8 +282,11 @@ func (m *Model) storeKV(sc *DecodeScratch, caches []*Cache, tokens [][]int32, l 
 			n := sc.rows[lo+b+1] - off
 			qkv := sc.qkv[off*W : (off+n)*W]
 			kern.RoPEForward(qkv, m.rope, 1, n, H+Hkv, W, past)
-			storeKT(c.kt[l][past:], c.max, qkv[Q:], W, n, KV)
+			kt := c.kt[l]
 			for i := 0; i < n; i++ {
+				for r, x := range qkv[i*W+Q : i*W+Q+KV] {
+					kt[r*c.max+past+i] = x
+				}
 				copy(c.v[l][(past+i)*KV:(past+i+1)*KV], qkv[i*W+Q+KV:i*W+W])
 			}
 		}
@@ -294,25 +297,6 @@ func (m *Model) storeKV(sc *DecodeScratch, caches []*Cache, tokens [][]int32, l 
 		store(0, len(caches))
 	}
 }
-
-// storeKT writes the n rows of kv keys each at k (row stride ldk) transposed into kt (row stride
-// ldt): kt[r·ldt+i] = k[i·ldk+r]. It runs in blocks of storeKTRows rows, so that each written line
-// of kt takes that many keys at once instead of one.
-func storeKT(kt []float32, ldt int, k []float32, ldk, n, kv int) {
-	for i0 := 0; i0 < n; i0 += storeKTRows {
-		i1 := min(i0+storeKTRows, n)
-		for r := 0; r < kv; r++ {
-			dst := kt[r*ldt+i0 : r*ldt+i1]
-			src := k[i0*ldk+r:]
-			for i := range dst {
-				dst[i] = src[i*ldk]
-			}
-		}
-	}
-}
-
-// storeKTRows is storeKT's block: 16 keys fill a 64-byte line of kt.
-const storeKTRows = 16
 
 // attend writes the attention outputs of the new rows of every cache (rotated and stored: storeKV)
 // to sc.y. Consecutive caches that share one prefix run together (attendShared). Of the others, a
