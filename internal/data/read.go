@@ -2,7 +2,7 @@ package data
 
 import (
 	"bytes"
-	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // Doc is one document of user text. Name is the path it came from; documents from JSON or JSONL
@@ -403,11 +405,18 @@ func gunzip(raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a gzip file: %v", err)
 	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
+	var out bytes.Buffer
+	// The trailer's ISIZE (the last member's length mod 2³²) sizes the buffer once when it is
+	// plausible (deflate expands at most ~1032×; text ~3–5×); the data itself decides the length.
+	if n := len(raw); n >= 18 {
+		if size := int64(binary.LittleEndian.Uint32(raw[n-4:])); size <= 64*int64(n) {
+			out.Grow(int(size) + bytes.MinRead)
+		}
+	}
+	if _, err := out.ReadFrom(zr); err != nil {
 		return nil, fmt.Errorf("corrupt gzip data: %v", err)
 	}
-	return out, nil
+	return out.Bytes(), nil
 }
 
 // invalidUTF8 returns the offset of the first byte that does not start a valid UTF-8 sequence,

@@ -307,3 +307,21 @@ func TestReportString(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestGunzip: a file of two gzip members reads as both (the buffer sized from the last member's
+// trailer grows past it), and a truncated or altered file is a "corrupt gzip data" error.
+func TestGunzip(t *testing.T) {
+	a, b := strings.Repeat("first member. ", 300), "second"
+	two := append(gz(t, []byte(a)), gz(t, []byte(b))...)
+	got, err := gunzip(two)
+	if err != nil || string(got) != a+b {
+		t.Fatalf("two members: %d bytes, %v; want %d", len(got), err, len(a+b))
+	}
+	bad := append([]byte(nil), two...)
+	bad[len(bad)-5] ^= 1 // the last member's CRC
+	for name, raw := range map[string][]byte{"truncated": two[:len(two)-7], "altered": bad} {
+		if _, err := gunzip(raw); err == nil || !strings.Contains(err.Error(), "corrupt gzip data") {
+			t.Fatalf("%s: error %v, want corrupt gzip data", name, err)
+		}
+	}
+}
