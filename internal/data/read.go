@@ -407,9 +407,10 @@ func gunzip(raw []byte) ([]byte, error) {
 	}
 	var out bytes.Buffer
 	// The trailer's ISIZE (the last member's length mod 2³²) sizes the buffer once when it is
-	// plausible (deflate expands at most ~1032×; text ~3–5×); the data itself decides the length.
+	// plausible (text expands ~3–5×; at most 1 GiB ahead, which also fits a 32-bit int); the data
+	// itself decides the length.
 	if n := len(raw); n >= 18 {
-		if size := int64(binary.LittleEndian.Uint32(raw[n-4:])); size <= 64*int64(n) {
+		if size := int64(binary.LittleEndian.Uint32(raw[n-4:])); size <= min(64*int64(n), 1<<30) {
 			out.Grow(int(size) + bytes.MinRead)
 		}
 	}
