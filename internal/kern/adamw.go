@@ -16,14 +16,14 @@ type AdamWScalars struct {
 //	v = float32(float64(float32(C2·g))·g + float64(v·B2))
 //	p = float32(p·Keep) + float32(NegStep·m) / (float32(float32(√v)/BC2Sqrt) + Eps)
 //
-// — optim.AdamW's loop, vectorized where the CPU has AVX2 (four lanes, the same float32 and float64
+// — optim.AdamW's loop, vectorized where the CPU has AVX2 (eight lanes, the same float32 and float64
 // operations in the same order, IEEE square root and division), bitwise equal to adamwGo.
 func AdamWStep(p, g, m, v []float32, s AdamWScalars) {
 	n := len(p)
 	g, m, v = g[:n], m[:n], v[:n]
 	full := 0
-	if adamwVec && n >= 4 {
-		full = n &^ 3
+	if adamwVec && n >= 8 {
+		full = n &^ 7
 		adamwAVX2(&p[0], &g[0], &m[0], &v[0], full, &s)
 	}
 	adamwGo(p[full:], g[full:], m[full:], v[full:], s)

@@ -1,6 +1,6 @@
 package kern
 
-// adamwAVX2 is AdamWStep's loop over n elements (a multiple of 4) in adamw_amd64.s.
+// adamwAVX2 is AdamWStep's loop over n elements (a multiple of 8) in adamw_amd64.s.
 //
 //go:noescape
 func adamwAVX2(p, grad, m, v *float32, n int, s *AdamWScalars)

@@ -1,8 +1,8 @@
 #include "textflag.h"
 
 // func adamwAVX2(p, grad, m, v *float32, n int, s *AdamWScalars)
-// Eight elements per iteration, then four: float32 lanes in Y (X) registers, their float64 values in
-// Y registers.
+// Eight elements per iteration (n a multiple of 8): float32 lanes in Y registers, their float64
+// values in two Y registers each.
 // The operations are adamwGo's, in its order; every conversion rounds to nearest as Go's does. The
 // square root is taken in float32 (VSQRTPS): rounding the float64 root of a float32 to float32 gives
 // the correctly rounded float32 root (53 ≥ 2·24 + 2 bits: double rounding is innocuous for √, as Go's
@@ -26,7 +26,7 @@ TEXT ·adamwAVX2(SB), NOSPLIT, $0-48
 	VBROADCASTSD 32(AX), Y9  // c2
 	MOVQ CX, BX
 	SHRQ $3, BX
-	JZ four
+	JZ done
 eight:
 	// Eight elements: the float32 steps in one Y register, the float64 ones in two (lo, hi). The
 	// products g·c1 and float32(c2·g)·g are exact in float64, so a fused multiply-add rounds their sums
@@ -76,44 +76,6 @@ eight:
 	ADDQ $32, R8
 	DECQ BX
 	JNZ eight
-four:
-	ANDQ $7, CX
-	SHRQ $2, CX
-	JZ done
-loop:
-	VCVTPS2PD (SI), Y0     // gd
-	VMOVUPS (DX), X1
-	VMULPS X14, X1, X1     // m·b1
-	VCVTPS2PD X1, Y1
-	VMULPD Y8, Y0, Y2      // gd·c1 (exact)
-	VADDPD Y1, Y2, Y2
-	VCVTPD2PSY Y2, X2      // mi
-	VMULPD Y9, Y0, Y3      // c2·gd
-	VCVTPD2PSY Y3, X3      // float32(c2·gd)
-	VCVTPS2PD X3, Y3
-	VMULPD Y0, Y3, Y3      // ·gd (exact)
-	VMOVUPS (R8), X4
-	VMULPS X15, X4, X4     // v·b2
-	VCVTPS2PD X4, Y4
-	VADDPD Y4, Y3, Y3
-	VCVTPD2PSY Y3, X3      // vi
-	VMOVUPS X2, (DX)
-	VMOVUPS X3, (R8)
-	VSQRTPS X3, X5         // float32(√vi): the float64 root rounded to float32 is the float32 root
-	VDIVPS X12, X5, X5
-	VADDPS X13, X5, X5     // denom
-	VMULPS X2, X11, X6     // negStep·mi
-	VDIVPS X5, X6, X6
-	VMOVUPS (DI), X7
-	VMULPS X10, X7, X7     // p·keep
-	VADDPS X6, X7, X7
-	VMOVUPS X7, (DI)
-	ADDQ $16, DI
-	ADDQ $16, SI
-	ADDQ $16, DX
-	ADDQ $16, R8
-	DECQ CX
-	JNZ loop
 done:
 	VZEROUPPER
 	RET
