@@ -213,10 +213,9 @@ type livePrompt struct {
 
 // startGroups gives every prompt of the groups a cache — sharing its group's prefix, computed in one
 // of d.bases, when the group has several — and returns them with the tokens each must take first.
+// The prefixes the bases do not hold yet are computed together (extendRows: one GEMM per projection
+// for all of them, with the decoder's packed weights).
 func (d *Decoder) startGroups(ids [][]int32, groups [][]int) ([]*livePrompt, []*model.Cache, [][]int32) {
-	var act []*livePrompt
-	var caches []*model.Cache
-	var feed [][]int32
 	np, nb := 0, 0
 	for _, grp := range groups {
 		np, nb = np+len(grp), nb+groupCaches(grp)-len(grp)
@@ -224,18 +223,38 @@ func (d *Decoder) startGroups(ids [][]int32, groups [][]int) ([]*livePrompt, []*
 	if len(d.group)+len(d.bases) > d.groupSize() { // the pools stay within one batch's caches
 		d.group, d.bases = d.group[:min(np, len(d.group))], d.bases[:min(nb, len(d.bases))]
 	}
+	pres := make([]int, len(groups))
+	var bases []*model.Cache
+	var tails [][]int32
 	nb = 0
-	for _, grp := range groups {
-		pre := 0
-		if len(grp) > 1 { // the common prefix, leaving every prompt at least one token of its own
-			pre = len(ids[grp[0]]) - 1
-			for _, i := range grp[1:] {
-				pre = min(pre, commonPrefix(ids[grp[0]], ids[i]), len(ids[i])-1)
-			}
-			for len(d.bases) <= nb {
-				d.bases = append(d.bases, &prefixCache{c: d.M.NewCache(d.cache.Max())})
-			}
-			d.bases[nb].hold(d.M, ids[grp[0]][:pre])
+	for g, grp := range groups {
+		if len(grp) == 1 {
+			continue
+		}
+		// The common prefix, leaving every prompt at least one token of its own.
+		pre := len(ids[grp[0]]) - 1
+		for _, i := range grp[1:] {
+			pre = min(pre, commonPrefix(ids[grp[0]], ids[i]), len(ids[i])-1)
+		}
+		pres[g] = pre
+		for len(d.bases) <= nb {
+			d.bases = append(d.bases, &prefixCache{c: d.M.NewCache(d.cache.Max())})
+		}
+		if tail := d.bases[nb].keep(ids[grp[0]][:pre]); len(tail) > 0 {
+			bases, tails = append(bases, d.bases[nb].c), append(tails, tail)
+		}
+		nb++
+	}
+	if len(bases) > 0 {
+		d.extendRows(bases, tails, func(int, []float32) {})
+	}
+	var act []*livePrompt
+	var caches []*model.Cache
+	var feed [][]int32
+	nb = 0
+	for g, grp := range groups {
+		pre := pres[g]
+		if len(grp) > 1 {
 			nb++
 		}
 		for _, i := range grp {
@@ -318,8 +337,14 @@ type prefixCache struct {
 	toks []int32
 }
 
-// hold makes p hold exactly ids, computing only what it does not hold already.
-func (p *prefixCache) hold(m *model.Model, ids []int32) { holdIn(m, p.c, &p.toks, ids) }
+// keep truncates p to the longest start of ids it holds, records ids as its tokens and returns the
+// rest of ids: what must still go through the model (into p.c) for p to hold ids.
+func (p *prefixCache) keep(ids []int32) []int32 {
+	k := min(commonPrefix(ids, p.toks), p.c.Len)
+	p.c.Truncate(k)
+	p.toks = append(p.toks[:k], ids[k:]...)
+	return ids[k:]
+}
 
 // holdIn makes c, which holds *toks, hold exactly ids, computing only what it does not hold already.
 func holdIn(m *model.Model, c *model.Cache, toks *[]int32, ids []int32) {
