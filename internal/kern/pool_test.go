@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestParallelForCoverage checks, for many (n, threads), that every index of [0,n) is visited exactly
@@ -248,4 +249,38 @@ func TestParallelForTask(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPoolSpinAndPark hands jobs to workers in each of the states they wait in — still spinning
+// (runs back to back), parked (a pause longer than poolSpin first), and just giving up spinning
+// (pauses around poolSpin) — with the pool resized in between, and checks that every chunk ran once
+// with its own range and that Run returned only after all of them (the race detector checks the
+// handoffs in CI's -race-free run too: the sums below would be torn without them).
+func TestPoolSpinAndPark(t *testing.T) {
+	pauses := []time.Duration{0, 0, 3 * poolSpin, poolSpin, poolSpin / 2, 2 * poolSpin, 0, poolSpin + poolSpin/4}
+	for _, threads := range []int{2, 3, 4} {
+		withThreads(threads, func() {
+			for r := 0; r < 200; r++ {
+				if d := pauses[r%len(pauses)]; d > 0 {
+					time.Sleep(d)
+				}
+				n := 1 + r%17
+				hits := make([]int, n) // written without atomics: the pool's handoff orders them
+				ParallelFor(n, func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						hits[i]++
+					}
+				})
+				for i, h := range hits {
+					if h != 1 {
+						t.Fatalf("threads %d, run %d (n %d): index %d ran %d times", threads, r, n, i, h)
+					}
+				}
+				if r == 100 {
+					SetThreads(threads + 1) // workers stopped and started while some spin
+					SetThreads(threads)
+				}
+			}
+		})
+	}
 }
