@@ -16,7 +16,8 @@ import (
 // Between jobs a worker spins for poolSpin before it parks, and the caller spins as long for the
 // workers to finish before it blocks: waking a parked worker took ~60 µs on average on a 2-core cloud
 // machine (the OS wakes an idle CPU), while the parallel regions of decoding follow each other every
-// ~30 µs of serial work — the wake-ups alone were a tenth of a k-shot evaluation.
+// ~30 µs of serial work — the wake-ups alone were a tenth of a k-shot evaluation. A pool larger than
+// the CPUs (or GOMAXPROCS) does not spin: a spinning thread would take a CPU from a working one.
 
 // Task is one parallel job for ParallelForTask: Run handles the index range [lo, hi). Implement it with
 // a pointer receiver on a struct that is kept and reused (in a long-lived object or a free list):
@@ -45,6 +46,7 @@ type poolState struct {
 	threads int
 	workers []*poolWorker
 	pending atomic.Int32 // the workers' chunks of the active run not finished yet
+	spin    atomic.Int64 // how long to spin (a time.Duration): poolSpin, or 0 when oversubscribed
 	done    sync.WaitGroup
 	panics  []any // per worker: a recovered panic of the last run, re-raised by the caller
 }
@@ -93,11 +95,16 @@ func (p *poolState) resize(n int) {
 	}
 	p.panics = make([]any, n)
 	p.threads = n
+	spin := poolSpin
+	if n > runtime.NumCPU() || n > runtime.GOMAXPROCS(0) {
+		spin = 0
+	}
+	p.spin.Store(int64(spin))
 }
 
 func (p *poolState) worker(w *poolWorker) {
 	for {
-		j, ok := w.next()
+		j, ok := w.next(time.Duration(p.spin.Load()))
 		if !ok {
 			return
 		}
@@ -105,10 +112,10 @@ func (p *poolState) worker(w *poolWorker) {
 	}
 }
 
-// next waits for the worker's next job: spinning on state for poolSpin, then parked on ch. ok is
+// next waits for the worker's next job: spinning on state for up to spin, then parked on ch. ok is
 // false when ch is closed (the pool shrank).
-func (w *poolWorker) next() (j poolJob, ok bool) {
-	if spinUntil(func() bool { return w.state.Load() == workerPosted }) ||
+func (w *poolWorker) next(spin time.Duration) (j poolJob, ok bool) {
+	if spinUntil(spin, func() bool { return w.state.Load() == workerPosted }) ||
 		!w.state.CompareAndSwap(workerSpin, workerParked) { // posted just now
 		return w.job, true
 	}
@@ -125,16 +132,16 @@ func (w *poolWorker) post(j poolJob) {
 	}
 }
 
-// spinUntil calls cond until it holds (true) or poolSpin has passed (false), yielding the processor
-// now and then to other goroutines.
-func spinUntil(cond func() bool) bool {
+// spinUntil calls cond until it holds (true) or d has passed (false), yielding the processor now
+// and then to other goroutines.
+func spinUntil(d time.Duration, cond func() bool) bool {
 	start := time.Now()
 	for i := 1; ; i++ {
 		if cond() {
 			return true
 		}
 		if i%64 == 0 {
-			if time.Since(start) > poolSpin {
+			if time.Since(start) > d {
 				return false
 			}
 			runtime.Gosched()
@@ -237,7 +244,7 @@ func poolFor(n int, t Task) {
 		defer func() { callerPanic = recover() }()
 		t.Run(poolChunk(n, chunks, 0))
 	}()
-	spinUntil(func() bool { return pool.pending.Load() == 0 })
+	spinUntil(time.Duration(pool.spin.Load()), func() bool { return pool.pending.Load() == 0 })
 	pool.done.Wait()
 	workerPanic := callerPanic
 	for c := 1; c < chunks; c++ {
