@@ -19,7 +19,7 @@ type Decoder struct {
 	group  []*model.Cache
 	bases  []*prefixCache
 	sc     model.DecodeScratch
-	packed bool // sc holds the weights packed (on CompleteBatch's first call)
+	packed bool // sc holds the weights packed (packedScratch)
 	// Rank's scratch (every position's logits) and whether it holds the packed weights
 	rank       model.DecodeScratch
 	rankPacked bool
@@ -114,13 +114,10 @@ const (
 // prompts' own tokens and every generated token go through the model together (ExtendBatch, one GEMM
 // per projection for the whole batch, at most extendMaxRows rows at a time).
 //
-// The first call packs the model's weights for the GEMMs (model.DecodeScratch.Pack): the model must
-// not change during the decoder's life (as for its cache).
+// The weights are packed for the GEMMs on first use (packedScratch): the model must not change during
+// the decoder's life (as for its cache).
 func (d *Decoder) CompleteBatch(prompts [][]int32, maxNew int) []string {
-	if !d.packed {
-		d.sc.Pack(d.M)
-		d.packed = true
-	}
+	d.packedScratch()
 	out := make([]string, len(prompts))
 	maxNew = min(maxNew, d.cache.Max()-1)
 	if maxNew <= 0 {
@@ -328,8 +325,26 @@ func (d *Decoder) extendRows(caches []*model.Cache, feed [][]int32, fn func(k in
 // scratch stays some tens of MB (rows × (q, k, v, gate, up, activation, …) floats).
 const extendMaxRows = 2048
 
-// hold makes the decoder's cache hold exactly ids, computing only what it does not hold already.
-func (d *Decoder) hold(ids []int32) { holdIn(d.M, d.cache, &d.toks, ids) }
+// hold makes the decoder's cache hold exactly ids, computing only what it does not hold already, with
+// the packed weights (packed).
+func (d *Decoder) hold(ids []int32) {
+	k := min(commonPrefix(ids, d.toks), d.cache.Len)
+	d.cache.Truncate(k)
+	d.toks = append(d.toks[:k], ids[k:]...)
+	if k < len(ids) {
+		d.M.ExtendBatch(d.packedScratch(), []*model.Cache{d.cache}, [][]int32{ids[k:]})
+	}
+}
+
+// packedScratch is CompleteBatch's scratch, the model's weights packed in it on first use
+// (model.DecodeScratch.Pack): the model must not change during the decoder's life.
+func (d *Decoder) packedScratch() *model.DecodeScratch {
+	if !d.packed {
+		d.sc.Pack(d.M)
+		d.packed = true
+	}
+	return &d.sc
+}
 
 // prefixCache is a cache holding a group's shared prefix (CompleteBatch), with its tokens.
 type prefixCache struct {
@@ -344,16 +359,6 @@ func (p *prefixCache) keep(ids []int32) []int32 {
 	p.c.Truncate(k)
 	p.toks = append(p.toks[:k], ids[k:]...)
 	return ids[k:]
-}
-
-// holdIn makes c, which holds *toks, hold exactly ids, computing only what it does not hold already.
-func holdIn(m *model.Model, c *model.Cache, toks *[]int32, ids []int32) {
-	k := min(commonPrefix(ids, *toks), c.Len)
-	c.Truncate(k)
-	*toks = append((*toks)[:k], ids[k:]...)
-	if k < len(ids) {
-		m.Extend(c, ids[k:])
-	}
 }
 
 func commonPrefix(a, b []int32) int {
