@@ -20,9 +20,6 @@ type Decoder struct {
 	bases  []*prefixCache
 	sc     model.DecodeScratch
 	packed bool // sc holds the weights packed (packedScratch)
-	// Rank's scratch (every position's logits) and whether it holds the packed weights
-	rank       model.DecodeScratch
-	rankPacked bool
 }
 
 // NewDecoder makes a decoder over a model and its tokenizer.
@@ -303,13 +300,18 @@ func (d *Decoder) completeGroups(ids [][]int32, groups [][]int, maxNew int, out 
 	}
 }
 
-// extendRows runs ExtendBatch over the caches in runs of at most extendMaxRows new tokens (at least
-// one cache a run), so that the working memory of a group's prefill stays bounded whatever the group
-// and its prompts, and hands fn each cache's logits in order (valid during the call).
+// extendRows runs ExtendBatch through d.sc over the caches in runs of at most extendMaxRows new
+// tokens (fewer when d.sc.All asks for every row's logits; at least one cache a run), so that the
+// working memory of a group's prefill stays bounded whatever the group and its prompts, and hands fn
+// each cache's logits in order (valid during the call).
 func (d *Decoder) extendRows(caches []*model.Cache, feed [][]int32, fn func(k int, logits []float32)) {
+	most := extendMaxRows
+	if d.sc.All { // every row's logits: at most allLogits floats of them
+		most = max(1, min(most, allLogits/d.M.Cfg.VocabSize))
+	}
 	for lo := 0; lo < len(caches); {
 		hi, rows := lo, 0
-		for hi < len(caches) && (hi == lo || rows+len(feed[hi]) <= extendMaxRows) {
+		for hi < len(caches) && (hi == lo || rows+len(feed[hi]) <= most) {
 			rows += len(feed[hi])
 			hi++
 		}
@@ -324,6 +326,10 @@ func (d *Decoder) extendRows(caches []*model.Cache, feed [][]int32, fn func(k in
 // GEMMs to run at full speed (and a group's decoding steps are far fewer), few enough that their
 // scratch stays some tens of MB (rows × (q, k, v, gate, up, activation, …) floats).
 const extendMaxRows = 2048
+
+// allLogits bounds the logits of one ExtendBatch of extendRows that returns every row's (Rank):
+// 16M floats, 64 MB.
+const allLogits = 16 << 20
 
 // hold makes the decoder's cache hold exactly ids, computing only what it does not hold already, with
 // the packed weights (packed).

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -203,5 +204,64 @@ func TestPrefixGroups(t *testing.T) {
 	ids := [][]int32{append(a, 5), append(a, 6), append(a, 7), append(b, 5), append(b, 6)}
 	if g := prefixGroups(ids, []int{0, 1, 2, 3, 4}, 64); len(g) != 2 || len(g[0]) != 3 {
 		t.Fatalf("two tasks' prompts cut as %v", g)
+	}
+}
+
+// TestRankBatchBitwise: rankLogProbs gives every candidate of every query the log-probability
+// rankTexts (one query at a time) gives it, bit for bit — queries of several primitives and shot
+// counts in one call, more candidates than one run's caches (several runs, bases reused and copied),
+// texts longer than the context (cut), and a second call on the same decoder — on every exact GEMM
+// backend (a decoder per backend: its caches hold one backend's bits).
+func TestRankBatchBitwise(t *testing.T) {
+	prevB := kern.Backend()
+	defer kern.SetBackend(prevB)
+	d := noisyDecoder(t, 80)
+	var qs []rankQuery
+	cut := 0
+	for _, spec := range []tasks.Spec{{Task: tasks.VarAssign, Depth: 1, Form: tasks.Code}, {Task: tasks.PSM}, {Task: tasks.Copy}} {
+		ex, _ := tasks.Generate(spec, 14, 3)
+		shots, _ := tasks.Shots(spec, 3, 4)
+		for i, q := range ex {
+			cands, _ := tasks.Candidates(spec, q)
+			prompt := tasks.FewShot(q, shots[:1+i%3])
+			var texts [][]int32
+			from := len(d.Encode(prompt))
+			for _, c := range cands {
+				texts = append(texts, d.Encode(prompt+q.WithAnswer(c).Completion()+"\n"))
+				from = min(from, commonPrefix(texts[len(texts)-1], texts[0]))
+			}
+			for _, tx := range texts {
+				if len(tx) > d.cache.Max() {
+					cut++
+					break
+				}
+			}
+			qs = append(qs, d.rankCut(texts, from))
+		}
+	}
+	cands := 0
+	for _, q := range qs {
+		cands += len(q.texts)
+	}
+	if cut == 0 || cands <= d.groupSize() {
+		t.Fatalf("%d queries cut, %d candidates for runs of %d caches: the test covers too little", cut, cands, d.groupSize())
+	}
+	for _, be := range kern.Backends() {
+		if be == "openblas" || be == "amx-bf16" {
+			continue
+		}
+		kern.SetBackend(be)
+		d := NewDecoder(d.M, d.Tok) // caches hold one backend's bits
+		for round := 0; round < 2; round++ {
+			got := d.rankLogProbs(qs)
+			for i, q := range qs {
+				want := d.rankTexts(q)
+				for j := range want {
+					if math.Float64bits(got[i][j]) != math.Float64bits(want[j]) {
+						t.Fatalf("%s round %d query %d text %d: batched %v, one at a time %v", be, round, i, j, got[i][j], want[j])
+					}
+				}
+			}
+		}
 	}
 }
