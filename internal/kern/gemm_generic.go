@@ -528,13 +528,16 @@ func gemmPackRows(panel, src []float32, ld, rows, stride, kc int, packT gemmPack
 
 // gemmKernGo3x2 is the generic micro-kernel of amd64 and 386 (mr = 3, nr = 2) in plain Go: six
 // scalar accumulators, which with their products and operands fit 15 XMM registers without spills.
-// The panels are walked with array pointers (no bounds checks, no inlining marks) and k is unrolled
+// The panels are read through array pointers (no bounds checks, no inlining marks) and k is unrolled
 // by two; each accumulator still adds its products in k order.
 func gemmKernGo3x2(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
+	// The pointers never pass the panels' last k step (a pointer past the end of an allocation
+	// breaks unsafe.Pointer's rules; checkptr reports it): the pairs stop while a step follows, and
+	// the last one or two steps go one at a time.
 	ap, bp := unsafe.Pointer(a), unsafe.Pointer(b)
 	var c00, c01, c10, c11, c20, c21 float32
 	p := 0
-	for ; p+2 <= kc; p += 2 {
+	for ; p+2 < kc; p += 2 {
 		av, bv := (*[6]float32)(ap), (*[4]float32)(bp)
 		a0, a1, a2 := av[0], av[1], av[2]
 		b0, b1 := bv[0], bv[1]
@@ -554,7 +557,7 @@ func gemmKernGo3x2(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
 		c21 += a2 * b1
 		ap, bp = unsafe.Add(ap, 24), unsafe.Add(bp, 16)
 	}
-	if p < kc {
+	for ; p < kc; p++ {
 		av, bv := (*[3]float32)(ap), (*[2]float32)(bp)
 		c00 += av[0] * bv[0]
 		c01 += av[0] * bv[1]
@@ -562,6 +565,9 @@ func gemmKernGo3x2(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
 		c11 += av[1] * bv[1]
 		c20 += av[2] * bv[0]
 		c21 += av[2] * bv[1]
+		if p+1 < kc {
+			ap, bp = unsafe.Add(ap, 12), unsafe.Add(bp, 8)
+		}
 	}
 	cs := unsafe.Slice(c, 2*ldc+2)
 	gemmStore2(cs[0:2:2], c00, c01, alpha, beta)
