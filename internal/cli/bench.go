@@ -42,7 +42,7 @@ func addBenchFlags(fs *flag.FlagSet, def model.Config) benchFlags {
 		plot:       fs.String("plot", "", "with --gemm: also draw GFLOP/s per shape and backend as PREFIX-t<threads>.png"),
 		minTime:    fs.Duration("mintime", 100*time.Millisecond, "with --gemm: time each backend for at least this long per round and shape (calls alternate between backends)"),
 		objective:  fs.String("objective", "causal", "training objective of the timed steps: causal, or ul2 (UL2 batches, bidirectional prefixes)"),
-		evalBench:  fs.Bool("eval", false, "time k-shot decoding of the primitives instead: one prompt at a time and batched"),
+		evalBench:  fs.Bool("eval", false, "time k-shot decoding of the primitives instead, and their ranked scoring: one prompt at a time and batched"),
 		evalN:      fs.Int("eval-n", 50, "with --eval: queries per primitive"),
 		evalShots:  fs.Int("eval-shots", 5, "with --eval: shots per prompt"),
 		recompute:  fs.Bool("recompute", false, "recompute each layer in backward (train --recompute): less activation memory, more time"),
@@ -161,6 +161,10 @@ func runBenchEval(f benchFlags, o bench.Options, w io.Writer) error {
 	fmt.Fprintf(w, "one_at_a_time  %.2f s  %.1f prompts/s  %.0f tokens/s\n", r.OneS, float64(r.Prompts)/r.OneS, tokens/r.OneS)
 	fmt.Fprintf(w, "batched        %.2f s  %.1f prompts/s  %.0f tokens/s\n", r.BatchS, float64(r.Prompts)/r.BatchS, tokens/r.BatchS)
 	fmt.Fprintf(w, "speedup %.2f  (same answers, bit for bit)\n", r.OneS/r.BatchS)
+	fmt.Fprintf(w, "ranked: the same queries, %d candidate answers, %d tokens scored\n", r.RankCands, r.RankTokens)
+	fmt.Fprintf(w, "ranked_one_at_a_time  %.2f s  %.1f prompts/s  %.0f candidates/s\n", r.RankOneS, float64(r.Prompts)/r.RankOneS, float64(r.RankCands)/r.RankOneS)
+	fmt.Fprintf(w, "ranked_batched        %.2f s  %.1f prompts/s  %.0f candidates/s\n", r.RankBatchS, float64(r.Prompts)/r.RankBatchS, float64(r.RankCands)/r.RankBatchS)
+	fmt.Fprintf(w, "ranked_speedup %.2f  (same scores, bit for bit)\n", r.RankOneS/r.RankBatchS)
 	return nil
 }
 

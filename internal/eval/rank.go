@@ -16,15 +16,29 @@ import (
 // and shots are FewShot's (seed, seed+1). The examples are scored together (rankLogProbs), bitwise
 // as one at a time (rankTexts).
 func Rank(d *Decoder, spec tasks.Spec, k, n int, seed uint64) (TaskResult, error) {
-	qs, prompts, shots, err := FewShotPrompts(d, spec, k, n, seed)
+	qs, cands, rq, shots, err := rankQueries(d, spec, k, n, seed)
 	if err != nil {
 		return TaskResult{}, err
+	}
+	r := TaskResult{Name: spec.Name(), Total: n, Shots: shots}
+	for i, lps := range d.rankLogProbs(rq) {
+		r.add(cands[i][bestOf(lps)] == qs[i].Answer)
+	}
+	return r, nil
+}
+
+// rankQueries are Rank's examples of spec: the queries, their candidates, the candidates' texts and
+// the fewest shots a prompt kept.
+func rankQueries(d *Decoder, spec tasks.Spec, k, n int, seed uint64) ([]tasks.Example, [][]string, []rankQuery, int, error) {
+	qs, prompts, shots, err := FewShotPrompts(d, spec, k, n, seed)
+	if err != nil {
+		return nil, nil, nil, 0, err
 	}
 	rq := make([]rankQuery, len(qs))
 	cands := make([][]string, len(qs))
 	for i, q := range qs {
 		if cands[i], err = tasks.Candidates(spec, q); err != nil {
-			return TaskResult{}, err
+			return nil, nil, nil, 0, err
 		}
 		texts := make([][]int32, len(cands[i]))
 		from := len(d.Encode(prompts[i]))
@@ -34,11 +48,32 @@ func Rank(d *Decoder, spec tasks.Spec, k, n int, seed uint64) (TaskResult, error
 		}
 		rq[i] = d.rankCut(texts, from)
 	}
-	r := TaskResult{Name: spec.Name(), Total: n, Shots: shots}
-	for i, lps := range d.rankLogProbs(rq) {
-		r.add(cands[i][bestOf(lps)] == qs[i].Answer)
+	return qs, cands, rq, shots, nil
+}
+
+// RankScores are Rank's scores of spec's examples — the log-probability of each example's every
+// candidate — and the number of candidates and of tokens scored (summed into them); oneAtATime scores
+// the examples one after the other (rankTexts) instead of together (bitwise the same scores), for
+// benchmarks.
+func RankScores(d *Decoder, spec tasks.Spec, k, n int, seed uint64, oneAtATime bool) (lps [][]float64, cands, tokens int, err error) {
+	_, _, rq, _, err := rankQueries(d, spec, k, n, seed)
+	if err != nil {
+		return nil, 0, 0, err
 	}
-	return r, nil
+	for _, q := range rq {
+		cands += len(q.texts)
+		for _, t := range q.texts {
+			tokens += len(t) - q.from
+		}
+	}
+	if !oneAtATime {
+		return d.rankLogProbs(rq), cands, tokens, nil
+	}
+	lps = make([][]float64, len(rq))
+	for i, q := range rq {
+		lps[i] = d.rankTexts(q)
+	}
+	return lps, cands, tokens, nil
 }
 
 // RankPrimitives runs Rank over the standard suite.
