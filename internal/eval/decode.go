@@ -331,8 +331,8 @@ const extendMaxRows = 2048
 // 16M floats, 64 MB.
 const allLogits = 16 << 20
 
-// hold makes the decoder's cache hold exactly ids, computing only what it does not hold already, with
-// the packed weights (packed).
+// hold makes the decoder's cache hold exactly ids, computing only what it does not hold already,
+// through the packed weights (packedScratch).
 func (d *Decoder) hold(ids []int32) {
 	k := min(commonPrefix(ids, d.toks), d.cache.Len)
 	d.cache.Truncate(k)
